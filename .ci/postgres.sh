@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Makes sure a PostgreSQL server answers on 127.0.0.1:5432 (installs and starts one if needed).
+set -euo pipefail
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then exit 0; fi
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  echo "==> installing PostgreSQL"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+echo "==> starting PostgreSQL $version"
+pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done
+echo "PostgreSQL did not come up on 127.0.0.1:5432" >&2
+exit 1

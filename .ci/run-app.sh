@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make run`: set up, migrate an embedded SQLite database, load demo data, serve on :8000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/setup.sh dev
+export DEBUG="${DEBUG:-true}"
+unset DATABASE_URL
+mkdir -p var
+PY=.venv/bin/python
+$PY manage.py migrate --no-input -v0
+$PY manage.py seed_demo
+echo
+echo "  Causeloop is running at http://127.0.0.1:8000/  (platform admin: http://127.0.0.1:8000/platform-admin/)"
+echo
+exec $PY manage.py runserver 127.0.0.1:8000

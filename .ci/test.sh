@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `make test`: set everything up and run the whole suite (browser tests included) on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/setup.sh dev
+bash .ci/postgres.sh
+bash .ci/db-roles.sh  # causeloop_owner / causeloop_app: the RLS tests connect as them
+bash .ci/chromium.sh
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/causeloop}"
+echo "==> running the test suite on $DATABASE_URL"
+exec .venv/bin/pytest -q "$@"

@@ -1,0 +1,25 @@
+# The two commands a newcomer needs:
+#   make run   — set everything up and serve the app with demo data on SQLite
+#   make test  — set everything up and run the whole test suite on PostgreSQL
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: run test setup lint typecheck bench
+
+setup:
+	@bash .ci/setup.sh dev
+
+run:
+	@bash .ci/run-app.sh
+
+test:
+	@bash .ci/test.sh
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+typecheck: setup
+	.venv/bin/mypy causeloop organizations memberships onboarding
+
+bench: setup
+	$(PY) benchmarks/onboard.py && $(PY) benchmarks/api.py

@@ -1,0 +1,216 @@
+"""What row-level security costs a list endpoint: the same requests, in one run, through the
+application role (policies apply) and through the superuser (policies bypassed).
+
+    .venv/bin/python benchmarks/rls.py [--requests 300] [--rounds 5]
+
+Needs a PostgreSQL server (127.0.0.1:5432, superuser `postgres`; override with PG* variables).
+It (re)creates its own database `cl_bench_rls` (BENCH_DATABASE), owned by causeloop_owner and
+migrated by it, seeds 40 organizations of 250 members, 250 templates and 500 audit rows each,
+then times GET of one organization's member list (50 per page, with users) through the whole
+Django stack (middleware, tenancy, view, JSON). Rounds alternate the two roles so that drift
+hits both alike; the medians are compared. Target: at most 10% slower with RLS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HOST = os.environ.get("PGHOST", "127.0.0.1")
+PORT = os.environ.get("PGPORT", "5432")
+SUPERUSER = os.environ.get("PGSUPERUSER", "postgres")
+DATABASE = os.environ.get("BENCH_DATABASE", "cl_bench_rls")
+APP = ("causeloop_app", os.environ.get("CAUSELOOP_DB_APP_PASSWORD", "causeloop_app"))
+OWNER = ("causeloop_owner", os.environ.get("CAUSELOOP_DB_OWNER_PASSWORD", "causeloop_owner"))
+ORGS, MEMBERS, TEMPLATES, AUDIT_ROWS = 40, 250, 250, 500
+
+
+def url(role: tuple[str, str]) -> str:
+    return f"postgres://{role[0]}:{role[1]}@{HOST}:{PORT}/{DATABASE}"
+
+
+def prepare_database() -> None:
+    env = {**os.environ, "PGHOST": HOST, "PGPORT": PORT}
+    subprocess.run(["psql", "-q", "-U", SUPERUSER, "-d", "postgres", "-c",
+                    f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'], env=env, check=True)
+    subprocess.run(["bash", str(ROOT / ".ci" / "db-roles.sh"), DATABASE], env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url(OWNER), "DEBUG": "true"})
+
+
+os.environ.update({
+    "DATABASE_URL": url(APP),
+    "DEBUG": "false",
+    "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-secret-key-" + "0123456789" * 4),
+    "CAUSELOOP_MASTER_KEY": os.environ.get("CAUSELOOP_MASTER_KEY", "benchmark-master-key"),
+    "SECURE_SSL_REDIRECT": "false",
+    "LOG_LEVEL": "ERROR",
+    "DJANGO_SETTINGS_MODULE": "causeloop.settings",
+})
+
+
+def list_members(request, slug):  # type: ignore[no-untyped-def]
+    """An organization-scoped list as the API and pages do it: resolve the organization
+    through the caller's membership, enter the tenant, list a page with the users."""
+    from django.http import Http404, JsonResponse
+
+    from causeloop.tenancy import enter_tenant
+    from memberships.models import Membership
+
+    mine = (
+        Membership.objects.select_related("organization")
+        .filter(user=request.user, organization__slug=slug)
+        .first()
+    )
+    if mine is None:
+        raise Http404
+    enter_tenant(mine.organization)
+    page = (
+        Membership.objects.filter(organization=mine.organization)
+        .select_related("user")
+        .order_by("joined_at", "id")[:50]
+    )
+    return JsonResponse({"results": [
+        {"id": m.pk, "email": m.user.email, "role": m.role, "joined_at": m.joined_at}
+        for m in page
+    ]})
+
+
+def seed() -> tuple[str, str]:
+    """Bulk rows as the superuser (fast, bypasses RLS); returns (user id, organization slug)."""
+    from django.utils import timezone
+
+    from memberships.models import Membership, User
+    from memberships.roles import Role
+    from organizations.models import AuditLog, Organization, Template, Workspace
+
+    now = timezone.now()
+    for index in range(ORGS):
+        org = Organization.objects.create(name=f"Bench {index}", slug=f"bench-{index}")
+        workspace = Workspace.objects.create(organization=org, name=org.name, slug=org.slug)
+        users = User.objects.bulk_create([
+            User(email=f"u{index}-{n}@bench.test", name=f"User {n}", password="!")
+            for n in range(MEMBERS)
+        ])
+        Membership.objects.bulk_create([
+            Membership(user=user, organization=org, is_active=True,
+                       role=Role.OWNER if n == 0 else Role.MEMBER)
+            for n, user in enumerate(users)
+        ])
+        Template.objects.bulk_create([
+            Template(organization=org, name=f"Template {n}", body="x" * 200)
+            for n in range(TEMPLATES)
+        ])
+        AuditLog.objects.bulk_create([
+            AuditLog(organization=org, workspace=workspace, actor_name="bench",
+                     action="member.joined", created_at=now)
+            for _ in range(AUDIT_ROWS)
+        ])
+    owner = User.objects.get(email="u7-0@bench.test")
+    return owner.pk, "bench-7"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="requests per round and role")
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parser.parse_args()
+
+    prepare_database()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection, connections
+    from django.test import Client
+    from django.urls import path
+
+    from memberships.models import User
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    sys.modules[__name__].urlpatterns = [path("bench/<slug:slug>/members", list_members)]
+    settings.ROOT_URLCONF = __name__
+
+    def connect_as(role: tuple[str, str]) -> None:
+        connections.close_all()
+        connection.settings_dict["USER"], connection.settings_dict["PASSWORD"] = role
+
+    connect_as((SUPERUSER, os.environ.get("PGPASSWORD", "")))
+    user_id, slug = seed()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    client = Client()
+    client.force_login(User.objects.get(pk=user_id))
+    endpoint = f"/bench/{slug}/members"
+
+    roles = {"with RLS (causeloop_app)": APP,
+             "without RLS (superuser, bypasses)": (SUPERUSER, os.environ.get("PGPASSWORD", ""))}
+    timings: dict[str, list[float]] = {name: [] for name in roles}
+    for name, role in roles.items():  # warm up both, and check they answer alike
+        connect_as(role)
+        response = client.get(endpoint)
+        assert response.status_code == 200, (name, response.status_code, response.content[:200])
+        assert len(response.json()["results"]) == 50, name
+    for _round in range(options.rounds):
+        for name, role in roles.items():
+            connect_as(role)
+            client.get(endpoint)
+            for _ in range(options.requests):
+                start = time.perf_counter()
+                client.get(endpoint)
+                timings[name].append(time.perf_counter() - start)
+    # The same list query alone, without the HTTP stack around it.
+    query_timings: dict[str, list[float]] = {name: [] for name in roles}
+    from django.db import transaction
+
+    from causeloop.tenancy import enter_tenant
+    from memberships.models import Membership
+
+    for _round in range(options.rounds):
+        for name, role in roles.items():
+            connect_as(role)
+            for _ in range(options.requests):
+                with transaction.atomic():
+                    org_id = _org_id(slug, user_id)
+                    start = time.perf_counter()
+                    enter_tenant(org_id)
+                    list(Membership.objects.filter(organization_id=org_id)
+                         .select_related("user").order_by("joined_at", "id")[:50])
+                    query_timings[name].append(time.perf_counter() - start)
+    connections.close_all()
+
+    with_rls, without_rls = (statistics.median(values) for values in timings.values())
+    print(f"GET {endpoint} — {ORGS} organizations × {MEMBERS} members, {TEMPLATES} templates, "
+          f"{AUDIT_ROWS} audit rows; {options.rounds} × {options.requests} requests per role")
+    for name, values in timings.items():
+        print(f"  {name:36} median {statistics.median(values) * 1000:7.3f} ms   "
+              f"p95 {sorted(values)[int(len(values) * 0.95)] * 1000:7.3f} ms")
+    ratio = with_rls / without_rls
+    print(f"  ratio with/without RLS: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%; target ≤ +10%)")
+    print("The list query alone (set the tenant + one page of 50 members with their users):")
+    for name, values in query_timings.items():
+        print(f"  {name:36} median {statistics.median(values) * 1000:7.3f} ms")
+    query_ratio = statistics.median(query_timings[next(iter(roles))]) / statistics.median(
+        query_timings[list(roles)[1]])
+    print(f"  ratio with/without RLS: {query_ratio:.3f} ({(query_ratio - 1) * 100:+.1f}%)")
+
+
+def _org_id(slug: str, user_id: str) -> str:
+    from causeloop.tenancy import enter_user
+    from memberships.models import Membership
+
+    enter_user(type("U", (), {"pk": user_id})())
+    return Membership.objects.filter(user_id=user_id, organization__slug=slug).values_list(
+        "organization_id", flat=True).get()
+
+
+if __name__ == "__main__":
+    main()

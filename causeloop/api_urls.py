@@ -1,0 +1,3 @@
+"""`/api/v1/` routes (filled in by the REST API)."""
+
+urlpatterns: list = []

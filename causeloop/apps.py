@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CauseloopConfig(AppConfig):
+    """Cross-cutting glue that needs tables: API idempotency records, database-level
+    tenant isolation."""
+
+    name = "causeloop"
+    default_auto_field = "django.db.models.BigAutoField"

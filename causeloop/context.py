@@ -1,0 +1,6 @@
+"""Per-request context that cross-cutting code (the audit trail) reads without threading it
+through every service signature."""
+
+from contextvars import ContextVar
+
+request_ip: ContextVar[str | None] = ContextVar("request_ip", default=None)

@@ -1,0 +1,44 @@
+"""Secrets: generation, keyed hashing for lookup, and encryption of secrets kept for replay.
+
+Every credential (API key, personal token, invitation token) is stored only as an
+HMAC-SHA-256 of `CAUSELOOP_MASTER_KEY`, so lookup is one indexed equality query and no slow
+password hash runs per request.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from functools import cache
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+
+
+def random_secret(nbytes: int = 24) -> str:
+    """A URL-safe random string carrying `nbytes` bytes of entropy (24 bytes = 192 bits)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def keyed_hash(value: str) -> str:
+    """The HMAC-SHA-256 of `value` under the master key, hex encoded."""
+    key = settings.CAUSELOOP_MASTER_KEY.encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def constant_time_equals(left: str, right: str) -> bool:
+    return hmac.compare_digest(left.encode(), right.encode())
+
+
+@cache
+def _fernet(master_key: str) -> Fernet:
+    derived = hashlib.sha256(b"causeloop-stored-secrets:" + master_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def encrypt(plaintext: bytes) -> bytes:
+    return _fernet(settings.CAUSELOOP_MASTER_KEY).encrypt(plaintext)
+
+
+def decrypt(token: bytes) -> bytes:
+    return _fernet(settings.CAUSELOOP_MASTER_KEY).decrypt(token)

@@ -1,0 +1,47 @@
+"""Prefixed, time-sortable public IDs (TypeID: `org_01jd8x…`), the same string everywhere."""
+
+from typing import Any
+
+from django.db import models
+from django.utils.deconstruct import deconstructible
+from typeid import TypeID
+
+
+def new_id(prefix: str) -> str:
+    """A fresh TypeID string such as `org_01jd8x3k…`."""
+    return str(TypeID(prefix=prefix))
+
+
+@deconstructible
+class IdGenerator:
+    """A migration-serialisable default that mints IDs with one prefix."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def __call__(self) -> str:
+        return new_id(self.prefix)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IdGenerator) and other.prefix == self.prefix
+
+    def __hash__(self) -> int:
+        return hash(self.prefix)
+
+
+class PublicIdField(models.CharField):
+    """Primary key holding a TypeID with a fixed prefix; minted on creation."""
+
+    def __init__(self, *args: Any, prefix: str, **kwargs: Any) -> None:
+        self.prefix = prefix
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("primary_key", True)
+        kwargs.setdefault("editable", False)
+        kwargs["default"] = IdGenerator(prefix)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["prefix"] = self.prefix
+        kwargs.pop("default", None)
+        return name, path, args, kwargs

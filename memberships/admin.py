@@ -1,0 +1,83 @@
+"""The platform admin for people: users, memberships, invitations, codes and tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+
+from memberships.models import Invitation, InviteCode, Membership, PersonalToken, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    fields = ("organization", "role", "is_active", "joined_at")
+    readonly_fields = ("joined_at",)
+    raw_id_fields = ("organization",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "name", "id", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "name", "id")
+    readonly_fields = ("id", "date_joined", "last_login")
+    inlines = (MembershipInline,)
+    fieldsets = (
+        (None, {"fields": ("id", "email", "password")}),
+        ("Profile", {"fields": ("name",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups",
+                                    "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",),
+                             "fields": ("email", "name", "password1", "password2")}),)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "organization", "role", "is_active", "joined_at")
+    list_filter = ("role", "is_active")
+    search_fields = ("id", "user__email", "organization__slug")
+    list_select_related = ("user", "organization")
+    raw_id_fields = ("user", "organization", "invited_by")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "id", "organization", "role", "status", "expires_at", "created_at")
+    list_filter = ("status", "role")
+    search_fields = ("email", "id", "organization__slug")
+    list_select_related = ("organization",)
+    exclude = ("token_hash",)
+    readonly_fields = ("id", "organization", "email", "invited_by", "created_at", "accepted_at",
+                       "accepted_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # invitations are sent by organizations, with a token mailed once
+
+
+@admin.register(InviteCode)
+class InviteCodeAdmin(admin.ModelAdmin):
+    list_display = ("code", "id", "organization", "is_active", "uses", "expires_at")
+    list_filter = ("is_active",)
+    search_fields = ("code", "id", "organization__slug")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization", "created_by")
+
+
+@admin.register(PersonalToken)
+class PersonalTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "id", "user", "last_four", "created_at", "last_used_at", "revoked_at")
+    search_fields = ("name", "id", "user__email")
+    list_select_related = ("user",)
+    exclude = ("key_hash",)
+    readonly_fields = ("id", "user", "last_four", "created_at", "last_used_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,258 @@
+"""People and their place in organizations: users, memberships, invitations, invite codes and
+personal access tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from causeloop.crypto import keyed_hash, random_secret
+from causeloop.ids import PublicIdField
+from memberships.roles import INVITABLE_ROLES, Role
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+    def by_email(self, email: str) -> User | None:
+        """The user with this email, compared case-insensitively. Filters on `lower(email)`,
+        the unique index (`email__iexact` compiles to `upper()`, a full scan)."""
+        return (
+            self.alias(email_ci=Lower("email"))
+            .filter(email_ci=Lower(models.Value(email.strip())))
+            .first()
+        )
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(email=self.normalize_email(email).strip(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Signs in with a case-insensitively unique email."""
+
+    id = PublicIdField(prefix="usr")
+    email = models.EmailField(max_length=254, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def for_org(self, organization: Organization) -> MembershipQuerySet:
+        return self.filter(organization=organization)
+
+    def owners(self) -> MembershipQuerySet:
+        return self.filter(role=Role.OWNER)
+
+
+class Membership(models.Model):
+    """A user in an organization, with a role. At most one per user is active."""
+
+    id = PublicIdField(prefix="mem")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(default=timezone.now)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_active=True), name="one_active_membership"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.organization_id} ({self.role})"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+def default_invitation_expiry() -> Any:
+    return timezone.now() + timedelta(days=settings.CAUSELOOP_INVITATION_DAYS)
+
+
+class Invitation(models.Model):
+    """An email invitation with a role; its single-use token is stored only as a keyed hash."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    id = PublicIdField(prefix="inv")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="one_pending_invitation_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in INVITABLE_ROLES]),
+                name="invitation_role_not_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "revoked"]),
+                name="invitation_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization_id}"
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        """A fresh token and its keyed hash."""
+        token = random_secret(24)
+        return token, keyed_hash(token)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        """pending, expired, accepted or revoked, as a person would describe it."""
+        if self.status == self.Status.PENDING and self.is_expired:
+            return "expired"
+        return self.status
+
+
+def default_invite_code_expiry() -> Any:
+    return timezone.now() + timedelta(days=settings.CAUSELOOP_INVITE_CODE_DAYS)
+
+
+class InviteCode(models.Model):
+    """A shareable code that lets anyone signed in join as a member until it expires."""
+
+    # No 0/O, 1/I/L: the code is read aloud and typed by hand.
+    ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    LENGTH = 8
+
+    id = PublicIdField(prefix="code")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="invite_codes"
+    )
+    code = models.CharField(max_length=16, unique=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_invite_code_expiry)
+    is_active = models.BooleanField(default=True)
+    uses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_usable(self) -> bool:
+        return self.is_active and self.expires_at > timezone.now()
+
+
+class PersonalToken(models.Model):
+    """A user's own API credential (`cl_pat_…`), stored as a keyed hash."""
+
+    PREFIX = "cl_pat_"
+
+    id = PublicIdField(prefix="pat")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="personal_tokens")
+    name = models.CharField(max_length=200, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_four = models.CharField(max_length=4)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'token'} …{self.last_four}"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

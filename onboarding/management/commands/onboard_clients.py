@@ -1,0 +1,67 @@
+"""`manage.py onboard_clients clients.csv [--dry-run]`: onboard every row of a CSV."""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+from tqdm import tqdm
+
+from onboarding.bulk import RowOutcome, onboard_rows, read_rows
+from onboarding.management.commands._base import ProvisioningCommand
+
+
+class Command(ProvisioningCommand):
+    help = (
+        "Onboard every row of a CSV with header name,slug,email,plan (optional columns: "
+        "owner_name,workspace_name,timezone,seats). Each row is its own transaction; re-running "
+        "a file is safe."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("csv_path", help="path of the CSV file, or - for standard input")
+        parser.add_argument("--dry-run", action="store_true", help="validate without writing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path, dry_run = options["csv_path"], options["dry_run"]
+        if path == "-":
+            outcomes = self._run(sys.stdin, dry_run)
+        else:
+            csv_file = Path(path)
+            if not csv_file.is_file():
+                raise CommandError(f'no such file "{path}"')
+            with csv_file.open(newline="", encoding="utf-8-sig") as stream:
+                outcomes = self._run(stream, dry_run)
+        counts: dict[str, int] = {}
+        for outcome in outcomes:
+            counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+        summary = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+        prefix = "dry run: " if dry_run else ""
+        self.stdout.write(f"{prefix}{len(outcomes)} row(s): {summary or 'nothing to do'}")
+        failed = counts.get("failed", 0)
+        if failed:
+            raise CommandError(f"{failed} row(s) failed", returncode=1)
+
+    def _run(self, stream: Any, dry_run: bool) -> list[RowOutcome]:
+        try:
+            _header, rows = read_rows(stream)
+        except UnicodeDecodeError:
+            raise CommandError("the file is not UTF-8 text") from None
+        # The bar goes to stderr and only on a terminal, so piped reports stay clean.
+        progress = tqdm(
+            desc="onboarding" if not dry_run else "validating", unit=" rows",
+            file=sys.stderr, disable=None, leave=False,
+        )
+
+        def report(outcome: RowOutcome) -> None:
+            progress.update(1)
+            detail = f"  {outcome.detail}" if outcome.detail else ""
+            progress.write(f"row {outcome.line}  {outcome.slug or '-'}  {outcome.outcome}{detail}",
+                           file=self.stdout._out)
+
+        try:
+            return onboard_rows(rows, dry_run=dry_run, on_row=report)
+        except UnicodeDecodeError:
+            raise CommandError("the file is not UTF-8 text") from None
+        finally:
+            progress.close()

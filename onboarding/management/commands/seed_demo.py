@@ -1,0 +1,65 @@
+"""`manage.py seed_demo`: demo organizations, people and a platform superuser (idempotent)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from causeloop.tenancy import enter_platform
+from memberships.models import Membership, User
+from memberships.roles import Role
+from memberships.services import membership_add
+from onboarding.services import onboard_client
+from organizations.models import Organization, Template
+from organizations.services import template_create
+
+DEMO_PASSWORD = "causeloop-demo"
+PLATFORM_EMAIL = "operator@causeloop.test"
+
+
+class Command(BaseCommand):
+    help = "Load demo data for trying Causeloop locally, and print the logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        enter_platform()
+        people = {
+            "alice@acme.test": "Alice Owner",
+            "bob@acme.test": "Bob Admin",
+            "carol@acme.test": "Carol Analyst",
+            "dave@acme.test": "Dave Member",
+            "erin@globex.test": "Erin Owner",
+        }
+        for email, name in people.items():
+            user = User.objects.by_email(email) or User(email=email, name=name)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        onboard_client(org_name="Acme Corp", org_slug="acme", owner_email="alice@acme.test",
+                       owner_name="Alice Owner", plan="growth", timezone="Europe/London")
+        onboard_client(org_name="Globex", org_slug="globex", owner_email="erin@globex.test",
+                       owner_name="Erin Owner", plan="starter")
+        acme = Organization.objects.get(slug="acme")
+        alice = User.objects.get(email="alice@acme.test")
+        for email, role in (("bob@acme.test", Role.ADMIN), ("carol@acme.test", Role.ANALYST),
+                            ("dave@acme.test", Role.MEMBER)):
+            if not Membership.objects.filter(organization=acme, user__email=email).exists():
+                membership_add(organization=acme, actor=alice, email=email, role=role)
+        if not Template.objects.for_org(acme).exists():
+            template_create(organization=acme, actor=alice, data={
+                "name": "Weekly summary", "kind": "prompt",
+                "description": "Summarises the week's activity for the team.",
+                "body": "Summarise this week's activity in five bullet points:\n\n{{ activity }}",
+            })
+        operator = User.objects.by_email(PLATFORM_EMAIL) or User(email=PLATFORM_EMAIL,
+                                                                 name="Platform Operator")
+        operator.is_staff = operator.is_superuser = True
+        operator.set_password(DEMO_PASSWORD)
+        operator.save()
+        self.stdout.write(
+            "Demo data ready. Sign in with any of these (password: "
+            f"{DEMO_PASSWORD}):\n"
+            "  alice@acme.test   owner of Acme Corp\n"
+            "  bob@acme.test     admin of Acme Corp\n"
+            "  carol@acme.test   analyst of Acme Corp\n"
+            "  dave@acme.test    member of Acme Corp\n"
+            "  erin@globex.test  owner of Globex\n"
+            f"  {PLATFORM_EMAIL}  platform operator (/platform-admin/)"
+        )

@@ -1,0 +1,369 @@
+"""Tenants and what they own: organizations, workspaces, plans, subscriptions, API keys,
+templates and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models.functions import Lower
+from django.utils.timezone import now
+
+from causeloop.ids import PublicIdField
+
+
+class Plan(models.Model):
+    """Reference data: a plan and its limits (seeded by a data migration)."""
+
+    class Code(models.TextChoices):
+        FREE = "free", "Free"
+        STARTER = "starter", "Starter"
+        GROWTH = "growth", "Growth"
+        ENTERPRISE = "enterprise", "Enterprise"
+
+    code = models.CharField(max_length=32, primary_key=True, choices=Code.choices)
+    name = models.CharField(max_length=100)
+    seats = models.PositiveIntegerField()
+    daily_runs = models.PositiveIntegerField()
+    monthly_runs = models.PositiveIntegerField()
+    concurrent_runs = models.PositiveIntegerField()
+    providers = models.PositiveIntegerField()
+    monthly_price_usd = models.PositiveIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_paid(self) -> bool:
+        return self.code != self.Code.FREE
+
+
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def for_user(self, user: Any) -> OrganizationQuerySet:
+        """Organizations the user is a member of."""
+        return self.filter(memberships__user=user)
+
+    def with_slug(self, slug: str) -> OrganizationQuerySet:
+        """The organization with this slug, compared case-insensitively. Filters on
+        `lower(slug)`, the unique index (`slug__iexact` compiles to `upper()`, a full scan)."""
+        return self.alias(slug_ci=Lower("slug")).filter(
+            slug_ci=Lower(models.Value(slug.strip()))
+        )
+
+
+class Organization(models.Model):
+    """The tenant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", "Company"
+        AGENCY = "agency", "Agency"
+        NONPROFIT = "nonprofit", "Non-profit"
+        EDUCATION = "education", "Education"
+        PERSONAL = "personal", "Personal"
+        OTHER = "other", "Other"
+
+    id = PublicIdField(prefix="org")
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=50, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COMPANY)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", default="free")
+    seats = models.PositiveIntegerField(default=10)
+    timezone = models.CharField(max_length=64, default="UTC")
+    logo = models.ImageField(upload_to="logos/", blank=True)
+    primary_color = models.CharField(max_length=7, default="#000000")
+    secondary_color = models.CharField(max_length=7, default="#ffffff")
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("slug"), name="organization_slug_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "active", "suspended"]),
+                name="organization_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(primary_color__regex=r"^#[0-9a-f]{6}$")
+                & models.Q(secondary_color__regex=r"^#[0-9a-f]{6}$"),
+                name="organization_colors_hex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+
+class Workspace(models.Model):
+    """The organization's data container (one per organization today)."""
+
+    id = PublicIdField(prefix="ws")
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="workspace"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkspaceSettings(models.Model):
+    """Per-workspace defaults."""
+
+    class ReportSchedule(models.TextChoices):
+        NONE = "none", "No reports"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="settings")
+    timezone = models.CharField(max_length=64, default="UTC")
+    report_schedule = models.CharField(
+        max_length=16, choices=ReportSchedule.choices, default=ReportSchedule.WEEKLY
+    )
+    locale = models.CharField(max_length=16, default="en-us")
+
+    class Meta:
+        verbose_name_plural = "workspace settings"
+
+    def __str__(self) -> str:
+        return f"settings of {self.workspace_id}"
+
+
+class Subscription(models.Model):
+    """The organization's billing state, synced from the billing provider. The plan itself is
+    `Organization.plan`, so limits are read in one place."""
+
+    class BillingStatus(models.TextChoices):
+        TRIALING = "trialing", "Trialing"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        CANCELED = "canceled", "Canceled"
+        PAUSED = "paused", "Paused"
+
+    BLOCKING_STATUSES = (BillingStatus.PAST_DUE, BillingStatus.PAUSED)
+
+    id = PublicIdField(prefix="sub")
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="subscription"
+    )
+    billing_status = models.CharField(
+        max_length=16, choices=BillingStatus.choices, default=BillingStatus.ACTIVE
+    )
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    billing_status__in=["trialing", "active", "past_due", "canceled", "paused"]
+                ),
+                name="subscription_billing_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.billing_status}"
+
+    @property
+    def blocks_access(self) -> bool:
+        if self.billing_status in self.BLOCKING_STATUSES:
+            return True
+        if self.billing_status == self.BillingStatus.CANCELED:
+            return self.current_period_end is None or self.current_period_end <= now()
+        return False
+
+
+class ApiKey(models.Model):
+    """An organization's service credential (`{slug}_api_{random}`), stored as a keyed hash."""
+
+    id = PublicIdField(prefix="key")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=200)
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_four = models.CharField(max_length=4)
+    scopes = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        "memberships.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    rotated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} …{self.last_four}"
+
+    @property
+    def is_usable(self) -> bool:
+        moment = now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > moment)
+
+    @property
+    def display_name(self) -> str:
+        return f"API key {self.name} (…{self.last_four})"
+
+
+class TemplateQuerySet(models.QuerySet["Template"]):
+    def for_org(self, organization: Organization) -> TemplateQuerySet:
+        return self.filter(organization=organization)
+
+
+class Template(models.Model):
+    """An organization's shared agent or prompt template."""
+
+    class Kind(models.TextChoices):
+        AGENT = "agent", "Agent"
+        PROMPT = "prompt", "Prompt"
+
+    MAX_BODY_BYTES = 100 * 1024
+
+    id = PublicIdField(prefix="tpl")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="templates"
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PROMPT)
+    description = models.TextField(blank=True, max_length=2000)
+    body = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "memberships.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["agent", "prompt"]), name="template_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppendOnlyError(Exception):
+    """Audit rows are never updated or deleted by the application."""
+
+
+class AuditLogQuerySet(models.QuerySet["AuditLog"]):
+    def for_org(self, organization: Organization) -> AuditLogQuerySet:
+        return self.filter(organization=organization)
+
+    def scrub_person(self, *, user_id: str | None, email: str) -> int:
+        """The one sanctioned rewrite of audit rows (right to be forgotten): the rows keep
+        their action, the person's name and email leave them."""
+        from causeloop.tenancy import permit_audit_rewrite
+
+        with transaction.atomic():
+            permit_audit_rewrite()  # the database refuses audit rewrites otherwise
+            return self._scrub_person(user_id=user_id, email=email)
+
+    def _scrub_person(self, *, user_id: str | None, email: str) -> int:
+        scrubbed = "erased user"
+        rows = models.Q(details__email__iexact=email) | models.Q(target_repr__iexact=email)
+        if user_id is not None:
+            rows |= models.Q(actor_user_id=user_id) | models.Q(target_id=user_id)
+        matching = self.filter(rows)
+        count = 0
+        for row in matching.only("id", "actor_user_id", "details", "target_id", "target_repr"):
+            changes: dict[str, Any] = {"details": {k: v for k, v in row.details.items()
+                                                   if k not in ("email", "from", "to")}}
+            if user_id is not None and row.actor_user_id == user_id:
+                changes.update(actor_user=None, actor_name=scrubbed)
+            if row.target_repr.lower() == email.lower() or (user_id and row.target_id == user_id):
+                changes["target_repr"] = scrubbed
+            count += models.QuerySet.update(AuditLog.objects.filter(pk=row.pk), **changes)
+        return count
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("audit rows are append-only")
+
+    def delete(self) -> Any:
+        raise AppendOnlyError("audit rows are append-only")
+
+
+class AuditLog(models.Model):
+    """An append-only record of who did what to which tenant, and when. Rows disappear only
+    when their organization is purged (a database-level cascade, not `delete()`)."""
+
+    id = PublicIdField(prefix="aud")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="audit_logs"
+    )
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    actor_user = models.ForeignKey(
+        "memberships.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    actor_api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=254, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["organization", "action"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_name or 'system'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit rows are append-only")

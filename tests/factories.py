@@ -1,0 +1,106 @@
+"""factory_boy factories for every model."""
+
+import factory
+from django.utils import timezone
+
+from causeloop.crypto import keyed_hash, random_secret
+from memberships.models import Invitation, InviteCode, Membership, PersonalToken, User
+from memberships.roles import Role
+from organizations.models import (
+    ApiKey,
+    Organization,
+    Subscription,
+    Template,
+    Workspace,
+    WorkspaceSettings,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Sequence(lambda n: f"User {n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    plan_id = "free"
+    seats = 10
+
+    @factory.post_generation
+    def workspace(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            workspace = Workspace.objects.create(organization=obj, name=obj.name, slug=obj.slug)
+            WorkspaceSettings.objects.create(workspace=workspace)
+            Subscription.objects.create(organization=obj)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.MEMBER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.MEMBER
+    token_hash = factory.LazyFunction(lambda: keyed_hash(random_secret()))
+
+
+class InviteCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InviteCode
+
+    organization = factory.SubFactory(OrganizationFactory)
+    code = factory.Sequence(lambda n: f"CODE{n:04d}".replace("0", "A").replace("1", "B"))
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiKey
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"key {n}")
+    key_hash = factory.LazyFunction(lambda: keyed_hash(random_secret()))
+    last_four = "abcd"
+
+
+class PersonalTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PersonalToken
+
+    user = factory.SubFactory(UserFactory)
+    name = "token"
+    key_hash = factory.LazyFunction(lambda: keyed_hash(random_secret()))
+    last_four = "wxyz"
+
+
+class TemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Template
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Template {n}")
+    kind = Template.Kind.PROMPT
+    body = "Summarise {{ input }}."
+    created_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,220 @@
+"""The provisioning commands, in process (call_command) and as subprocesses (exit codes)."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from zeal import zeal_ignore
+
+from memberships.models import Membership, User
+from onboarding.services import onboard_client
+from organizations.models import AuditLog, Organization, Workspace
+
+ACME = ["--org-name", "Acme Corp", "--org-slug", "acme", "--owner-email", "alice@acme.com"]
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with zeal_ignore():  # a command is its own unit of work; repeated lookups are no N+1
+        call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_onboard_client_prints_the_result_json(db):
+    out, _ = run(
+        "onboard_client",
+        *ACME,
+        "--plan",
+        "growth",
+        "--seats",
+        "60",
+        "--timezone",
+        "America/New_York",
+        "--owner-name",
+        "Alice",
+        "--workspace-name",
+        "Main",
+    )
+    result = json.loads(out)
+    assert result["created"] is True
+    organization = Organization.objects.get(pk=result["org_id"])
+    assert (organization.plan_id, organization.seats, organization.timezone) == (
+        "growth",
+        60,
+        "America/New_York",
+    )
+    assert Workspace.objects.get(pk=result["workspace_id"]).name == "Main"
+
+
+def test_onboard_client_again_prints_created_false_with_the_same_ids(db):
+    first = json.loads(run("onboard_client", *ACME)[0])
+    again = json.loads(run("onboard_client", *ACME)[0])
+    assert again == {**first, "created": False}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--plan", "gold"], '"gold" is not a plan'),
+        (["--seats", "many"], "Seats must be a whole number"),
+        (["--timezone", "Nowhere/Land"], "not a known IANA timezone"),
+    ],
+)
+def test_onboard_client_refuses_bad_input_and_writes_nothing(db, extra, message):
+    with pytest.raises(CommandError, match=message) as error:
+        run("onboard_client", *ACME, *extra)
+    assert error.value.returncode == 1
+    assert not Organization.objects.exists() and not User.objects.exists()
+
+
+def test_onboard_client_reports_slug_taken(db):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    with pytest.raises(CommandError, match='organization slug "acme" is already taken'):
+        run("onboard_client", *ACME)
+    assert Organization.objects.count() == 1
+
+
+def test_offboard_client_suspends_and_reinstates(db):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    out, _ = run("offboard_client", "acme", "--suspend")
+    assert json.loads(out)["status"] == "suspended"
+    assert Organization.objects.get(slug="acme").status == "suspended"
+    out, _ = run("offboard_client", "acme", "--reinstate")
+    assert json.loads(out)["status"] == "active"
+    assert Organization.objects.get(slug="acme").status == "active"
+
+
+def test_offboard_client_refuses_to_run_without_an_action(db):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    with pytest.raises(CommandError, match="choose one action"):
+        run("offboard_client", "acme")
+    assert Organization.objects.get(slug="acme").status == "active"
+
+
+def test_offboard_client_refuses_two_actions(db):
+    with pytest.raises(CommandError):
+        run("offboard_client", "acme", "--suspend", "--purge")
+
+
+def test_offboard_client_unknown_slug(db):
+    with pytest.raises(CommandError, match='no organization with slug "ghost"') as error:
+        run("offboard_client", "ghost", "--suspend")
+    assert error.value.returncode != 0
+
+
+def test_purge_asks_for_confirmation_and_a_wrong_answer_keeps_everything(db, monkeypatch):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    monkeypatch.setattr("builtins.input", lambda prompt: "nope")
+    with pytest.raises(CommandError, match="purge cancelled"):
+        run("offboard_client", "acme", "--purge")
+    assert Organization.objects.filter(slug="acme").exists()
+
+
+def test_purge_with_the_typed_slug_deletes_the_organization_and_keeps_users(db, monkeypatch):
+    result = onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    prompts = []
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "acme")
+    out, _ = run("offboard_client", "acme", "--purge")
+    assert json.loads(out)["status"] == "purged"
+    assert "acme" in prompts[0]
+    assert not Organization.objects.exists() and not Membership.objects.exists()
+    assert not AuditLog.objects.exists()
+    assert User.objects.filter(pk=result.user_id).exists()
+
+
+def test_purge_with_yes_does_not_ask(db, monkeypatch):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+
+    def no_questions(prompt):
+        raise AssertionError("asked for confirmation despite --yes")
+
+    monkeypatch.setattr("builtins.input", no_questions)
+    run("offboard_client", "acme", "--purge", "--yes")
+    assert not Organization.objects.exists()
+
+
+def test_show_client_prints_organization_workspace_owner_and_audit(db):
+    result = onboard_client(
+        org_name="Acme Corp", org_slug="acme", owner_email="bob@acme.com", plan="starter"
+    )
+    out, _ = run("show_client", "acme")
+    assert result.org_id in out and "Acme Corp (acme)" in out
+    assert "plan starter, 15 seats, status active" in out
+    assert result.workspace_id in out
+    assert result.membership_id in out and "bob@acme.com" in out
+    assert "workspace.created" in out
+
+    summary = json.loads(run("show_client", "acme", "--json")[0])
+    assert summary["organization"]["id"] == result.org_id
+
+
+def test_show_client_unknown_slug(db):
+    with pytest.raises(CommandError, match='no organization with slug "ghost"'):
+        run("show_client", "ghost")
+
+
+# --- as subprocesses: exit statuses and streams ---------------------------------------------
+
+
+def test_onboard_client_process_exit_codes_and_streams(manage):
+    done = manage("onboard_client", *ACME)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["created"] is True and result["org_id"].startswith("org_")
+    assert Organization.objects.filter(pk=result["org_id"]).exists()
+
+    failed = manage("onboard_client", *ACME[:4], "--owner-email", "not-an-email")
+    assert failed.returncode != 0
+    assert failed.stdout == ""
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is not a valid email address" in lines[0]
+    assert "Traceback" not in failed.stderr
+
+
+def test_offboard_and_show_client_process_unknown_slug(manage):
+    for args in (["offboard_client", "ghost", "--suspend"], ["show_client", "ghost"]):
+        done = manage(*args)
+        assert done.returncode != 0
+        assert done.stderr.strip() == 'CommandError: no organization with slug "ghost"'
+
+
+def test_offboard_client_process_purge_without_yes_reads_the_confirmation(manage):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    refused = manage("offboard_client", "acme", "--purge", input="wrong\n")
+    assert refused.returncode != 0 and "purge cancelled" in refused.stderr
+    assert Organization.objects.filter(slug="acme").exists()
+    purged = manage("offboard_client", "acme", "--purge", input="acme\n")
+    assert purged.returncode == 0, purged.stderr
+    assert not Organization.objects.filter(slug="acme").exists()
+    assert User.objects.filter(email="bob@acme.com").exists()
+
+
+@pytest.mark.parametrize("rows", ["-1", "5000"])
+def test_show_client_refuses_a_bad_number_of_audit_rows(db, rows):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    with pytest.raises(CommandError, match="between 0 and 1000"):
+        run("show_client", "acme", "--audit-rows", rows)
+
+
+def test_show_client_limits_the_audit_rows(db):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    run("offboard_client", "acme", "--suspend")
+    summary = json.loads(run("show_client", "acme", "--json", "--audit-rows", "1")[0])
+    assert [row["action"] for row in summary["audit_log"]] == ["organization.suspended"]
+
+
+def test_onboard_clients_process_reports_rows_and_fails_when_a_row_fails(manage, tmp_path):
+    path = tmp_path / "clients.csv"
+    path.write_text(
+        "name,slug,email,plan\nAcme,acme,alice@acme.com,free\nBad,bad,nobody,free\n",
+        encoding="utf-8",
+    )
+    done = manage("onboard_clients", str(path))
+    assert done.returncode == 1
+    report = done.stdout.splitlines()
+    assert report[0].startswith("row 2  acme  created  org_")
+    assert report[1].startswith("row 3  bad  failed") and "not a valid email" in report[1]
+    assert report[2] == "2 row(s): 1 created, 1 failed"
+    assert done.stderr.strip() == "CommandError: 1 row(s) failed"  # no progress bar off a TTY
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["acme"]

@@ -1,0 +1,161 @@
+"""Organization services: self-service creation, settings, status, plan."""
+
+import pytest
+from django.test import override_settings
+from zeal import zeal_ignore
+
+from causeloop.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from memberships.models import Membership
+from memberships.roles import Role
+from organizations.models import AuditLog, Organization, Subscription, WorkspaceSettings
+from organizations.services import (
+    ensure_usable,
+    organization_approve,
+    organization_change_plan,
+    organization_create,
+    organization_delete,
+    organization_reinstate,
+    organization_suspend,
+    organization_update,
+)
+from tests.factories import OrganizationFactory, UserFactory
+
+
+def test_creating_an_organization_makes_the_caller_its_active_owner(db):
+    user = UserFactory()
+    organization = organization_create(user=user, name="Acme Corp")
+    membership = Membership.objects.get(user=user)
+    assert organization.slug == "acme-corp" and organization.status == "active"
+    assert (membership.organization_id, membership.role, membership.is_active) == (
+        organization.pk,
+        Role.OWNER,
+        True,
+    )
+    assert AuditLog.objects.get(organization=organization).action == "workspace.created"
+
+
+def test_a_derived_slug_is_made_unique(db):
+    OrganizationFactory(slug="acme-corp")
+    OrganizationFactory(slug="acme-corp-2")
+    organization = organization_create(user=UserFactory(), name="Acme Corp")
+    assert organization.slug == "acme-corp-3"
+
+
+def test_a_reserved_name_gets_a_safe_derived_slug(db):
+    organization = organization_create(user=UserFactory(), name="Admin")
+    assert organization.slug == "admin-org"
+
+
+def test_a_chosen_slug_that_is_taken_is_refused(organization):
+    with pytest.raises(Conflict) as error:
+        organization_create(user=UserFactory(), name="Copy", slug=organization.slug.upper())
+    assert error.value.code == "slug_taken"
+    assert Organization.objects.count() == 1
+
+
+@override_settings(CAUSELOOP_REQUIRE_ORG_APPROVAL=True)
+def test_with_approval_switched_on_new_organizations_wait_and_can_be_approved(db):
+    organization = organization_create(user=UserFactory(), name="Acme")
+    assert organization.status == "pending"
+    organization_approve(organization=organization)
+    organization.refresh_from_db()
+    assert organization.status == "active"
+    with pytest.raises(Conflict) as error, zeal_ignore():
+        organization_approve(organization=organization)
+    assert error.value.code == "not_pending"
+
+
+def test_suspension_blocks_use_and_reinstating_lifts_it(organization):
+    organization_suspend(organization=organization)
+    organization.refresh_from_db()
+    assert organization.is_suspended and organization.suspended_at is not None
+    with pytest.raises(Forbidden) as error:
+        ensure_usable(organization)
+    assert error.value.code == "organization_suspended"
+    with zeal_ignore():
+        organization_reinstate(organization=organization)
+    organization.refresh_from_db()
+    assert organization.status == "active" and organization.suspended_at is None
+    ensure_usable(organization)
+
+
+def test_past_due_billing_blocks_use_like_a_suspension(organization):
+    Subscription.objects.filter(organization=organization).update(billing_status="past_due")
+    organization = Organization.objects.select_related("subscription").get(pk=organization.pk)
+    with pytest.raises(Forbidden):
+        ensure_usable(organization)
+
+
+def test_an_admin_updates_name_slug_and_timezone_with_an_audit_row(organization, admin_user):
+    old_slug = organization.slug
+    organization_update(
+        organization=organization,
+        actor=admin_user,
+        name="  New Name ",
+        slug="New-Slug",
+        timezone_name="Asia/Tokyo",
+    )
+    organization.refresh_from_db()
+    assert (organization.name, organization.slug, organization.timezone) == (
+        "New Name",
+        "new-slug",
+        "Asia/Tokyo",
+    )
+    assert WorkspaceSettings.objects.get(workspace__organization=organization).timezone == (
+        "Asia/Tokyo"
+    )
+    row = AuditLog.objects.get(organization=organization, action="organization.updated")
+    assert row.details["slug"] == {"from": old_slug, "to": "new-slug"}
+
+
+def test_a_member_cannot_update_and_an_outsider_gets_not_found(
+    organization, member, other_organization, make_member
+):
+    with pytest.raises(Forbidden):
+        organization_update(organization=organization, actor=member, name="Mine")
+    outsider = make_member(other_organization, Role.OWNER)
+    with pytest.raises(NotFound):
+        organization_update(organization=organization, actor=outsider, name="Mine")
+    organization.refresh_from_db()
+    assert organization.name != "Mine"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", ""),
+        ("name", "x" * 201),
+        ("slug", "a"),
+        ("slug", "www"),
+        ("timezone_name", "Not/AZone"),
+        ("settings_data", ["not", "a", "dict"]),
+    ],
+)
+def test_bad_updates_are_refused_and_change_nothing(organization, owner, field, value):
+    before = Organization.objects.values().get(pk=organization.pk)
+    with pytest.raises(ValidationFailed):
+        organization_update(organization=organization, actor=owner, **{field: value})
+    assert Organization.objects.values().get(pk=organization.pk) == before
+    assert not AuditLog.objects.exists()
+
+
+def test_changing_plan_is_for_owners_and_sets_the_plans_seats(organization, owner, admin_user):
+    with pytest.raises(Forbidden):
+        organization_change_plan(organization=organization, actor=admin_user, plan="growth")
+    organization_change_plan(organization=organization, actor=owner, plan="growth")
+    organization.refresh_from_db()
+    assert organization.plan_id == "growth" and organization.seats == 50
+    assert Subscription.objects.get(organization=organization).billing_status == "trialing"
+
+
+def test_deleting_needs_the_owner_and_the_typed_slug(organization, owner, admin_user):
+    with pytest.raises(Forbidden):
+        organization_delete(
+            organization=organization, actor=admin_user, confirm_slug=organization.slug
+        )
+    with pytest.raises(ValidationFailed) as error:
+        organization_delete(organization=organization, actor=owner, confirm_slug="wrong")
+    assert error.value.code == "confirmation_mismatch"
+    assert Organization.objects.filter(pk=organization.pk).exists()
+    organization_delete(organization=organization, actor=owner, confirm_slug=organization.slug)
+    assert not Organization.objects.filter(pk=organization.pk).exists()
