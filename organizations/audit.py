@@ -32,8 +32,22 @@ def audit(
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Append one audit row for `organization`."""
+    entry = audit_entry(organization, actor=actor, action=action, target=target, details=details)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    organization: Organization,
+    *,
+    actor: User | ApiKey | None,
+    action: str,
+    target: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    """The audit row `audit()` would append, not yet saved (for writing it with other rows)."""
     workspace_id = getattr(getattr(organization, "workspace", None), "pk", None)
-    return AuditLog.objects.create(
+    return AuditLog(
         organization=organization,
         workspace_id=workspace_id,
         actor_user=None if actor is None or isinstance(actor, ApiKey) else actor,

@@ -6,22 +6,26 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 
 from causeloop.crypto import keyed_hash, random_secret
+from causeloop.db import insert_together
 from causeloop.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from causeloop.tenancy import acting_for, enter_tenant, permit_audit_rewrite, platform_lookup
 from memberships.models import Membership, User
 from memberships.permissions import require_role
 from memberships.roles import Role
 from memberships.services import membership_activate
-from organizations.audit import audit
+from organizations.audit import audit, audit_entry
 from organizations.branding import clean_logo
 from organizations.models import (
     ApiKey,
@@ -49,13 +53,24 @@ logger = logging.getLogger(__name__)
 
 
 def plan_get(code: object) -> Plan:
-    """The Plan with this code, or a validation error naming the choices."""
-    plan = Plan.objects.filter(code=code).first() if isinstance(code, str) else None
+    """The Plan with this code, or a validation error naming the choices. Plans are reference
+    data read on every provisioning, so they are kept in memory (refreshed when one is saved)."""
+    plan = _plans().get(code) if isinstance(code, str) else None
     if plan is None:
         choices = ", ".join(Plan.Code.values)
         message = f'"{code}" is not a plan; choose one of {choices}.'
         raise ValidationFailed(message, code="invalid_plan", fields={"plan": [message]})
     return plan
+
+
+@cache
+def _plans() -> dict[str, Plan]:
+    return {plan.code: plan for plan in Plan.objects.all()}
+
+
+@receiver([post_save, post_delete], sender=Plan)
+def _forget_plans(**_kwargs: Any) -> None:
+    _plans.cache_clear()
 
 
 def slug_taken_error(slug: str, *, field: str = "slug") -> Conflict:
@@ -123,32 +138,38 @@ def organization_provision(
 ) -> Provisioned:
     """Create an organization with its workspace, settings, subscription, owner membership and
     `workspace.created` audit row. Runs in the caller's transaction; inputs are clean.
-    `owner_active` makes the membership active at once: only for an owner who has no other."""
+    `owner_active` makes the membership active at once: only for an owner who has no other.
+    An `owner` not saved yet is created in the same statement as the organization."""
     now = timezone.now()
     organization = Organization(
         name=name, slug=slug, plan=plan, seats=seats or plan.seats, timezone=timezone_name,
         status=status, kind=kind,
     )
     enter_tenant(organization)  # the new tenant's rows are written in its own context
-    organization.save(force_insert=True)
     ws_name = workspace_name or name
-    workspace = Workspace.objects.create(
+    workspace = Workspace(
         organization=organization, name=ws_name, slug=slugify(ws_name)[:50] or slug
     )
-    WorkspaceSettings.objects.create(workspace=workspace, timezone=timezone_name)
-    Subscription.objects.create(
+    subscription = Subscription(
         organization=organization,
         billing_status=(
             Subscription.BillingStatus.TRIALING if plan.is_paid else Subscription.BillingStatus.ACTIVE
         ),
         trial_ends_at=now + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS) if plan.is_paid else None,
     )
-    membership = Membership.objects.create(
+    membership = Membership(
         organization=organization, user=owner, role=Role.OWNER, joined_at=now,
         is_active=owner_active,
     )
-    audit(organization, actor=actor, action="workspace.created", target=workspace,
-          details={"slug": slug, "plan": plan.code, "owner": owner.email})
+    organization.workspace = workspace
+    created = audit_entry(organization, actor=actor, action="workspace.created", target=workspace,
+                          details={"slug": slug, "plan": plan.code, "owner": owner.email})
+    # A new owner (not saved yet) is written with the rest.
+    new_owner = [owner] if owner._state.adding else []
+    insert_together(*new_owner, organization, workspace, subscription, membership, created)
+    # Its own statement: the row-level security policy of the settings looks the workspace up,
+    # and a statement does not see its own inserts.
+    WorkspaceSettings.objects.create(workspace=workspace, timezone=timezone_name)
     return Provisioned(organization, workspace, membership)
 
 
