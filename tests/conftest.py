@@ -1,15 +1,47 @@
 """Shared fixtures. N+1 detection (django-zeal) is on for every test."""
 
+import subprocess
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test import override_settings
 from zeal import zeal_context
 
 from memberships.roles import Role
+from tests.app_role import APP_ROLE
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
 def _detect_n_plus_one():
     with zeal_context():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _requests_run_as_the_application_role(django_db_setup, django_db_blocker):
+    """On PostgreSQL every request runs as `causeloop_app`, so row-level security applies to
+    each API and page test (see tests/app_role.py)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
+        if cursor.fetchone() is None:
+            subprocess.run(
+                ["bash", str(ROOT / ".ci" / "db-roles.sh")], check=True, capture_output=True
+            )
+        cursor.execute(
+            f"GRANT USAGE ON SCHEMA public TO {APP_ROLE};"
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE};"
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};"
+        )
+    middleware = ["tests.app_role.ApplicationRoleMiddleware", *django_settings.MIDDLEWARE]
+    with override_settings(MIDDLEWARE=middleware):
         yield
 
 
