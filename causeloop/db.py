@@ -34,17 +34,17 @@ def insert_together(*instances: models.Model, using: str = DEFAULT_DB_ALIAS) -> 
         ]
         columns = ", ".join(quote(field.column) for field in fields)
         placeholders = ", ".join(["%s"] * len(fields))
-        statements.append(f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})")
+        # Names come from the models' metadata, values travel as parameters.
+        statements.append(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        )
         params.extend(
             field.get_db_prep_save(field.pre_save(instance, add=True), connection)
             for field in fields
         )
     *leading, last = statements
-    sql = (
-        "WITH " + ", ".join(f"i{index} AS ({sql})" for index, sql in enumerate(leading)) + " " + last
-        if leading
-        else last
-    )
+    ctes = ", ".join(f"i{index} AS ({statement})" for index, statement in enumerate(leading))
+    sql = f"WITH {ctes} {last}" if leading else last
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
     for instance in instances:

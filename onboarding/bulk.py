@@ -37,9 +37,8 @@ def read_rows(stream: IO[str]) -> tuple[list[str], Iterator[dict[str, str]]]:
     header = [column.strip().lower() for column in (reader.fieldnames or [])]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
-        raise ValidationFailed(
-            f"the CSV header must include {','.join(REQUIRED_COLUMNS)} (missing: {', '.join(missing)})"
-        )
+        required, absent = ",".join(REQUIRED_COLUMNS), ", ".join(missing)
+        raise ValidationFailed(f"the CSV header must include {required} (missing: {absent})")
     reader.fieldnames = header
     return header, reader
 
@@ -82,7 +81,9 @@ def onboard_rows(
             else:
                 result = onboard_client(**params)
                 outcome = RowOutcome(
-                    index, slug, "created" if result.created else "already onboarded",
+                    index,
+                    slug,
+                    "created" if result.created else "already onboarded",
                     result.org_id,
                 )
         except DomainError as error:

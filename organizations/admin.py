@@ -33,14 +33,17 @@ from organizations.services import (
 
 class OnboardClientForm(forms.Form):
     org_name = forms.CharField(label="Organization name", max_length=200)
-    org_slug = forms.CharField(label="Slug", max_length=50, help_text="3–50 characters: a-z, 0-9, - and _.")
+    org_slug = forms.CharField(
+        label="Slug", max_length=50, help_text="3–50 characters: a-z, 0-9, - and _."
+    )
     owner_email = forms.EmailField(label="Owner email")
     owner_name = forms.CharField(label="Owner name", required=False, max_length=200)
     workspace_name = forms.CharField(label="Workspace name", required=False, max_length=200)
     plan = forms.ChoiceField(label="Plan", choices=Plan.Code.choices, initial=Plan.Code.FREE)
     timezone = forms.CharField(label="Timezone", initial="UTC", max_length=64)
-    seats = forms.IntegerField(label="Seats", required=False, min_value=1,
-                               help_text="Leave empty for the plan's seats.")
+    seats = forms.IntegerField(
+        label="Seats", required=False, min_value=1, help_text="Leave empty for the plan's seats."
+    )
 
 
 class WorkspaceInline(admin.StackedInline):
@@ -79,14 +82,19 @@ class OrganizationAdmin(admin.ModelAdmin):
         # Deleting goes through the "purge" action, which asks for confirmation.
         return False
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
         # An organization is never created bare: "add" is the onboarding form.
         return HttpResponseRedirect(reverse("admin:organizations_organization_onboard"))
 
     def get_urls(self) -> list[Any]:
         return [
-            path("onboard/", self.admin_site.admin_view(self.onboard_view),
-                 name="organizations_organization_onboard"),
+            path(
+                "onboard/",
+                self.admin_site.admin_view(self.onboard_view),
+                name="organizations_organization_onboard",
+            ),
             *super().get_urls(),
         ]
 
@@ -106,8 +114,11 @@ class OrganizationAdmin(admin.ModelAdmin):
                     form.add_error(None, error.message)
             else:
                 verb = "Onboarded" if result.created else "Already onboarded:"
-                self.message_user(request, f"{verb} {form.cleaned_data['org_slug']} ({result.org_id}).",
-                                  messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"{verb} {form.cleaned_data['org_slug']} ({result.org_id}).",
+                    messages.SUCCESS,
+                )
                 return HttpResponseRedirect(
                     reverse("admin:organizations_organization_change", args=[result.org_id])
                 )
@@ -119,8 +130,9 @@ class OrganizationAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/organizations/organization/onboard.html", context)
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Organization], service: Any,
-              verb: str) -> None:
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Organization], service: Any, verb: str
+    ) -> None:
         done = 0
         for organization in queryset:
             try:
@@ -150,8 +162,11 @@ class OrganizationAdmin(admin.ModelAdmin):
             for organization in queryset:
                 organization_purge(organization=organization)
                 count += 1
-            self.message_user(request, f"Purged {count} organization(s); user accounts were kept.",
-                              messages.SUCCESS)
+            self.message_user(
+                request,
+                f"Purged {count} organization(s); user accounts were kept.",
+                messages.SUCCESS,
+            )
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -160,14 +175,23 @@ class OrganizationAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/organizations/organization/purge_confirmation.html",
-                                context)
+        return TemplateResponse(
+            request, "admin/organizations/organization/purge_confirmation.html", context
+        )
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "seats", "daily_runs", "monthly_runs", "concurrent_runs",
-                    "providers", "monthly_price_usd")
+    list_display = (
+        "code",
+        "name",
+        "seats",
+        "daily_runs",
+        "monthly_runs",
+        "concurrent_runs",
+        "providers",
+        "monthly_price_usd",
+    )
 
 
 @admin.register(Workspace)
@@ -200,14 +224,28 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "id", "organization", "fingerprint", "created_at", "last_used_at",
-                    "revoked_at")
+    list_display = (
+        "name",
+        "id",
+        "organization",
+        "fingerprint",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("name", "id", "organization__slug")
     list_select_related = ("organization",)
     exclude = ("key_hash",)
-    readonly_fields = ("id", "organization", "last_four", "created_by", "created_at",
-                       "last_used_at", "rotated_from")
+    readonly_fields = (
+        "id",
+        "organization",
+        "last_four",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "rotated_from",
+    )
 
     @admin.display(description="Fingerprint")
     def fingerprint(self, api_key: ApiKey) -> str:
@@ -228,8 +266,15 @@ class TemplateAdmin(admin.ModelAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "action", "organization", "actor_name", "target_type",
-                    "target_id", "ip_address")
+    list_display = (
+        "created_at",
+        "action",
+        "organization",
+        "actor_name",
+        "target_type",
+        "target_id",
+        "ip_address",
+    )
     list_filter = ("action",)
     search_fields = ("id", "organization__slug", "actor_name", "target_id")
     list_select_related = ("organization",)

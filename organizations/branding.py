@@ -30,16 +30,27 @@ def clean_logo(upload: UploadedFile) -> UploadedFile:
                 image_format = image.format or ""
                 width, height = image.size
                 if width * height > MAX_LOGO_SIDE * MAX_LOGO_SIDE:
-                    raise _refuse(f"The logo must be at most {MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels.")
+                    raise _refuse(
+                        f"The logo must be at most {MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels."
+                    )
                 image.verify()
     except ValidationFailed:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, SyntaxError, ValueError):
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ):
         raise _refuse("The logo must be a PNG, JPEG, GIF or WebP image.") from None
     if image_format not in ACCEPTED_FORMATS:
         raise _refuse("The logo must be a PNG, JPEG, GIF or WebP image.")
     if width > MAX_LOGO_SIDE or height > MAX_LOGO_SIDE:
         raise _refuse(f"The logo must be at most {MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels.")
-    return SimpleUploadedFile(f"logo.{ACCEPTED_FORMATS[image_format]}", data,
-                              content_type=f"image/{ACCEPTED_FORMATS[image_format]}")
+    return SimpleUploadedFile(
+        f"logo.{ACCEPTED_FORMATS[image_format]}",
+        data,
+        content_type=f"image/{ACCEPTED_FORMATS[image_format]}",
+    )

@@ -17,10 +17,39 @@ from causeloop.errors import ValidationFailed
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{1,48})[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
     {
-        "admin", "api", "app", "assets", "auth", "billing", "dashboard", "docs", "help",
-        "invitations", "invite", "login", "logout", "media", "new", "onboarding", "platform",
-        "platform-admin", "root", "settings", "signup", "static", "status", "support", "system",
-        "www", "causeloop", "account", "accounts", "me", "organizations", "null", "undefined",
+        "admin",
+        "api",
+        "app",
+        "assets",
+        "auth",
+        "billing",
+        "dashboard",
+        "docs",
+        "help",
+        "invitations",
+        "invite",
+        "login",
+        "logout",
+        "media",
+        "new",
+        "onboarding",
+        "platform",
+        "platform-admin",
+        "root",
+        "settings",
+        "signup",
+        "static",
+        "status",
+        "support",
+        "system",
+        "www",
+        "causeloop",
+        "account",
+        "accounts",
+        "me",
+        "organizations",
+        "null",
+        "undefined",
     }
 )
 COLOR_RE = re.compile(r"^#[0-9a-f]{6}$")
@@ -130,7 +159,9 @@ def clean_email(value: object, *, field: str = "email") -> str:
 def clean_seats(value: object, *, field: str = "seats") -> int:
     """A whole number of seats, 1–100,000."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValidationFailed("Seats must be a whole number.", fields={field: ["Must be a whole number."]})
+        raise ValidationFailed(
+            "Seats must be a whole number.", fields={field: ["Must be a whole number."]}
+        )
     try:
         seats = int(value)
     except ValueError:

@@ -15,4 +15,6 @@ class ProvisioningCommand(BaseCommand):
             enter_platform()
             return super().execute(*args, **options)
         except DomainError as error:
-            raise CommandError(error.message, returncode=2 if error.status_code == 404 else 1) from None
+            raise CommandError(
+                error.message, returncode=2 if error.status_code == 404 else 1
+            ) from None

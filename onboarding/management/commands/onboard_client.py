@@ -10,7 +10,9 @@ from onboarding.services import onboard_client
 
 
 class Command(ProvisioningCommand):
-    help = "Provision a client: organization, workspace, owner, membership, subscription, audit row."
+    help = (
+        "Provision a client: organization, workspace, owner, membership, subscription, audit row."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org-name", required=True)

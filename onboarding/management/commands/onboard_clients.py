@@ -49,15 +49,20 @@ class Command(ProvisioningCommand):
             raise CommandError("the file is not UTF-8 text") from None
         # The bar goes to stderr and only on a terminal, so piped reports stay clean.
         progress = tqdm(
-            desc="onboarding" if not dry_run else "validating", unit=" rows",
-            file=sys.stderr, disable=None, leave=False,
+            desc="onboarding" if not dry_run else "validating",
+            unit=" rows",
+            file=sys.stderr,
+            disable=None,
+            leave=False,
         )
 
         def report(outcome: RowOutcome) -> None:
             progress.update(1)
             detail = f"  {outcome.detail}" if outcome.detail else ""
-            progress.write(f"row {outcome.line}  {outcome.slug or '-'}  {outcome.outcome}{detail}",
-                           file=self.stdout._out)
+            progress.write(
+                f"row {outcome.line}  {outcome.slug or '-'}  {outcome.outcome}{detail}",
+                file=self.stdout._out,
+            )
 
         try:
             return onboard_rows(rows, dry_run=dry_run, on_row=report)

@@ -32,24 +32,46 @@ class Command(BaseCommand):
             user = User.objects.by_email(email) or User(email=email, name=name)
             user.set_password(DEMO_PASSWORD)
             user.save()
-        onboard_client(org_name="Acme Corp", org_slug="acme", owner_email="alice@acme.test",
-                       owner_name="Alice Owner", plan="growth", timezone="Europe/London")
-        onboard_client(org_name="Globex", org_slug="globex", owner_email="erin@globex.test",
-                       owner_name="Erin Owner", plan="starter")
+        onboard_client(
+            org_name="Acme Corp",
+            org_slug="acme",
+            owner_email="alice@acme.test",
+            owner_name="Alice Owner",
+            plan="growth",
+            timezone="Europe/London",
+        )
+        onboard_client(
+            org_name="Globex",
+            org_slug="globex",
+            owner_email="erin@globex.test",
+            owner_name="Erin Owner",
+            plan="starter",
+        )
         acme = Organization.objects.get(slug="acme")
         alice = User.objects.get(email="alice@acme.test")
-        for email, role in (("bob@acme.test", Role.ADMIN), ("carol@acme.test", Role.ANALYST),
-                            ("dave@acme.test", Role.MEMBER)):
+        for email, role in (
+            ("bob@acme.test", Role.ADMIN),
+            ("carol@acme.test", Role.ANALYST),
+            ("dave@acme.test", Role.MEMBER),
+        ):
             if not Membership.objects.filter(organization=acme, user__email=email).exists():
                 membership_add(organization=acme, actor=alice, email=email, role=role)
         if not Template.objects.for_org(acme).exists():
-            template_create(organization=acme, actor=alice, data={
-                "name": "Weekly summary", "kind": "prompt",
-                "description": "Summarises the week's activity for the team.",
-                "body": "Summarise this week's activity in five bullet points:\n\n{{ activity }}",
-            })
-        operator = User.objects.by_email(PLATFORM_EMAIL) or User(email=PLATFORM_EMAIL,
-                                                                 name="Platform Operator")
+            template_create(
+                organization=acme,
+                actor=alice,
+                data={
+                    "name": "Weekly summary",
+                    "kind": "prompt",
+                    "description": "Summarises the week's activity for the team.",
+                    "body": (
+                        "Summarise this week's activity in five bullet points:\n\n{{ activity }}"
+                    ),
+                },
+            )
+        operator = User.objects.by_email(PLATFORM_EMAIL) or User(
+            email=PLATFORM_EMAIL, name="Platform Operator"
+        )
         operator.is_staff = operator.is_superuser = True
         operator.set_password(DEMO_PASSWORD)
         operator.save()

@@ -25,14 +25,23 @@ class Command(ProvisioningCommand):
         org = summary["organization"]
         write = self.stdout.write
         write(f"Organization  {org['id']}  {org['name']} ({org['slug']})")
-        write(f"  plan {org['plan']}, {org['seats']} seats, status {org['status']}, "
-              f"timezone {org['timezone']}, {summary['members']} member(s)")
+        write(
+            f"  plan {org['plan']}, {org['seats']} seats, status {org['status']}, "
+            f"timezone {org['timezone']}, {summary['members']} member(s)"
+        )
         workspace = summary["workspace"]
-        write(f"Workspace     {workspace['id']}  {workspace['name']}" if workspace
-              else "Workspace     (none)")
+        write(
+            f"Workspace     {workspace['id']}  {workspace['name']}"
+            if workspace
+            else "Workspace     (none)"
+        )
         for owner in summary["owners"]:
-            write(f"Owner         {owner['membership_id']}  {owner['email']} ({owner['user_id']}), "
-                  f"role {owner['role']}, active {'yes' if owner['is_active'] else 'no'}")
+            write(
+                f"Owner         {owner['membership_id']}  {owner['email']} ({owner['user_id']}), "
+                f"role {owner['role']}, active {'yes' if owner['is_active'] else 'no'}"
+            )
         write("Audit log (newest first)")
         for row in summary["audit_log"]:
-            write(f"  {row['created_at']}  {row['action']:<24} by {row['actor']}  {row['target_id']}")
+            write(
+                f"  {row['created_at']}  {row['action']:<24} by {row['actor']}  {row['target_id']}"
+            )
