@@ -19,7 +19,7 @@ lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 typecheck: setup
-	.venv/bin/mypy causeloop organizations memberships onboarding
+	DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding
 
 bench: setup
 	$(PY) benchmarks/onboard.py && $(PY) benchmarks/api.py

@@ -37,7 +37,7 @@ class ApiKeyUser(AnonymousUser):
         return self.api_key.display_name
 
 
-def _touch(model: type, row: Any) -> None:
+def _touch(model: type[PersonalToken] | type[ApiKey], row: PersonalToken | ApiKey) -> None:
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         model.objects.filter(pk=row.pk).update(last_used_at=now)

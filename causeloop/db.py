@@ -32,7 +32,7 @@ def insert_together(*instances: models.Model, using: str = DEFAULT_DB_ALIAS) -> 
             for field in meta.concrete_fields
             if not (field.primary_key and getattr(instance, field.attname) is None)
         ]
-        columns = ", ".join(quote(field.column) for field in fields)
+        columns = ", ".join(quote(field.column or field.attname) for field in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         # Names come from the models' metadata, values travel as parameters.
         statements.append(

@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 admin.site.site_header = "Causeloop platform"
 admin.site.site_title = "Causeloop platform"
 admin.site.index_title = "Operations"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("platform-admin/", admin.site.urls),
     path("api/", include("causeloop.api_urls")),
 ]

@@ -13,17 +13,18 @@ class Role(models.TextChoices):
     def rank(self) -> int:
         return _RANKS[self.value]
 
-    def __lt__(self, other: object) -> bool:
-        return self.rank < Role(other).rank  # type: ignore[arg-type]
+    # Roles compare by rank, also with their plain string values ("admin").
+    def __lt__(self, other: str) -> bool:  # type: ignore[override]
+        return self.rank < Role(other).rank
 
-    def __le__(self, other: object) -> bool:
-        return self.rank <= Role(other).rank  # type: ignore[arg-type]
+    def __le__(self, other: str) -> bool:  # type: ignore[override]
+        return self.rank <= Role(other).rank
 
-    def __gt__(self, other: object) -> bool:
-        return self.rank > Role(other).rank  # type: ignore[arg-type]
+    def __gt__(self, other: str) -> bool:  # type: ignore[override]
+        return self.rank > Role(other).rank
 
-    def __ge__(self, other: object) -> bool:
-        return self.rank >= Role(other).rank  # type: ignore[arg-type]
+    def __ge__(self, other: str) -> bool:  # type: ignore[override]
+        return self.rank >= Role(other).rank
 
     __hash__ = str.__hash__
 

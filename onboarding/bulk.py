@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
@@ -43,7 +43,7 @@ def read_rows(stream: IO[str]) -> tuple[list[str], Iterator[dict[str, str]]]:
     return header, reader
 
 
-def _params(row: dict[str, str | None]) -> dict[str, object]:
+def _params(row: Mapping[str, str | None]) -> dict[str, object]:
     def value(column: str) -> str | None:
         raw = row.get(column)
         return raw.strip() if isinstance(raw, str) and raw.strip() else None
@@ -61,7 +61,7 @@ def _params(row: dict[str, str | None]) -> dict[str, object]:
 
 
 def onboard_rows(
-    rows: Iterable[dict[str, str | None]],
+    rows: Iterable[Mapping[str, str | None]],
     *,
     dry_run: bool = False,
     on_row: Callable[[RowOutcome], None] | None = None,

@@ -54,7 +54,7 @@ def audit_entry(
         actor_api_key=actor if isinstance(actor, ApiKey) else None,
         actor_name=actor_label(actor),
         action=action,
-        target_type=target._meta.model_name if target is not None else "",
+        target_type=(target._meta.model_name or "") if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:254] if target is not None else "",
         details=details or {},

@@ -11,11 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from causeloop.crypto import keyed_hash, random_secret
 from causeloop.db import insert_together
@@ -402,7 +402,7 @@ def branding_update(
         organization.logo.delete(save=False)
         changed["logo"] = None
     if cleaned_logo is not None:
-        organization.logo.save(cleaned_logo.name, cleaned_logo, save=False)
+        organization.logo.save(cleaned_logo.name or "logo", cleaned_logo, save=False)
         changed["logo"] = organization.logo.name
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
@@ -604,11 +604,12 @@ def organization_export(*, organization: Organization, actor: User | ApiKey) -> 
     return data
 
 
-def get_owned(model: type, organization: Organization, pk: object) -> Any:
+def get_owned(model: type[models.Model], organization: Organization, pk: object) -> Any:
     """A row of `model` that belongs to `organization`, or NotFound whatever `pk` looks like."""
+    not_found = NotFound(f"{capfirst(model._meta.verbose_name)} not found.")
     if not isinstance(pk, str) or len(pk) > 64:
-        raise NotFound(f"{model._meta.verbose_name.capitalize()} not found.")
-    row = model.objects.filter(organization=organization, pk=pk).first()
+        raise not_found
+    row = model._default_manager.filter(organization=organization, pk=pk).first()
     if row is None:
-        raise NotFound(f"{model._meta.verbose_name.capitalize()} not found.")
+        raise not_found
     return row
