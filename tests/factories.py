@@ -26,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -34,6 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization
+        skip_postgeneration_save = True  # the hook writes related rows, not the organization
 
     name = factory.Sequence(lambda n: f"Org {n}")
     slug = factory.Sequence(lambda n: f"org-{n}")
@@ -41,7 +42,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     seats = 10
 
     @factory.post_generation
-    def workspace(obj, create, extracted, **kwargs):  # noqa: N805
+    def workspace(obj, create, extracted, **kwargs):
         if create:
             workspace = Workspace.objects.create(organization=obj, name=obj.name, slug=obj.slug)
             WorkspaceSettings.objects.create(workspace=workspace)
