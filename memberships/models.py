@@ -29,11 +29,10 @@ class UserManager(BaseUserManager["User"]):
     def by_email(self, email: str) -> User | None:
         """The user with this email, compared case-insensitively. Filters on `lower(email)`,
         the unique index (`email__iexact` compiles to `upper()`, a full scan)."""
-        return (
-            self.alias(email_ci=Lower("email"))
-            .filter(email_ci=Lower(models.Value(email.strip())))
-            .first()
+        matches = self.alias(email_ci=Lower("email")).filter(
+            email_ci=Lower(models.Value(email.strip()))
         )
+        return next(iter(matches[:1]), None)  # unique: no ordering needed
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         user = self.model(email=self.normalize_email(email).strip(), **extra)

@@ -169,7 +169,7 @@ def organization_provision(
     insert_together(*new_owner, organization, workspace, subscription, membership, created)
     # Its own statement: the row-level security policy of the settings looks the workspace up,
     # and a statement does not see its own inserts.
-    WorkspaceSettings.objects.create(workspace=workspace, timezone=timezone_name)
+    insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name))
     return Provisioned(organization, workspace, membership)
 
 
