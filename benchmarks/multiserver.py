@@ -52,8 +52,14 @@ def db_url(role: tuple[str, str], database: str) -> str:
 
 
 def superuser(database: str) -> psycopg.Connection:
-    return psycopg.connect(host=HOST, port=PORT, user=SUPERUSER, dbname=database,
-                           password=os.environ.get("PGPASSWORD"), autocommit=True)
+    return psycopg.connect(
+        host=HOST,
+        port=PORT,
+        user=SUPERUSER,
+        dbname=database,
+        password=os.environ.get("PGPASSWORD"),
+        autocommit=True,
+    )
 
 
 def server_env(database: str) -> dict[str, str]:
@@ -77,30 +83,64 @@ def prepare(database: str) -> None:
     env = {**os.environ, "PGHOST": HOST, "PGPORT": PORT}
     with superuser("postgres") as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    subprocess.run(["bash", str(ROOT / ".ci" / "db-roles.sh"), database], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True,
-                   env={**server_env(database), "DATABASE_URL": db_url(OWNER, database)})
-    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, check=True,
-                   env=server_env(database), stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["bash", str(ROOT / ".ci" / "db-roles.sh"), database],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=ROOT,
+        check=True,
+        env={**server_env(database), "DATABASE_URL": db_url(OWNER, database)},
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        check=True,
+        env=server_env(database),
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def start_servers(database: str, ports: list[int], workers: int) -> list[subprocess.Popen]:
     servers = []
     for port in ports:
-        servers.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "causeloop.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--threads", "4", "--timeout", "60",
-             "--log-level", "warning"],
-            cwd=ROOT, env=server_env(database), start_new_session=True,
-        ))
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "causeloop.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(workers),
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "60",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=server_env(database),
+                start_new_session=True,
+            )
+        )
     deadline = time.monotonic() + 90
     try:
         for port in ports:
             while True:
                 try:
-                    if requests.get(f"http://127.0.0.1:{port}/platform-admin/login/",
-                                    timeout=20).status_code == 200:
+                    if (
+                        requests.get(
+                            f"http://127.0.0.1:{port}/platform-admin/login/", timeout=20
+                        ).status_code
+                        == 200
+                    ):
                         break
                 except requests.RequestException:
                     pass
@@ -136,9 +176,17 @@ def csrf_token(session: requests.Session, url: str) -> str:
 def sign_in(base: str) -> requests.Session:
     session = requests.Session()
     token = csrf_token(session, f"{base}/platform-admin/login/")
-    response = session.post(f"{base}/platform-admin/login/", allow_redirects=False, timeout=30,
-                            data={"username": OPERATOR[0], "password": OPERATOR[1],
-                                  "csrfmiddlewaretoken": token, "next": "/platform-admin/"})
+    response = session.post(
+        f"{base}/platform-admin/login/",
+        allow_redirects=False,
+        timeout=30,
+        data={
+            "username": OPERATOR[0],
+            "password": OPERATOR[1],
+            "csrfmiddlewaretoken": token,
+            "next": "/platform-admin/",
+        },
+    )
     if response.status_code != 302:
         raise RuntimeError(f"sign-in failed with {response.status_code}")
     return session
@@ -163,10 +211,19 @@ class Load:
 
     def onboard(self, session: requests.Session, base: str, slug: str, email: str) -> str:
         token = csrf_token(session, f"{base}{ONBOARD}")
-        response = session.post(f"{base}{ONBOARD}", allow_redirects=False, timeout=60, data={
-            "org_name": slug.replace("-", " ").title(), "org_slug": slug, "owner_email": email,
-            "plan": "free", "timezone": "UTC", "csrfmiddlewaretoken": token,
-        })
+        response = session.post(
+            f"{base}{ONBOARD}",
+            allow_redirects=False,
+            timeout=60,
+            data={
+                "org_name": slug.replace("-", " ").title(),
+                "org_slug": slug,
+                "owner_email": email,
+                "plan": "free",
+                "timezone": "UTC",
+                "csrfmiddlewaretoken": token,
+            },
+        )
         if response.status_code != 302 or "/change/" not in response.headers.get("Location", ""):
             return f"{response.status_code} {response.text[:200]!r}"
         return ""
@@ -189,8 +246,9 @@ class Load:
             try:
                 if roll < 0.6:
                     response = session.get(f"{base}{CHANGELIST}", timeout=60)
-                    self.record("read", response.status_code == 200,
-                                str(response.status_code), started)
+                    self.record(
+                        "read", response.status_code == 200, str(response.status_code), started
+                    )
                 elif roll < 0.9:
                     slug = f"load-{number}-{op}"
                     problem = self.onboard(session, base, slug, f"owner-{slug}@load.test")
@@ -207,8 +265,9 @@ class Load:
 
     def run(self) -> float:
         start = threading.Barrier(self.clients)
-        threads = [threading.Thread(target=self.client, args=(n, start))
-                   for n in range(self.clients)]
+        threads = [
+            threading.Thread(target=self.client, args=(n, start)) for n in range(self.clients)
+        ]
         began = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -262,8 +321,12 @@ def main() -> int:
     prepare(options.database)
     servers = start_servers(options.database, ports, options.workers)
     try:
-        load = Load([f"http://127.0.0.1:{port}" for port in ports], options.clients,
-                    options.ops, options.contended)
+        load = Load(
+            [f"http://127.0.0.1:{port}" for port in ports],
+            options.clients,
+            options.ops,
+            options.contended,
+        )
         elapsed = load.run()
     finally:
         stop_servers(servers)
@@ -274,13 +337,17 @@ def main() -> int:
 
     total = sum(load.done.values())
     latencies = sorted(load.latencies)
-    print(f"two servers (ports {options.ports}, {options.workers} workers each) × "
-          f"{options.clients} clients × {options.ops} operations in {elapsed:.1f} s "
-          f"({total / elapsed:.0f} req/s; median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-          f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms)")
+    print(
+        f"two servers (ports {options.ports}, {options.workers} workers each) × "
+        f"{options.clients} clients × {options.ops} operations in {elapsed:.1f} s "
+        f"({total / elapsed:.0f} req/s; median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+        f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms)"
+    )
     print("  operations: " + ", ".join(f"{kind} {count}" for kind, count in load.done.items()))
-    print(f"  acknowledged writes {len(load.acknowledged)}; errors {len(load.errors)}; "
-          f"count mismatches {len(problems)}")
+    print(
+        f"  acknowledged writes {len(load.acknowledged)}; errors {len(load.errors)}; "
+        f"count mismatches {len(problems)}"
+    )
     for line in (load.errors + problems)[:20]:
         print("  !", line)
     return 1 if load.errors or problems else 0

@@ -39,22 +39,40 @@ def url(role: tuple[str, str]) -> str:
 
 def prepare_database() -> None:
     env = {**os.environ, "PGHOST": HOST, "PGPORT": PORT}
-    subprocess.run(["psql", "-q", "-U", SUPERUSER, "-d", "postgres", "-c",
-                    f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'], env=env, check=True)
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-U",
+            SUPERUSER,
+            "-d",
+            "postgres",
+            "-c",
+            f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)',
+        ],
+        env=env,
+        check=True,
+    )
     subprocess.run(["bash", str(ROOT / ".ci" / "db-roles.sh"), DATABASE], env=env, check=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": url(OWNER), "DEBUG": "true"})
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": url(OWNER), "DEBUG": "true"},
+    )
 
 
-os.environ.update({
-    "DATABASE_URL": url(APP),
-    "DEBUG": "false",
-    "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-secret-key-" + "0123456789" * 4),
-    "CAUSELOOP_MASTER_KEY": os.environ.get("CAUSELOOP_MASTER_KEY", "benchmark-master-key"),
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "ERROR",
-    "DJANGO_SETTINGS_MODULE": "causeloop.settings",
-})
+os.environ.update(
+    {
+        "DATABASE_URL": url(APP),
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-secret-key-" + "0123456789" * 4),
+        "CAUSELOOP_MASTER_KEY": os.environ.get("CAUSELOOP_MASTER_KEY", "benchmark-master-key"),
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "ERROR",
+        "DJANGO_SETTINGS_MODULE": "causeloop.settings",
+    }
+)
 
 
 def list_members(request, slug):  # type: ignore[no-untyped-def]
@@ -78,10 +96,14 @@ def list_members(request, slug):  # type: ignore[no-untyped-def]
         .select_related("user")
         .order_by("joined_at", "id")[:50]
     )
-    return JsonResponse({"results": [
-        {"id": m.pk, "email": m.user.email, "role": m.role, "joined_at": m.joined_at}
-        for m in page
-    ]})
+    return JsonResponse(
+        {
+            "results": [
+                {"id": m.pk, "email": m.user.email, "role": m.role, "joined_at": m.joined_at}
+                for m in page
+            ]
+        }
+    )
 
 
 def seed() -> tuple[str, str]:
@@ -96,24 +118,41 @@ def seed() -> tuple[str, str]:
     for index in range(ORGS):
         org = Organization.objects.create(name=f"Bench {index}", slug=f"bench-{index}")
         workspace = Workspace.objects.create(organization=org, name=org.name, slug=org.slug)
-        users = User.objects.bulk_create([
-            User(email=f"u{index}-{n}@bench.test", name=f"User {n}", password="!")
-            for n in range(MEMBERS)
-        ])
-        Membership.objects.bulk_create([
-            Membership(user=user, organization=org, is_active=True,
-                       role=Role.OWNER if n == 0 else Role.MEMBER)
-            for n, user in enumerate(users)
-        ])
-        Template.objects.bulk_create([
-            Template(organization=org, name=f"Template {n}", body="x" * 200)
-            for n in range(TEMPLATES)
-        ])
-        AuditLog.objects.bulk_create([
-            AuditLog(organization=org, workspace=workspace, actor_name="bench",
-                     action="member.joined", created_at=now)
-            for _ in range(AUDIT_ROWS)
-        ])
+        users = User.objects.bulk_create(
+            [
+                User(email=f"u{index}-{n}@bench.test", name=f"User {n}", password="!")
+                for n in range(MEMBERS)
+            ]
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    user=user,
+                    organization=org,
+                    is_active=True,
+                    role=Role.OWNER if n == 0 else Role.MEMBER,
+                )
+                for n, user in enumerate(users)
+            ]
+        )
+        Template.objects.bulk_create(
+            [
+                Template(organization=org, name=f"Template {n}", body="x" * 200)
+                for n in range(TEMPLATES)
+            ]
+        )
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    organization=org,
+                    workspace=workspace,
+                    actor_name="bench",
+                    action="member.joined",
+                    created_at=now,
+                )
+                for _ in range(AUDIT_ROWS)
+            ]
+        )
     owner = User.objects.get(email="u7-0@bench.test")
     return owner.pk, "bench-7"
 
@@ -151,8 +190,10 @@ def main() -> None:
     client.force_login(User.objects.get(pk=user_id))
     endpoint = f"/bench/{slug}/members"
 
-    roles = {"with RLS (causeloop_app)": APP,
-             "without RLS (superuser, bypasses)": (SUPERUSER, os.environ.get("PGPASSWORD", ""))}
+    roles = {
+        "with RLS (causeloop_app)": APP,
+        "without RLS (superuser, bypasses)": (SUPERUSER, os.environ.get("PGPASSWORD", "")),
+    }
     timings: dict[str, list[float]] = {name: [] for name in roles}
     for name, role in roles.items():  # warm up both, and check they answer alike
         connect_as(role)
@@ -182,24 +223,32 @@ def main() -> None:
                     org_id = _org_id(slug, user_id)
                     start = time.perf_counter()
                     enter_tenant(org_id)
-                    list(Membership.objects.filter(organization_id=org_id)
-                         .select_related("user").order_by("joined_at", "id")[:50])
+                    list(
+                        Membership.objects.filter(organization_id=org_id)
+                        .select_related("user")
+                        .order_by("joined_at", "id")[:50]
+                    )
                     query_timings[name].append(time.perf_counter() - start)
     connections.close_all()
 
     with_rls, without_rls = (statistics.median(values) for values in timings.values())
-    print(f"GET {endpoint} — {ORGS} organizations × {MEMBERS} members, {TEMPLATES} templates, "
-          f"{AUDIT_ROWS} audit rows; {options.rounds} × {options.requests} requests per role")
+    print(
+        f"GET {endpoint} — {ORGS} organizations × {MEMBERS} members, {TEMPLATES} templates, "
+        f"{AUDIT_ROWS} audit rows; {options.rounds} × {options.requests} requests per role"
+    )
     for name, values in timings.items():
-        print(f"  {name:36} median {statistics.median(values) * 1000:7.3f} ms   "
-              f"p95 {sorted(values)[int(len(values) * 0.95)] * 1000:7.3f} ms")
+        print(
+            f"  {name:36} median {statistics.median(values) * 1000:7.3f} ms   "
+            f"p95 {sorted(values)[int(len(values) * 0.95)] * 1000:7.3f} ms"
+        )
     ratio = with_rls / without_rls
     print(f"  ratio with/without RLS: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%; target ≤ +10%)")
     print("The list query alone (set the tenant + one page of 50 members with their users):")
     for name, values in query_timings.items():
         print(f"  {name:36} median {statistics.median(values) * 1000:7.3f} ms")
     query_ratio = statistics.median(query_timings[next(iter(roles))]) / statistics.median(
-        query_timings[list(roles)[1]])
+        query_timings[list(roles)[1]]
+    )
     print(f"  ratio with/without RLS: {query_ratio:.3f} ({(query_ratio - 1) * 100:+.1f}%)")
 
 
@@ -208,8 +257,11 @@ def _org_id(slug: str, user_id: str) -> str:
     from memberships.models import Membership
 
     enter_user(type("U", (), {"pk": user_id})())
-    return Membership.objects.filter(user_id=user_id, organization__slug=slug).values_list(
-        "organization_id", flat=True).get()
+    return (
+        Membership.objects.filter(user_id=user_id, organization__slug=slug)
+        .values_list("organization_id", flat=True)
+        .get()
+    )
 
 
 if __name__ == "__main__":

@@ -41,9 +41,7 @@ TENANT_TABLES: dict[str, str] = {
     ),
     "organizations.Workspace": f"organization_id = {_ORG} OR {_PLATFORM}",
     # Keyed through its workspace: the subquery is itself filtered by the workspace policy.
-    "organizations.WorkspaceSettings": (
-        "workspace_id IN (SELECT id FROM organizations_workspace)"
-    ),
+    "organizations.WorkspaceSettings": ("workspace_id IN (SELECT id FROM organizations_workspace)"),
     "organizations.Subscription": f"organization_id = {_ORG} OR {_PLATFORM}",
     "organizations.ApiKey": f"organization_id = {_ORG} OR {_PLATFORM}",
     "organizations.Template": f"organization_id = {_ORG} OR {_PLATFORM}",

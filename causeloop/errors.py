@@ -117,8 +117,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)
         first = next(iter(fields.values()), ["Invalid input."])[0]
-        message = first if list(fields) == ["non_field_errors"] else "Invalid input: " + ", ".join(
-            f"{name}: {messages[0]}" for name, messages in fields.items()
+        message = (
+            first
+            if list(fields) == ["non_field_errors"]
+            else "Invalid input: "
+            + ", ".join(f"{name}: {messages[0]}" for name, messages in fields.items())
         )
         response.data = error_body("invalid", message, fields)
         return response

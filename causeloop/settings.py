@@ -168,7 +168,9 @@ _email_options = {
         "use_ssl": _email.get("EMAIL_USE_SSL", False),
         "timeout": 10,
     },
-    "django.core.mail.backends.filebased.EmailBackend": {"file_path": _email.get("EMAIL_FILE_PATH")},
+    "django.core.mail.backends.filebased.EmailBackend": {
+        "file_path": _email.get("EMAIL_FILE_PATH")
+    },
 }.get(_email["EMAIL_BACKEND"], {})
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Causeloop <no-reply@causeloop.local>")

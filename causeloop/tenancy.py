@@ -153,9 +153,7 @@ def current_context() -> dict[str, str]:
         return {}
     names = [CURRENT_ORG, CURRENT_USER, PLATFORM, AUDIT_REWRITE]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join("current_setting(%s, true)" for _ in names), names
-        )
+        cursor.execute("SELECT " + ", ".join("current_setting(%s, true)" for _ in names), names)
         row = cursor.fetchone()
     return {name: value or "" for name, value in zip(names, row, strict=True)}
 
@@ -228,13 +226,13 @@ class TenancyMiddleware:
         user: Any = getattr(request, "user", None)
         signed_in = bool(user is not None and user.is_authenticated and user.pk)
         prefix = _admin_prefix()
-        operator = bool(
-            signed_in and user.is_staff and prefix and request.path.startswith(prefix)
-        )
+        operator = bool(signed_in and user.is_staff and prefix and request.path.startswith(prefix))
         # Set every setting, so a session-level value (a command's) can never show through.
-        _set({
-            CURRENT_ORG: "",
-            CURRENT_USER: str(user.pk) if signed_in else "",
-            PLATFORM: "on" if operator else "",
-            AUDIT_REWRITE: "",
-        })
+        _set(
+            {
+                CURRENT_ORG: "",
+                CURRENT_USER: str(user.pk) if signed_in else "",
+                PLATFORM: "on" if operator else "",
+                AUDIT_REWRITE: "",
+            }
+        )

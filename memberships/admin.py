@@ -31,12 +31,15 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("id", "email", "password")}),
         ("Profile", {"fields": ("name",)}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups",
-                                    "user_permissions")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",),
-                             "fields": ("email", "name", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),
+    )
 
 
 @admin.register(Membership)
@@ -55,8 +58,15 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ("email", "id", "organization__slug")
     list_select_related = ("organization",)
     exclude = ("token_hash",)
-    readonly_fields = ("id", "organization", "email", "invited_by", "created_at", "accepted_at",
-                       "accepted_by")
+    readonly_fields = (
+        "id",
+        "organization",
+        "email",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # invitations are sent by organizations, with a token mailed once

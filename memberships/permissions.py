@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from organizations.models import Organization
 
 
-
 def role_of(actor: User | ApiKey | None, organization: Organization) -> Role | None:
     """The actor's role in `organization`, or None when it has none. An API key acts as admin
     of its own organization."""
@@ -47,14 +46,16 @@ def forget_roles(organization: Organization) -> None:
     organization.__dict__.pop("_role_cache", None)
 
 
-def require_role(actor: User | ApiKey | None, organization: Organization, *, at_least: Role) -> Role:
+def require_role(
+    actor: User | ApiKey | None, organization: Organization, *, at_least: Role
+) -> Role:
     """The actor's role, if it is at least `at_least`; 404 for outsiders, 403 for too low."""
     role = role_of(actor, organization)
     if role is None:
         raise NotFound("Organization not found.")
     if role < at_least:
+        needed, actual = at_least.label.lower(), role.label.lower()
         raise Forbidden(
-            f"This needs the {at_least.label.lower()} role or higher; you are {role.label.lower()}.",
-            code="permission_denied",
+            f"This needs the {needed} role or higher; you are {actual}.", code="permission_denied"
         )
     return role

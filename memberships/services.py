@@ -37,9 +37,13 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
     email = clean_email(email)
     name = clean_optional_text(name, field="name", max_length=200, label="Name")
     if not isinstance(password, str) or not password:
-        raise ValidationFailed("Password is required.", fields={"password": ["This field is required."]})
+        raise ValidationFailed(
+            "Password is required.", fields={"password": ["This field is required."]}
+        )
     if len(password) > 4096 or "\x00" in password:
-        raise ValidationFailed("Password is not acceptable.", fields={"password": ["Invalid password."]})
+        raise ValidationFailed(
+            "Password is not acceptable.", fields={"password": ["Invalid password."]}
+        )
     try:
         password_validation.validate_password(password, User(email=email, name=name))
     except ValidationError as error:
@@ -47,8 +51,11 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
             " ".join(error.messages), code="weak_password", fields={"password": error.messages}
         ) from None
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict("An account with this email already exists.", code="email_taken",
-                       fields={"email": ["An account with this email already exists."]})
+        raise Conflict(
+            "An account with this email already exists.",
+            code="email_taken",
+            fields={"email": ["An account with this email already exists."]},
+        )
     try:
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password, name=name)
@@ -138,7 +145,9 @@ def lock_organization(organization: Organization) -> None:
     ).first()
 
 
-def seats_used(organization: Organization, *, excluding_invitation: Invitation | None = None) -> int:
+def seats_used(
+    organization: Organization, *, excluding_invitation: Invitation | None = None
+) -> int:
     """Members plus pending, unexpired invitations."""
     invitations = Invitation.objects.filter(
         organization=organization, status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
@@ -195,15 +204,22 @@ def membership_add(
         raise Conflict(f"{user.email} is already a member.", code="already_a_member")
     ensure_seat_available(organization)
     membership = Membership.objects.create(
-        organization=organization, user=user, role=role_value,
+        organization=organization,
+        user=user,
+        role=role_value,
         invited_by=actor if isinstance(actor, User) else None,
     )
     with acting_for(user):  # is another organization already their active one?
         has_active = Membership.objects.filter(user=user, is_active=True).exists()
     if not has_active:
         membership_activate(membership=membership)
-    audit(organization, actor=actor, action="member.joined", target=membership,
-          details={"email": user.email, "role": role_value.value, "via": "direct"})
+    audit(
+        organization,
+        actor=actor,
+        action="member.joined",
+        target=membership,
+        details={"email": user.email, "role": role_value.value, "via": "direct"},
+    )
     return membership
 
 
@@ -218,7 +234,9 @@ def _ensure_owner_remains(organization: Organization, membership: Membership) ->
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, actor: User | ApiKey, role: str) -> Membership:
+def membership_change_role(
+    *, membership: Membership, actor: User | ApiKey, role: str
+) -> Membership:
     """Change a member's role; owners are made and unmade only by owners."""
     organization = membership.organization
     require_role(actor, organization, at_least=Role.ADMIN)
@@ -237,8 +255,13 @@ def membership_change_role(*, membership: Membership, actor: User | ApiKey, role
     membership.role = new_role
     membership.save(update_fields=["role"])
     forget_roles(organization)
-    audit(organization, actor=actor, action="member.role_changed", target=membership,
-          details={"email": membership.user.email, "from": old_role, "to": new_role.value})
+    audit(
+        organization,
+        actor=actor,
+        action="member.role_changed",
+        target=membership,
+        details={"email": membership.user.email, "from": old_role, "to": new_role.value},
+    )
     return membership
 
 
@@ -257,8 +280,13 @@ def membership_remove(*, membership: Membership, actor: User | ApiKey) -> None:
     membership.refresh_from_db(fields=["role"])
     _ensure_owner_remains(organization, membership)
     user_id, email = membership.user_id, membership.user.email
-    audit(organization, actor=actor, action="member.left" if leaving else "member.removed",
-          target=membership, details={"email": email, "role": membership.role})
+    audit(
+        organization,
+        actor=actor,
+        action="member.left" if leaving else "member.removed",
+        target=membership,
+        details={"email": email, "role": membership.role},
+    )
     membership.delete()
     forget_roles(organization)
     _activate_next_membership(user_id)
@@ -281,8 +309,13 @@ def ownership_transfer(
     Membership.objects.filter(pk=previous.pk).update(role=Role.ADMIN)
     membership.role = Role.OWNER
     forget_roles(organization)
-    audit(organization, actor=actor, action="ownership.transferred", target=membership,
-          details={"from": actor.email, "to": membership.user.email})
+    audit(
+        organization,
+        actor=actor,
+        action="ownership.transferred",
+        target=membership,
+        details={"from": actor.email, "to": membership.user.email},
+    )
     return membership
 
 
@@ -320,12 +353,20 @@ def invitation_create(
     ensure_seat_available(organization)
     token, token_hash = Invitation.new_token()
     invitation = Invitation.objects.create(
-        organization=organization, email=email, role=role_value, token_hash=token_hash,
+        organization=organization,
+        email=email,
+        role=role_value,
+        token_hash=token_hash,
         invited_by=actor if isinstance(actor, User) else None,
         expires_at=timezone.now() + timedelta(days=settings.CAUSELOOP_INVITATION_DAYS),
     )
-    audit(organization, actor=actor, action="member.invited", target=invitation,
-          details={"email": email, "role": role_value.value})
+    audit(
+        organization,
+        actor=actor,
+        action="member.invited",
+        target=invitation,
+        details={"email": email, "role": role_value.value},
+    )
     _send_invitation(invitation, token)
     return invitation, token
 
@@ -350,8 +391,13 @@ def invitation_resend(*, invitation: Invitation, actor: User | ApiKey) -> tuple[
     token, invitation.token_hash = Invitation.new_token()
     invitation.expires_at = timezone.now() + timedelta(days=settings.CAUSELOOP_INVITATION_DAYS)
     invitation.save(update_fields=["token_hash", "expires_at"])
-    audit(organization, actor=actor, action="member.invitation_resent", target=invitation,
-          details={"email": invitation.email})
+    audit(
+        organization,
+        actor=actor,
+        action="member.invitation_resent",
+        target=invitation,
+        details={"email": invitation.email},
+    )
     _send_invitation(invitation, token)
     return invitation, token
 
@@ -365,8 +411,13 @@ def invitation_revoke(*, invitation: Invitation, actor: User | ApiKey) -> Invita
     _require_pending(invitation)
     invitation.status = Invitation.Status.REVOKED
     invitation.save(update_fields=["status"])
-    audit(organization, actor=actor, action="member.invitation_revoked", target=invitation,
-          details={"email": invitation.email})
+    audit(
+        organization,
+        actor=actor,
+        action="member.invitation_revoked",
+        target=invitation,
+        details={"email": invitation.email},
+    )
     return invitation
 
 
@@ -389,8 +440,8 @@ def invitation_by_token(token: object) -> Invitation:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Join the organization as the invited role; works once, for the invited email only."""
-    invitation = Invitation.objects.select_for_update().select_related("organization").get(
-        pk=invitation.pk
+    invitation = (
+        Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
     )
     organization = invitation.organization
     _require_pending(invitation)
@@ -405,7 +456,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         raise Conflict("You are already a member of this organization.", code="already_a_member")
     ensure_seat_available(organization, excluding_invitation=invitation)
     membership = Membership.objects.create(
-        organization=organization, user=user, role=invitation.role,
+        organization=organization,
+        user=user,
+        role=invitation.role,
         invited_by=invitation.invited_by,
     )
     invitation.status = Invitation.Status.ACCEPTED
@@ -413,8 +466,13 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
     membership_activate(membership=membership)
-    audit(organization, actor=user, action="member.joined", target=membership,
-          details={"email": user.email, "role": invitation.role, "via": "invitation"})
+    audit(
+        organization,
+        actor=user,
+        action="member.joined",
+        target=membership,
+        details={"email": user.email, "role": invitation.role, "via": "invitation"},
+    )
     return membership
 
 
@@ -440,7 +498,8 @@ def invite_code_create(
         while InviteCode.objects.filter(code=code).exists():
             code = _new_invite_code()
     invite_code = InviteCode.objects.create(
-        organization=organization, code=code,
+        organization=organization,
+        code=code,
         created_by=actor if isinstance(actor, User) else None,
         expires_at=timezone.now() + timedelta(days=days),
     )
@@ -454,8 +513,12 @@ def invite_code_deactivate(*, invite_code: InviteCode, actor: User | ApiKey) -> 
     if invite_code.is_active:
         invite_code.is_active = False
         invite_code.save(update_fields=["is_active"])
-        audit(invite_code.organization, actor=actor, action="invite_code.deactivated",
-              target=invite_code)
+        audit(
+            invite_code.organization,
+            actor=actor,
+            action="invite_code.deactivated",
+            target=invite_code,
+        )
     return invite_code
 
 
@@ -476,22 +539,35 @@ def invite_code_join(*, code: str, user: User) -> Membership:
     if invite_code is not None:
         enter_tenant(invite_code.organization_id)
     if invite_code is None or not invite_code.is_active:
-        raise NotFound("This invite code is not valid.", code="invalid_invite_code",
-                       fields={"code": ["This invite code is not valid."]})
+        raise NotFound(
+            "This invite code is not valid.",
+            code="invalid_invite_code",
+            fields={"code": ["This invite code is not valid."]},
+        )
     if invite_code.expires_at <= timezone.now():
-        raise Gone("This invite code has expired; ask for a new one.", code="invite_code_expired",
-                   fields={"code": ["This invite code has expired."]})
+        raise Gone(
+            "This invite code has expired; ask for a new one.",
+            code="invite_code_expired",
+            fields={"code": ["This invite code has expired."]},
+        )
     organization = invite_code.organization
     if Membership.objects.filter(organization=organization, user=user).exists():
-        raise Conflict(f"You are already a member of {organization.name}.",
-                       code="already_a_member", fields={"code": ["You are already a member."]})
+        raise Conflict(
+            f"You are already a member of {organization.name}.",
+            code="already_a_member",
+            fields={"code": ["You are already a member."]},
+        )
     ensure_seat_available(organization)
-    membership = Membership.objects.create(organization=organization, user=user,
-                                           role=Role.MEMBER)
+    membership = Membership.objects.create(organization=organization, user=user, role=Role.MEMBER)
     InviteCode.objects.filter(pk=invite_code.pk).update(uses=F("uses") + 1)
     membership_activate(membership=membership)
-    audit(organization, actor=user, action="member.joined", target=membership,
-          details={"email": user.email, "role": Role.MEMBER.value, "via": "invite_code"})
+    audit(
+        organization,
+        actor=user,
+        action="member.joined",
+        target=membership,
+        details={"email": user.email, "role": Role.MEMBER.value, "via": "invite_code"},
+    )
     return membership
 
 
@@ -509,7 +585,10 @@ def personal_token_create(
     secret = PersonalToken.PREFIX + random_secret(24)
     with transaction.atomic(), acting_for(user):  # signing in for a token: no session yet
         token = PersonalToken.objects.create(
-            user=user, name=name, key_hash=keyed_hash(secret), last_four=secret[-4:],
+            user=user,
+            name=name,
+            key_hash=keyed_hash(secret),
+            last_four=secret[-4:],
             expires_at=expires_at,
         )
     return token, secret
@@ -562,11 +641,20 @@ def user_erase(*, email: str, actor: User | None) -> dict[str, int | str]:
     if user is None:
         AuditLog.objects.scrub_person(user_id=None, email=email)
     for membership in memberships:
-        audit(membership.organization, actor=actor, action="member.erased",
-              target=membership, details={})
+        audit(
+            membership.organization,
+            actor=actor,
+            action="member.erased",
+            target=membership,
+            details={},
+        )
     Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
     if user is None:
-        return {"status": "erased", "memberships_removed": 0, "invitations_removed": removed_invitations}
+        return {
+            "status": "erased",
+            "memberships_removed": 0,
+            "invitations_removed": removed_invitations,
+        }
     PersonalToken.objects.filter(user=user).delete()
     AuditLog.objects.scrub_person(user_id=user.pk, email=email)
     user.email = f"erased-{user.pk}@erased.invalid"
@@ -574,5 +662,8 @@ def user_erase(*, email: str, actor: User | None) -> dict[str, int | str]:
     user.is_active = False
     user.set_unusable_password()
     user.save()
-    return {"status": "erased", "memberships_removed": len(memberships),
-            "invitations_removed": removed_invitations}
+    return {
+        "status": "erased",
+        "memberships_removed": len(memberships),
+        "invitations_removed": removed_invitations,
+    }

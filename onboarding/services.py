@@ -87,8 +87,13 @@ def clean_onboard_request(
     if owner_name not in (None, ""):
         check("owner_name", clean_name, owner_name, field="owner_name", label="Owner name")
     if workspace_name not in (None, ""):
-        check("workspace_name", clean_name, workspace_name, field="workspace_name",
-              label="Workspace name")
+        check(
+            "workspace_name",
+            clean_name,
+            workspace_name,
+            field="workspace_name",
+            label="Workspace name",
+        )
     check("plan_row", plan_get, plan if plan not in (None, "") else "free")
     if "plan_row" in errors:
         errors["plan"] = errors.pop("plan_row")
@@ -198,19 +203,29 @@ def onboard_dryrun(**params: Any) -> dict[str, Any]:
         results.append({"check_name": check_name, "passed": passed, "message": message})
 
     checks = [
-        ("org_name_valid", "org_name", clean_name,
-         {"field": "org_name", "label": "Organization name"}, "Organization name is valid."),
+        (
+            "org_name_valid",
+            "org_name",
+            clean_name,
+            {"field": "org_name", "label": "Organization name"},
+            "Organization name is valid.",
+        ),
         ("slug_format", "org_slug", clean_slug, {"field": "org_slug"}, "Slug format is valid."),
         ("email_format", "owner_email", clean_email, {"field": "owner_email"}, "Email is valid."),
         ("plan_valid", "plan", lambda v: plan_get(v or "free").code, {}, "Plan exists."),
-        ("timezone_valid", "timezone", lambda v: clean_timezone(v or "UTC"), {},
-         "Timezone is valid."),
+        (
+            "timezone_valid",
+            "timezone",
+            lambda v: clean_timezone(v or "UTC"),
+            {},
+            "Timezone is valid.",
+        ),
     ]
     cleaned: dict[str, Any] = {}
-    for check_name, field, fn, kwargs, ok_message in checks:
-        value = params.get(field, "free" if field == "plan" else None)
+    for check_name, param, fn, kwargs, ok_message in checks:
+        value = params.get(param, "free" if param == "plan" else None)
         try:
-            cleaned[field] = fn(value, **kwargs)
+            cleaned[param] = fn(value, **kwargs)
             record(check_name, True, ok_message)
         except DomainError as error:
             record(check_name, False, error.message)
@@ -226,19 +241,27 @@ def onboard_dryrun(**params: Any) -> dict[str, Any]:
         record("database_connection", True, "Database is reachable.")
         database_ok = True
     except Exception as error:
-        record("database_connection", False, f"Database is not reachable: {error.__class__.__name__}")
+        record(
+            "database_connection", False, f"Database is not reachable: {error.__class__.__name__}"
+        )
         database_ok = False
     if "org_slug" in cleaned and database_ok:
         taken = Organization.objects.with_slug(cleaned["org_slug"]).exists()
-        record("slug_available", not taken,
-               f'Slug "{cleaned["org_slug"]}" is available.' if not taken
-               else f'organization slug "{cleaned["org_slug"]}" is already taken')
+        record(
+            "slug_available",
+            not taken,
+            f'Slug "{cleaned["org_slug"]}" is available.'
+            if not taken
+            else f'organization slug "{cleaned["org_slug"]}" is already taken',
+        )
     passed = sum(1 for result in results if result["passed"])
     all_passed = passed == len(results)
     return {
         "status": "ready" if all_passed else "invalid",
         "validation_summary": {
-            "total_checks": len(results), "passed": passed, "failed": len(results) - passed,
+            "total_checks": len(results),
+            "passed": passed,
+            "failed": len(results) - passed,
             "all_passed": all_passed,
         },
         "validation_results": results,
@@ -248,11 +271,7 @@ def onboard_dryrun(**params: Any) -> dict[str, Any]:
 
 def organization_by_slug(slug: object) -> Organization:
     """The organization with this slug; `no organization with slug "…"` otherwise."""
-    organization = (
-        Organization.objects.with_slug(slug).first()
-        if isinstance(slug, str)
-        else None
-    )
+    organization = Organization.objects.with_slug(slug).first() if isinstance(slug, str) else None
     if organization is None:
         raise NotFound(f'no organization with slug "{slug}"', code="not_found")
     return organization
@@ -276,8 +295,10 @@ def offboard_client(*, slug: str, action: str) -> dict[str, Any]:
 
 def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
     """What the runbook's verification queries show for one client."""
-    if isinstance(audit_rows, bool) or not isinstance(audit_rows, int) or not (
-        0 <= audit_rows <= 1000
+    if (
+        isinstance(audit_rows, bool)
+        or not isinstance(audit_rows, int)
+        or not (0 <= audit_rows <= 1000)
     ):
         message = "The number of audit rows must be between 0 and 1000."
         raise ValidationFailed(message, fields={"audit_rows": [message]})
@@ -289,22 +310,38 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
     audit_log = AuditLog.objects.for_org(organization)[:audit_rows]
     return {
         "organization": {
-            "id": organization.pk, "name": organization.name, "slug": organization.slug,
-            "plan": organization.plan_id, "seats": organization.seats,
-            "status": organization.status, "timezone": organization.timezone,
+            "id": organization.pk,
+            "name": organization.name,
+            "slug": organization.slug,
+            "plan": organization.plan_id,
+            "seats": organization.seats,
+            "status": organization.status,
+            "timezone": organization.timezone,
             "created_at": organization.created_at.isoformat(),
         },
         "workspace": {"id": workspace.pk, "name": workspace.name, "slug": workspace.slug}
-        if workspace else None,
+        if workspace
+        else None,
         "owners": [
-            {"membership_id": m.pk, "user_id": m.user_id, "email": m.user.email, "role": m.role,
-             "is_active": m.is_active, "joined_at": m.joined_at.isoformat()}
+            {
+                "membership_id": m.pk,
+                "user_id": m.user_id,
+                "email": m.user.email,
+                "role": m.role,
+                "is_active": m.is_active,
+                "joined_at": m.joined_at.isoformat(),
+            }
             for m in owners
         ],
         "members": Membership.objects.filter(organization=organization).count(),
         "audit_log": [
-            {"id": a.pk, "action": a.action, "actor": a.actor_name or "platform",
-             "target_id": a.target_id, "created_at": a.created_at.isoformat()}
+            {
+                "id": a.pk,
+                "action": a.action,
+                "actor": a.actor_name or "platform",
+                "target_id": a.target_id,
+                "created_at": a.created_at.isoformat(),
+            }
             for a in audit_log
         ],
     }

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from memberships.models import User
 
 
-
 def actor_label(actor: User | ApiKey | None) -> str:
     """The actor's name as it is now, frozen into the row."""
     if actor is None:

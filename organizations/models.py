@@ -50,9 +50,7 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
     def with_slug(self, slug: str) -> OrganizationQuerySet:
         """The organization with this slug, compared case-insensitively. Filters on
         `lower(slug)`, the unique index (`slug__iexact` compiles to `upper()`, a full scan)."""
-        return self.alias(slug_ci=Lower("slug")).filter(
-            slug_ci=Lower(models.Value(slug.strip()))
-        )
+        return self.alias(slug_ci=Lower("slug")).filter(slug_ci=Lower(models.Value(slug.strip())))
 
 
 class Organization(models.Model):
@@ -303,8 +301,11 @@ class AuditLogQuerySet(models.QuerySet["AuditLog"]):
         matching = self.filter(rows)
         count = 0
         for row in matching.only("id", "actor_user_id", "details", "target_id", "target_repr"):
-            changes: dict[str, Any] = {"details": {k: v for k, v in row.details.items()
-                                                   if k not in ("email", "from", "to")}}
+            changes: dict[str, Any] = {
+                "details": {
+                    k: v for k, v in row.details.items() if k not in ("email", "from", "to")
+                }
+            }
             if user_id is not None and row.actor_user_id == user_id:
                 changes.update(actor_user=None, actor_name=scrubbed)
             if row.target_repr.lower() == email.lower() or (user_id and row.target_id == user_id):
@@ -328,15 +329,27 @@ class AuditLog(models.Model):
         Organization, on_delete=models.CASCADE, related_name="audit_logs"
     )
     workspace = models.ForeignKey(
-        Workspace, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        Workspace,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_user = models.ForeignKey(
-        "memberships.User", null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        "memberships.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_api_key = models.ForeignKey(
-        ApiKey, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        ApiKey,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_name = models.CharField(max_length=254, blank=True)

@@ -142,8 +142,13 @@ def organization_provision(
     An `owner` not saved yet is created in the same statement as the organization."""
     now = timezone.now()
     organization = Organization(
-        name=name, slug=slug, plan=plan, seats=seats or plan.seats, timezone=timezone_name,
-        status=status, kind=kind,
+        name=name,
+        slug=slug,
+        plan=plan,
+        seats=seats or plan.seats,
+        timezone=timezone_name,
+        status=status,
+        kind=kind,
     )
     enter_tenant(organization)  # the new tenant's rows are written in its own context
     ws_name = workspace_name or name
@@ -153,17 +158,27 @@ def organization_provision(
     subscription = Subscription(
         organization=organization,
         billing_status=(
-            Subscription.BillingStatus.TRIALING if plan.is_paid else Subscription.BillingStatus.ACTIVE
+            Subscription.BillingStatus.TRIALING
+            if plan.is_paid
+            else Subscription.BillingStatus.ACTIVE
         ),
         trial_ends_at=now + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS) if plan.is_paid else None,
     )
     membership = Membership(
-        organization=organization, user=owner, role=Role.OWNER, joined_at=now,
+        organization=organization,
+        user=owner,
+        role=Role.OWNER,
+        joined_at=now,
         is_active=owner_active,
     )
     organization.workspace = workspace
-    created = audit_entry(organization, actor=actor, action="workspace.created", target=workspace,
-                          details={"slug": slug, "plan": plan.code, "owner": owner.email})
+    created = audit_entry(
+        organization,
+        actor=actor,
+        action="workspace.created",
+        target=workspace,
+        details={"slug": slug, "plan": plan.code, "owner": owner.email},
+    )
     # A new owner (not saved yet) is written with the rest.
     new_owner = [owner] if owner._state.adding else []
     insert_together(*new_owner, organization, workspace, subscription, membership, created)
@@ -201,8 +216,14 @@ def organization_create(
         try:
             with transaction.atomic():
                 provisioned = organization_provision(
-                    name=name, slug=chosen, owner=user, plan=plan_row, timezone_name=timezone_name,
-                    status=status, kind=kind, actor=user,
+                    name=name,
+                    slug=chosen,
+                    owner=user,
+                    plan=plan_row,
+                    timezone_name=timezone_name,
+                    status=status,
+                    kind=kind,
+                    actor=user,
                 )
                 membership_activate(membership=provisioned.membership)
                 return provisioned.organization
@@ -257,9 +278,17 @@ def organization_update(
         WorkspaceSettings.objects.filter(workspace__organization=organization).update(
             timezone=changes["timezone"]
         )
-    audit(organization, actor=actor, action="organization.updated", target=organization,
-          details={field: {"from": str(before[field]), "to": str(changes[field])}
-                   for field in changes if field != "settings"})
+    audit(
+        organization,
+        actor=actor,
+        action="organization.updated",
+        target=organization,
+        details={
+            field: {"from": str(before[field]), "to": str(changes[field])}
+            for field in changes
+            if field != "settings"
+        },
+    )
     return organization
 
 
@@ -273,12 +302,11 @@ def organization_purge(*, organization: Organization) -> dict[str, int]:
         _count, per_model = organization.delete()
         for user_id in member_ids:
             with acting_for(user_id):  # their memberships in the other organizations
-                following = (
-                    Membership.objects.filter(user_id=user_id).order_by("joined_at").first()
-                )
-                if following and not Membership.objects.filter(
-                    user_id=user_id, is_active=True
-                ).exists():
+                following = Membership.objects.filter(user_id=user_id).order_by("joined_at").first()
+                if (
+                    following
+                    and not Membership.objects.filter(user_id=user_id, is_active=True).exists()
+                ):
                     Membership.objects.filter(pk=following.pk).update(is_active=True)
     logger.info("organization purged", extra={"org_id": org_id, "slug": slug})
     return {label.split(".")[-1]: count for label, count in per_model.items()}
@@ -293,7 +321,9 @@ def organization_delete(*, organization: Organization, actor: User, confirm_slug
     organization_purge(organization=organization)
 
 
-def _set_status(organization: Organization, status: str, action: str, actor: User | None) -> Organization:
+def _set_status(
+    organization: Organization, status: str, action: str, actor: User | None
+) -> Organization:
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         if locked.status == status:
@@ -311,7 +341,9 @@ def organization_suspend(*, organization: Organization, actor: User | None = Non
     return _set_status(organization, Organization.Status.SUSPENDED, "organization.suspended", actor)
 
 
-def organization_reinstate(*, organization: Organization, actor: User | None = None) -> Organization:
+def organization_reinstate(
+    *, organization: Organization, actor: User | None = None
+) -> Organization:
     return _set_status(organization, Organization.Status.ACTIVE, "organization.reinstated", actor)
 
 
@@ -339,8 +371,13 @@ def organization_change_plan(*, organization: Organization, actor: User, plan: s
     elif not plan_row.is_paid:
         subscription.billing_status = Subscription.BillingStatus.ACTIVE
     subscription.save()
-    audit(organization, actor=actor, action="plan.changed", target=organization,
-          details={"from": previous, "to": plan_row.code})
+    audit(
+        organization,
+        actor=actor,
+        action="plan.changed",
+        target=organization,
+        details={"from": previous, "to": plan_row.code},
+    )
     return organization
 
 
@@ -360,8 +397,10 @@ def subscription_sync(
         choices = ", ".join(Subscription.BillingStatus.values)
         message = f'"{billing_status}" is not a billing status; choose one of {choices}.'
         raise ValidationFailed(message, fields={"billing_status": [message]})
-    new_seats = clean_seats(seats) if seats is not None else (
-        plan_row.seats if plan_row.code != organization.plan_id else organization.seats
+    new_seats = (
+        clean_seats(seats)
+        if seats is not None
+        else (plan_row.seats if plan_row.code != organization.plan_id else organization.seats)
     )
     organization.plan, organization.seats = plan_row, new_seats
     organization.save(update_fields=["plan", "seats", "updated_at"])
@@ -370,8 +409,13 @@ def subscription_sync(
     subscription.trial_ends_at = trial_ends_at
     subscription.save()
     organization.subscription = subscription
-    audit(organization, actor=actor, action="subscription.synced", target=subscription,
-          details={"plan": plan_row.code, "billing_status": billing_status, "seats": new_seats})
+    audit(
+        organization,
+        actor=actor,
+        action="subscription.synced",
+        target=subscription,
+        details={"plan": plan_row.code, "billing_status": billing_status, "seats": new_seats},
+    )
     return subscription
 
 
@@ -406,8 +450,13 @@ def branding_update(
         changed["logo"] = organization.logo.name
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
-        audit(organization, actor=actor, action="branding.updated", target=organization,
-              details={k: v for k, v in changed.items()})
+        audit(
+            organization,
+            actor=actor,
+            action="branding.updated",
+            target=organization,
+            details={k: v for k, v in changed.items()},
+        )
     return organization
 
 
@@ -415,13 +464,24 @@ def branding_update(
 
 
 def _issue_api_key(
-    organization: Organization, *, name: str, scopes: list[str], created_by: User | None,
-    expires_at: datetime | None, rotated_from: ApiKey | None = None,
+    organization: Organization,
+    *,
+    name: str,
+    scopes: list[str],
+    created_by: User | None,
+    expires_at: datetime | None,
+    rotated_from: ApiKey | None = None,
 ) -> tuple[ApiKey, str]:
     secret = f"{organization.slug}_api_{random_secret(24)}"
     api_key = ApiKey.objects.create(
-        organization=organization, name=name, key_hash=keyed_hash(secret), last_four=secret[-4:],
-        scopes=scopes, created_by=created_by, expires_at=expires_at, rotated_from=rotated_from,
+        organization=organization,
+        name=name,
+        key_hash=keyed_hash(secret),
+        last_four=secret[-4:],
+        scopes=scopes,
+        created_by=created_by,
+        expires_at=expires_at,
+        rotated_from=rotated_from,
     )
     return api_key, secret
 
@@ -439,7 +499,8 @@ def api_key_create(
     require_role(actor, organization, at_least=Role.ADMIN)
     name = clean_name(name)
     if scopes is not None and (
-        not isinstance(scopes, list) or len(scopes) > 50
+        not isinstance(scopes, list)
+        or len(scopes) > 50
         or not all(isinstance(s, str) and 0 < len(s) <= 64 and s.isprintable() for s in scopes)
     ):
         message = "Scopes must be a list of short strings."
@@ -448,11 +509,19 @@ def api_key_create(
         message = "Expiry must be in the future."
         raise ValidationFailed(message, fields={"expires_at": [message]})
     api_key, secret = _issue_api_key(
-        organization, name=name, scopes=scopes or [],
-        created_by=actor if isinstance(actor, User) else None, expires_at=expires_at,
+        organization,
+        name=name,
+        scopes=scopes or [],
+        created_by=actor if isinstance(actor, User) else None,
+        expires_at=expires_at,
     )
-    audit(organization, actor=actor, action="api_key.created", target=api_key,
-          details={"name": name, "fingerprint": api_key.last_four})
+    audit(
+        organization,
+        actor=actor,
+        action="api_key.created",
+        target=api_key,
+        details={"name": name, "fingerprint": api_key.last_four},
+    )
     return api_key, secret
 
 
@@ -467,13 +536,24 @@ def api_key_rotate(*, api_key: ApiKey, actor: User | ApiKey) -> tuple[ApiKey, st
     locked.revoked_at = timezone.now()
     locked.save(update_fields=["revoked_at"])
     new_key, secret = _issue_api_key(
-        organization, name=locked.name, scopes=locked.scopes,
-        created_by=actor if isinstance(actor, User) else None, expires_at=locked.expires_at,
+        organization,
+        name=locked.name,
+        scopes=locked.scopes,
+        created_by=actor if isinstance(actor, User) else None,
+        expires_at=locked.expires_at,
         rotated_from=locked,
     )
-    audit(organization, actor=actor, action="api_key.rotated", target=new_key,
-          details={"name": locked.name, "old_fingerprint": locked.last_four,
-                   "fingerprint": new_key.last_four})
+    audit(
+        organization,
+        actor=actor,
+        action="api_key.rotated",
+        target=new_key,
+        details={
+            "name": locked.name,
+            "old_fingerprint": locked.last_four,
+            "fingerprint": new_key.last_four,
+        },
+    )
     return new_key, secret
 
 
@@ -483,8 +563,13 @@ def api_key_revoke(*, api_key: ApiKey, actor: User | ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit(api_key.organization, actor=actor, action="api_key.revoked", target=api_key,
-              details={"name": api_key.name, "fingerprint": api_key.last_four})
+        audit(
+            api_key.organization,
+            actor=actor,
+            action="api_key.revoked",
+            target=api_key,
+            details={"name": api_key.name, "fingerprint": api_key.last_four},
+        )
     return api_key
 
 
@@ -526,11 +611,17 @@ def template_create(
     """A new shared template (analyst+)."""
     require_role(actor, organization, at_least=Role.ANALYST)
     template = Template.objects.create(
-        organization=organization, created_by=actor if isinstance(actor, User) else None,
+        organization=organization,
+        created_by=actor if isinstance(actor, User) else None,
         **_clean_template_fields(data, partial=False),
     )
-    audit(organization, actor=actor, action="template.created", target=template,
-          details={"name": template.name})
+    audit(
+        organization,
+        actor=actor,
+        action="template.created",
+        target=template,
+        details={"name": template.name},
+    )
     return template
 
 
@@ -542,16 +633,26 @@ def template_update(*, template: Template, actor: User | ApiKey, data: dict[str,
         setattr(template, field, value)
     if changes:
         template.save(update_fields=[*changes, "updated_at"])
-        audit(template.organization, actor=actor, action="template.updated", target=template,
-              details={"fields": sorted(changes)})
+        audit(
+            template.organization,
+            actor=actor,
+            action="template.updated",
+            target=template,
+            details={"fields": sorted(changes)},
+        )
     return template
 
 
 @transaction.atomic
 def template_delete(*, template: Template, actor: User | ApiKey) -> None:
     require_role(actor, template.organization, at_least=Role.ANALYST)
-    audit(template.organization, actor=actor, action="template.deleted", target=template,
-          details={"name": template.name})
+    audit(
+        template.organization,
+        actor=actor,
+        action="template.deleted",
+        target=template,
+        details={"name": template.name},
+    )
     template.delete()
 
 
@@ -565,38 +666,72 @@ def organization_export(*, organization: Organization, actor: User | ApiKey) -> 
         data = {
             "exported_at": timezone.now().isoformat(),
             "organization": {
-                "id": organization.pk, "name": organization.name, "slug": organization.slug,
-                "status": organization.status, "plan": organization.plan_id,
-                "seats": organization.seats, "timezone": organization.timezone,
+                "id": organization.pk,
+                "name": organization.name,
+                "slug": organization.slug,
+                "status": organization.status,
+                "plan": organization.plan_id,
+                "seats": organization.seats,
+                "timezone": organization.timezone,
                 "primary_color": organization.primary_color,
                 "secondary_color": organization.secondary_color,
-                "settings": organization.settings, "created_at": organization.created_at.isoformat(),
+                "settings": organization.settings,
+                "created_at": organization.created_at.isoformat(),
             },
             "members": [
-                {"id": m.pk, "user_id": m.user_id, "email": m.user.email, "name": m.user.name,
-                 "role": m.role, "joined_at": m.joined_at.isoformat()}
+                {
+                    "id": m.pk,
+                    "user_id": m.user_id,
+                    "email": m.user.email,
+                    "name": m.user.name,
+                    "role": m.role,
+                    "joined_at": m.joined_at.isoformat(),
+                }
                 for m in organization.memberships.select_related("user")
             ],
             "invitations": [
-                {"id": i.pk, "email": i.email, "role": i.role, "state": i.state,
-                 "created_at": i.created_at.isoformat(), "expires_at": i.expires_at.isoformat()}
+                {
+                    "id": i.pk,
+                    "email": i.email,
+                    "role": i.role,
+                    "state": i.state,
+                    "created_at": i.created_at.isoformat(),
+                    "expires_at": i.expires_at.isoformat(),
+                }
                 for i in organization.invitations.all()
             ],
             "api_keys": [
-                {"id": k.pk, "name": k.name, "fingerprint": k.last_four, "scopes": k.scopes,
-                 "created_at": k.created_at.isoformat(),
-                 "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
+                {
+                    "id": k.pk,
+                    "name": k.name,
+                    "fingerprint": k.last_four,
+                    "scopes": k.scopes,
+                    "created_at": k.created_at.isoformat(),
+                    "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+                }
                 for k in organization.api_keys.all()
             ],
             "templates": [
-                {"id": t.pk, "name": t.name, "kind": t.kind, "description": t.description,
-                 "body": t.body, "updated_at": t.updated_at.isoformat()}
+                {
+                    "id": t.pk,
+                    "name": t.name,
+                    "kind": t.kind,
+                    "description": t.description,
+                    "body": t.body,
+                    "updated_at": t.updated_at.isoformat(),
+                }
                 for t in organization.templates.all()
             ],
             "audit_log": [
-                {"id": a.pk, "action": a.action, "actor": a.actor_name, "target_id": a.target_id,
-                 "details": a.details, "ip_address": a.ip_address,
-                 "created_at": a.created_at.isoformat()}
+                {
+                    "id": a.pk,
+                    "action": a.action,
+                    "actor": a.actor_name,
+                    "target_id": a.target_id,
+                    "details": a.details,
+                    "ip_address": a.ip_address,
+                    "created_at": a.created_at.isoformat(),
+                }
                 for a in organization.audit_logs.all()
             ],
         }

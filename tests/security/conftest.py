@@ -38,8 +38,9 @@ def _pg_env() -> dict[str, str]:
 def rls_database(django_db_setup, django_db_blocker) -> None:
     """The roles exist (`.ci/db-roles.sh`), and the test database is laid out as in production:
     tables owned by `causeloop_owner`, DML granted to `causeloop_app`."""
-    subprocess.run(["bash", str(ROOT / ".ci" / "db-roles.sh")], env=_pg_env(), check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["bash", str(ROOT / ".ci" / "db-roles.sh")], env=_pg_env(), check=True, capture_output=True
+    )
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         for (table,) in cursor.fetchall():

@@ -16,8 +16,13 @@ from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
 def _audit_row(organization, actor) -> AuditLog:
-    return audit(organization, actor=actor, action="member.joined", target=organization,
-                 details={"email": actor.email})
+    return audit(
+        organization,
+        actor=actor,
+        action="member.joined",
+        target=organization,
+        details={"email": actor.email},
+    )
 
 
 @pytest.mark.parametrize(
@@ -27,8 +32,11 @@ def _audit_row(organization, actor) -> AuditLog:
 def test_raw_sql_cannot_rewrite_audit_rows_even_as_superuser(db, statement):
     organization = OrganizationFactory()
     _audit_row(organization, UserFactory())
-    with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
-          connection.cursor() as cursor):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
     assert AuditLog.objects.filter(action="member.joined").count() == 1
 
@@ -39,13 +47,21 @@ def test_the_application_role_cannot_rewrite_audit_rows_in_its_own_tenant(as_app
         _audit_row(organization, UserFactory())
     with transaction.atomic():
         enter_tenant(organization)
-        for statement in ("UPDATE organizations_auditlog SET actor_name = 'nobody'",
-                          "DELETE FROM organizations_auditlog"):
-            with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
-                  connection.cursor() as cursor):
+        for statement in (
+            "UPDATE organizations_auditlog SET actor_name = 'nobody'",
+            "DELETE FROM organizations_auditlog",
+        ):
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
                 cursor.execute(statement)
-        with (pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(),
-              connection.cursor() as cursor):
+        with (
+            pytest.raises(DatabaseError, match="permission denied"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute("TRUNCATE organizations_auditlog")
         assert AuditLog.objects.count() == 1
 

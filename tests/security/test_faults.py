@@ -23,8 +23,10 @@ pytestmark = [pytest.mark.urls("tests.security.urls"), pytest.mark.usefixtures("
 def _superuser_dsn() -> str:
     """The server's maintenance database, as the superuser the suite runs as."""
     settings = connection.settings_dict
-    return (f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
-            "dbname=postgres user=postgres")
+    return (
+        f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
+        "dbname=postgres user=postgres"
+    )
 
 
 @pytest.mark.parametrize("path", ["/fault/api-write", "/fault/page-write"])
@@ -33,8 +35,9 @@ def test_losing_the_database_mid_request_is_a_503_and_writes_nothing(path):
         organization = OrganizationFactory()
     client = Client(raise_request_exception=False)
     if path.startswith("/fault/api"):
-        response = client.post(path, {"organization": organization.pk},
-                               content_type="application/json")
+        response = client.post(
+            path, {"organization": organization.pk}, content_type="application/json"
+        )
     else:
         response = client.post(path, {"organization": organization.pk})
     assert response.status_code == 503
@@ -78,8 +81,11 @@ def test_the_app_answers_503_while_the_database_is_down_and_recovers_by_itself(a
         # The database goes away: no new connections, and every open one is cut.
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         try:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
             status, body = _get(url)
             assert status == 503
             assert body["error"]["code"] == "service_unavailable"
@@ -90,7 +96,10 @@ def test_the_app_answers_503_while_the_database_is_down_and_recovers_by_itself(a
     # A persistent connection cut between two requests: the health check at the start of the
     # next request notices and reconnects, so the request itself never sees the dead one.
     with psycopg.connect(_superuser_dsn(), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
     assert _get(url) == (200, {"organizations": 1})
     connections.close_all()  # this thread's connection was cut too

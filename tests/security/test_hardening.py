@@ -28,8 +28,13 @@ def test_every_response_carries_the_security_headers_and_csp(client, db, path):
     response = client.get(path, secure=True)
     assert response.status_code < 500
     csp = response.headers["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "frame-ancestors 'none'", "object-src 'none'",
-                      "base-uri 'none'", "form-action 'self'"):
+    for directive in (
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -49,10 +54,14 @@ def test_session_and_csrf_cookies_are_secure_httponly_and_same_site(client, db, 
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     user = UserFactory(is_staff=True, is_superuser=True)
     client.get("/platform-admin/login/")
-    response = client.post("/platform-admin/login/", {
-        "username": user.email, "password": "correct-horse-battery",
-        "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
-    })
+    response = client.post(
+        "/platform-admin/login/",
+        {
+            "username": user.email,
+            "password": "correct-horse-battery",
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+        },
+    )
     assert response.status_code == 302
     session = response.cookies["sessionid"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
@@ -61,24 +70,37 @@ def test_session_and_csrf_cookies_are_secure_httponly_and_same_site(client, db, 
 
 def _production_env(**extra: str) -> dict[str, str]:
     """The environment of a production deployment: DEBUG off and no test relaxations."""
-    relaxed = {"SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "DEBUG",
-               "EMAIL_URL", "CAUSELOOP_ZEAL", "SECURE_HSTS_SECONDS",
-               "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    relaxed = {
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "DEBUG",
+        "EMAIL_URL",
+        "CAUSELOOP_ZEAL",
+        "SECURE_HSTS_SECONDS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     env = {key: value for key, value in os.environ.items() if key not in relaxed}
-    env.update({
-        "DEBUG": "false",
-        "SECRET_KEY": "production-like-secret-key-" + "x9Q2#" * 12,
-        "CAUSELOOP_MASTER_KEY": "production-like-master-key-0123456789",
-        "ALLOWED_HOSTS": "causeloop.example.com",
-        **extra,
-    })
+    env.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "production-like-secret-key-" + "x9Q2#" * 12,
+            "CAUSELOOP_MASTER_KEY": "production-like-master-key-0123456789",
+            "ALLOWED_HOSTS": "causeloop.example.com",
+            **extra,
+        }
+    )
     return env
 
 
 def test_manage_py_check_deploy_is_clean_in_production():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -91,7 +113,11 @@ def test_production_defaults_are_the_safe_ones():
         "s.SESSION_COOKIE_HTTPONLY, s.SECURE_HSTS_SECONDS)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**_production_env(), "DJANGO_SETTINGS_MODULE": "causeloop.settings"},
     )
     assert result.stdout.split() == ["True", "True", "True", "True", "31536000"], result.stderr
@@ -100,8 +126,14 @@ def test_production_defaults_are_the_safe_ones():
 def test_the_app_refuses_to_start_without_the_master_key():
     env = _production_env()
     env.pop("CAUSELOOP_MASTER_KEY")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "CAUSELOOP_MASTER_KEY is not set" in result.stderr
 
@@ -119,15 +151,19 @@ def test_weak_passwords_are_refused(db, password):
 def test_failed_logins_are_throttled(client, db):
     UserFactory(email="target@example.com")
     responses = [
-        client.post("/allauth-accounts/login/",
-                    {"login": "target@example.com", "password": f"wrong-{attempt}"})
+        client.post(
+            "/allauth-accounts/login/",
+            {"login": "target@example.com", "password": f"wrong-{attempt}"},
+        )
         for attempt in range(7)
     ]
     assert b"Too many failed login attempts" not in responses[0].content
     # After five failures for one account, even the right password is not tried.
     assert b"Too many failed login attempts" in responses[-1].content
-    final = client.post("/allauth-accounts/login/",
-                        {"login": "target@example.com", "password": "correct-horse-battery"})
+    final = client.post(
+        "/allauth-accounts/login/",
+        {"login": "target@example.com", "password": "correct-horse-battery"},
+    )
     assert "_auth_user_id" not in client.session
     assert final.status_code in (200, 429)
 
@@ -136,10 +172,13 @@ def test_failed_logins_are_throttled(client, db):
 @pytest.mark.usefixtures("_no_zeal", "_fresh_rate_limits")
 def test_signups_are_throttled(client, db):
     statuses = [
-        client.post("/allauth-accounts/signup/", {
-            "email": f"new{attempt}@example.com",
-            "password1": "a-long-enough-passphrase-42",
-        }).status_code
+        client.post(
+            "/allauth-accounts/signup/",
+            {
+                "email": f"new{attempt}@example.com",
+                "password1": "a-long-enough-passphrase-42",
+            },
+        ).status_code
         for attempt in range(22)
     ]
     assert statuses[0] in (200, 302)

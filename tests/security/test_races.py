@@ -62,6 +62,7 @@ def in_tenant(organization: Organization, call: Callable[[], Any]) -> Callable[[
         with transaction.atomic():
             enter_tenant(organization)
             return call()
+
     return run
 
 
@@ -70,6 +71,7 @@ def as_user(user: User, call: Callable[[], Any]) -> Callable[[], Any]:
         with transaction.atomic():
             enter_user(user)
             return call()
+
     return run
 
 
@@ -80,11 +82,15 @@ def test_many_joins_race_for_the_last_seat_and_an_invitation_keeps_its_seat():
         MembershipFactory(user=owner, organization=organization, role=Role.OWNER, is_active=True)
         invitee = UserFactory()
         _invitation, token = invitation_create(
-            organization=organization, actor=owner, email=invitee.email, role="member")
+            organization=organization, actor=owner, email=invitee.email, role="member"
+        )
         code = invite_code_create(organization=organization, actor=owner).code
         joiners = [UserFactory() for _ in range(11)]
-    calls = [as_user(invitee, lambda: invitation_accept(invitation=invitation_by_token(token),
-                                                         user=invitee))]
+    calls = [
+        as_user(
+            invitee, lambda: invitation_accept(invitation=invitation_by_token(token), user=invitee)
+        )
+    ]
     calls += [as_user(u, lambda u=u: invite_code_join(code=code, user=u)) for u in joiners]
     outcomes = run_concurrently(calls)
     assert outcomes[0][0] == "ok"  # the invited person's seat was reserved for them
@@ -103,19 +109,31 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(action):
 
     def act(actor: User, target: Membership) -> Callable[[], Any]:
         if action == "demote":
-            return in_tenant(organization, lambda: membership_change_role(
-                membership=Membership.objects.select_related("organization").get(pk=target.pk),
-                actor=actor, role="admin"))
-        return in_tenant(organization, lambda: membership_remove(
-            membership=Membership.objects.select_related("organization", "user").get(pk=target.pk),
-            actor=actor))
+            return in_tenant(
+                organization,
+                lambda: membership_change_role(
+                    membership=Membership.objects.select_related("organization").get(pk=target.pk),
+                    actor=actor,
+                    role="admin",
+                ),
+            )
+        return in_tenant(
+            organization,
+            lambda: membership_remove(
+                membership=Membership.objects.select_related("organization", "user").get(
+                    pk=target.pk
+                ),
+                actor=actor,
+            ),
+        )
 
     for _round in range(3):
         outcomes = run_concurrently([act(alice, bob_m), act(bob, alice_m)])
         assert codes(outcomes)["ok"] == 1, outcomes
         with platform_work():
-            assert Membership.objects.filter(organization=organization,
-                                             role=Role.OWNER).count() == 1
+            assert (
+                Membership.objects.filter(organization=organization, role=Role.OWNER).count() == 1
+            )
             survivor = Membership.objects.get(organization=organization, role=Role.OWNER)
             # Put the race back for the next round.
             other = alice if survivor.user_id == bob.pk else bob
@@ -133,9 +151,11 @@ def test_the_same_invitation_accepted_twice_at_once_makes_one_membership():
         owner, invitee = UserFactory(), UserFactory()
         MembershipFactory(user=owner, organization=organization, role=Role.OWNER)
         _invitation, token = invitation_create(
-            organization=organization, actor=owner, email=invitee.email, role="analyst")
-    accept = as_user(invitee, lambda: invitation_accept(invitation=invitation_by_token(token),
-                                                        user=invitee))
+            organization=organization, actor=owner, email=invitee.email, role="analyst"
+        )
+    accept = as_user(
+        invitee, lambda: invitation_accept(invitation=invitation_by_token(token), user=invitee)
+    )
     outcomes = run_concurrently([accept] * 4)
     assert codes(outcomes) == Counter({"ok": 1, "invitation_used": 3})
     with platform_work():
@@ -145,8 +165,7 @@ def test_the_same_invitation_accepted_twice_at_once_makes_one_membership():
 def test_fifty_concurrent_onboardings_of_one_slug_make_one_organization():
     def onboard() -> Any:
         enter_platform()  # an operator's command: its own connection, the platform context
-        return onboard_client(org_name="Race Corp", org_slug="race",
-                              owner_email="owner@race.test")
+        return onboard_client(org_name="Race Corp", org_slug="race", owner_email="owner@race.test")
 
     outcomes = run_concurrently([onboard] * 50)
     assert codes(outcomes) == Counter({"ok": 50}), [v for k, v in outcomes if k == "error"][:3]
@@ -166,10 +185,12 @@ def test_switching_the_active_organization_from_two_tabs_leaves_exactly_one_acti
         MembershipFactory(user=user, organization=first, is_active=True)
         MembershipFactory(user=user, organization=second, is_active=False)
     for _round in range(5):
-        outcomes = run_concurrently([
-            as_user(user, lambda: organization_switch(user=user, organization=first)),
-            as_user(user, lambda: organization_switch(user=user, organization=second)),
-        ])
+        outcomes = run_concurrently(
+            [
+                as_user(user, lambda: organization_switch(user=user, organization=first)),
+                as_user(user, lambda: organization_switch(user=user, organization=second)),
+            ]
+        )
         assert codes(outcomes) == Counter({"ok": 2}), outcomes
         with platform_work():
             assert Membership.objects.filter(user=user, is_active=True).count() == 1

@@ -17,8 +17,10 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [pytest.mark.urls("tests.security.urls"),
-              pytest.mark.usefixtures("as_app", "_no_zeal")]
+pytestmark = [
+    pytest.mark.urls("tests.security.urls"),
+    pytest.mark.usefixtures("as_app", "_no_zeal"),
+]
 
 
 @pytest.fixture

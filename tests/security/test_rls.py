@@ -42,8 +42,17 @@ from tests.factories import (
 )
 
 TENANT_MODELS = [
-    Organization, Workspace, WorkspaceSettings, Subscription, ApiKey, Template, AuditLog,
-    Membership, Invitation, InviteCode, PersonalToken,
+    Organization,
+    Workspace,
+    WorkspaceSettings,
+    Subscription,
+    ApiKey,
+    Template,
+    AuditLog,
+    Membership,
+    Invitation,
+    InviteCode,
+    PersonalToken,
 ]
 
 
@@ -254,7 +263,9 @@ def test_invitation_and_invite_code_flows_work_under_the_application_role(two_te
     with transaction.atomic():
         enter_tenant(acme)
         _invitation, token = invitation_create(
-            organization=acme, actor=two_tenants[0]["owner"], email=invitee.email,
+            organization=acme,
+            actor=two_tenants[0]["owner"],
+            email=invitee.email,
             role="analyst",
         )
         code = invite_code_create(organization=acme, actor=two_tenants[0]["owner"]).code
@@ -300,8 +311,12 @@ def test_services_that_move_a_person_across_organizations_see_all_their_membersh
     globex_owner = two_tenants[1]["owner"]  # active in Globex
     with transaction.atomic():
         enter_tenant(acme)
-        membership_add(organization=acme, actor=two_tenants[0]["owner"],
-                       email=globex_owner.email, role="member")
+        membership_add(
+            organization=acme,
+            actor=two_tenants[0]["owner"],
+            email=globex_owner.email,
+            role="member",
+        )
     with transaction.atomic():
         enter_tenant(globex)
         organization_purge(organization=globex)

@@ -43,8 +43,11 @@ def tenant_templates(request: Request, slug: str) -> Response:
     if api_key is not None:
         organization = api_key.organization if api_key.organization.slug == slug else None
     else:
-        membership = (Membership.objects.select_related("organization")
-                      .filter(user=request.user, organization__slug=slug).first())
+        membership = (
+            Membership.objects.select_related("organization")
+            .filter(user=request.user, organization__slug=slug)
+            .first()
+        )
         organization = membership.organization if membership else None
     if organization is None:
         raise NotFound("Organization not found.")
