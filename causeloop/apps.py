@@ -7,3 +7,6 @@ class CauseloopConfig(AppConfig):
 
     name = "causeloop"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from causeloop import schema  # noqa: F401 - registers the OpenAPI extensions

@@ -7,9 +7,11 @@ request, and `last_used_at` is written at most once a minute per credential.
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from rest_framework import authentication, exceptions
@@ -88,6 +90,37 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class RootOperator(AnonymousUser):
+    """The `request.user` of a request made with `X-Root-Key`: the platform itself."""
+
+    is_staff = True
+
+    @property
+    def is_authenticated(self) -> bool:  # type: ignore[override]
+        return True
+
+    def __str__(self) -> str:
+        return "platform"
+
+
+class RootKeyAuthentication(authentication.BaseAuthentication):
+    """`X-Root-Key: $CAUSELOOP_ROOT_KEY`, compared in constant time; platform endpoints only."""
+
+    header = "HTTP_X_ROOT_KEY"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        presented = request.META.get(self.header)
+        if presented is None:
+            return None
+        expected = settings.CAUSELOOP_ROOT_KEY
+        if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+            raise exceptions.AuthenticationFailed("Invalid root key.")
+        return RootOperator(), None
+
+    def authenticate_header(self, request: Request) -> str:
+        return "X-Root-Key"
 
 
 class SessionAuthentication(authentication.SessionAuthentication):

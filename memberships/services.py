@@ -14,7 +14,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from causeloop.crypto import encrypt, keyed_hash, random_secret
-from causeloop.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from causeloop.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 from causeloop.tenancy import (
     acting_for,
     enter_platform,
@@ -61,6 +68,20 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
             return User.objects.create_user(email=email, password=password, name=name)
     except IntegrityError:
         raise Conflict("An account with this email already exists.", code="email_taken") from None
+
+
+def user_authenticate(*, email: object, password: object) -> User:
+    """The active account with this email and password, or `invalid_credentials`."""
+    failed = NotAuthenticated("Wrong email or password.", code="invalid_credentials")
+    if not isinstance(email, str) or not isinstance(password, str) or len(password) > 4096:
+        raise failed
+    user = User.objects.by_email(email) if len(email) <= 254 else None
+    if user is None:
+        User().set_password(password)  # the same work as a real check: no timing oracle
+        raise failed
+    if not user.check_password(password) or not user.is_active:
+        raise failed
+    return user
 
 
 def user_find_or_create(*, email: str, name: str = "") -> tuple[User, bool]:
@@ -419,6 +440,11 @@ def invitation_revoke(*, invitation: Invitation, actor: User | ApiKey) -> Invita
         details={"email": invitation.email},
     )
     return invitation
+
+
+def invitation_url(token: str) -> str:
+    """The page where the invitation with this token is seen and accepted."""
+    return f"{settings.CAUSELOOP_BASE_URL}/invitations/{token}/"
 
 
 def invitation_by_token(token: object) -> Invitation:

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from causeloop.crypto import decrypt
 from causeloop.tenancy import platform_work
 from memberships.models import Invitation
+from memberships.services import invitation_url
 
 
 @task()
@@ -27,7 +28,7 @@ def send_invitation_email(invitation_id: str, sealed_token: str) -> None:
         "invitation": invitation,
         "organization": invitation.organization,
         "inviter": invitation.invited_by,
-        "url": f"{settings.CAUSELOOP_BASE_URL}/invitations/{token}/",
+        "url": invitation_url(token),
     }
     send_mail(
         subject=f"You are invited to join {invitation.organization.name} on Causeloop",

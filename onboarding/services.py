@@ -10,12 +10,13 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
-from causeloop.errors import DomainError, NotFound, ValidationFailed
+from causeloop.errors import Conflict, DomainError, NotFound, ValidationFailed
 from memberships.models import Membership, User
 from memberships.roles import Role
 from memberships.services import membership_activate
 from organizations.models import AuditLog, Organization, Plan
 from organizations.services import (
+    api_key_provision,
     organization_provision,
     organization_purge,
     organization_reinstate,
@@ -193,6 +194,29 @@ def _provision(request: OnboardRequest) -> OnboardResult:
         membership_id=provisioned.membership.pk,
         created=True,
     )
+
+
+@transaction.atomic
+def onboard_with_api_key(
+    *, regenerate_api_key_if_exists: bool = False, **params: Any
+) -> tuple[OnboardResult, str]:
+    """The platform API's onboarding: `onboard_client` plus the client's first API key (shown
+    once). Onboarding an existing client again is refused (`already_onboarded`) unless a new key
+    is asked for, which revokes the old ones."""
+    result = onboard_client(**params)
+    if not result.created and not regenerate_api_key_if_exists:
+        raise Conflict(
+            f'organization "{params.get("org_slug")}" is already onboarded; pass '
+            "regenerate_api_key_if_exists to issue a new API key.",
+            code="already_onboarded",
+        )
+    organization = Organization.objects.get(pk=result.org_id)
+    _api_key, secret = api_key_provision(
+        organization=organization,
+        name="Default key" if result.created else "Regenerated key",
+        replace_existing=not result.created,
+    )
+    return result, secret
 
 
 def onboard_dryrun(**params: Any) -> dict[str, Any]:

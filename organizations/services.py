@@ -526,6 +526,30 @@ def api_key_create(
 
 
 @transaction.atomic
+def api_key_provision(
+    *, organization: Organization, name: str, replace_existing: bool = False
+) -> tuple[ApiKey, str]:
+    """The platform's key for a client: the first one at onboarding, or, with
+    `replace_existing`, a fresh one that revokes every key the organization had."""
+    revoked = 0
+    if replace_existing:
+        revoked = ApiKey.objects.filter(organization=organization, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    api_key, secret = _issue_api_key(
+        organization, name=name, scopes=[], created_by=None, expires_at=None
+    )
+    audit(
+        organization,
+        actor=None,
+        action="api_key.created",
+        target=api_key,
+        details={"name": name, "fingerprint": api_key.last_four, "replaced": revoked},
+    )
+    return api_key, secret
+
+
+@transaction.atomic
 def api_key_rotate(*, api_key: ApiKey, actor: User | ApiKey) -> tuple[ApiKey, str]:
     """Issue a replacement and revoke the old key, in one step."""
     organization = api_key.organization

@@ -1,0 +1,524 @@
+"""`/api/v1/` for people: accounts and tokens, `/me`, members, invitations and invite codes.
+
+Views translate: an input serializer checks the shape, a service decides, an output serializer
+renders. Every rule (roles, seats, last owner, expiry) is the services'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.api import (
+    ApiView,
+    InputSerializer,
+    OrganizationEndpoint,
+    paginated,
+    resolve_active_organization,
+    responses,
+)
+from causeloop.errors import NotFound
+from causeloop.idempotency import idempotent
+from causeloop.tenancy import enter_tenant, platform_lookup
+from causeloop.throttling import throttles
+from memberships import services
+from memberships.models import Invitation, InviteCode, Membership, PersonalToken
+from memberships.roles import Role
+from organizations.models import ApiKey
+from organizations.services import get_owned
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class OrganizationSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.CharField()
+
+
+class MyMembershipSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    organization = OrganizationSummarySerializer()
+    role = serializers.CharField()
+    is_active = serializers.BooleanField()
+    joined_at = serializers.DateTimeField()
+
+
+class CallerKeySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    fingerprint = serializers.CharField(source="last_four")
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer(allow_null=True, help_text="Null when an API key is calling.")
+    memberships = MyMembershipSerializer(many=True)
+    active_organization = OrganizationSummarySerializer(allow_null=True)
+    api_key = CallerKeySerializer(
+        required=False, help_text="The calling organization API key, when one is."
+    )
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    user = UserSerializer()
+    role = serializers.CharField()
+    is_active = serializers.BooleanField()
+    joined_at = serializers.DateTimeField()
+    invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    state = serializers.CharField()
+    invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class NewInvitationSerializer(InvitationSerializer):
+    accept_url = serializers.CharField()
+
+
+class PublicInvitationSerializer(serializers.Serializer):
+    organization = serializers.CharField(source="organization.name")
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    inviter = serializers.CharField(allow_null=True)
+    expires_at = serializers.DateTimeField()
+    state = serializers.CharField()
+
+
+class InviteCodeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    code = serializers.CharField()
+    is_active = serializers.BooleanField()
+    uses = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    fingerprint = serializers.CharField(source="last_four")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked = serializers.SerializerMethodField()
+
+    def get_revoked(self, token: PersonalToken) -> bool:
+        return token.revoked_at is not None
+
+
+class NewTokenSerializer(TokenSerializer):
+    token = serializers.CharField(help_text="The token itself: shown this once.")
+
+
+MembershipResultSerializer = inline_serializer(
+    "JoinResult",
+    {"membership_id": serializers.CharField(), "organization": OrganizationSummarySerializer()},
+)
+
+
+def _joined(membership: Membership) -> dict[str, Any]:
+    return {"membership_id": membership.pk, "organization": membership.organization}
+
+
+# --- accounts and tokens --------------------------------------------------------------------
+
+
+class RegisterInput(InputSerializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RegisterApi(ApiView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_throttles(self) -> list[Any]:
+        return throttles("register")
+
+    @extend_schema(
+        operation_id="auth_register",
+        request=RegisterInput,
+        responses=responses(UserSerializer, 409, 429, status=201, public=True),
+        auth=[],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = RegisterInput.validated(request.data)
+        user = services.user_register(**data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenCreateInput(InputSerializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class TokensApi(ApiView):
+    """`POST`: sign in with email and password for a personal token (public). `GET`: your
+    tokens."""
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+
+    def get_throttles(self) -> list[Any]:
+        return throttles("tokens") if self.request.method == "POST" else []
+
+    @extend_schema(operation_id="auth_tokens_list", responses=responses(TokenSerializer(many=True)))
+    def get(self, request: Request) -> Response:
+        tokens = PersonalToken.objects.filter(user=self.person).order_by("-created_at")
+        return paginated(self, tokens, TokenSerializer)
+
+    @extend_schema(
+        operation_id="auth_tokens_create",
+        request=TokenCreateInput,
+        responses=responses(NewTokenSerializer, 429, status=201, public=True),
+        auth=[],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = TokenCreateInput.validated(request.data)
+        user = services.user_authenticate(email=data["email"], password=data["password"])
+        token, secret = services.personal_token_create(user=user, name=data.get("name", ""))
+        token.token = secret  # type: ignore[attr-defined]
+        return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(ApiView):
+    @extend_schema(operation_id="auth_tokens_revoke", responses=responses(None, 404, status=204))
+    def delete(self, request: Request, token_id: str) -> Response:
+        token = PersonalToken.objects.filter(user=self.person, pk=token_id[:64]).first()
+        if token is None:
+            raise NotFound("Token not found.")
+        services.personal_token_revoke(token=token, user=self.person)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(ApiView):
+    @extend_schema(operation_id="me", responses=responses(MeSerializer))
+    def get(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiKey):
+            organization = resolve_active_organization(request)
+            data = {
+                "user": None,
+                "memberships": [],
+                "active_organization": organization,
+                "api_key": request.auth,
+            }
+            return Response(MeSerializer(data).data)
+        user = self.person
+        active = services.active_membership_for(user)
+        memberships = Membership.objects.filter(user=user).select_related("organization")
+        data = {
+            "user": user,
+            "memberships": memberships.order_by("joined_at", "id"),
+            "active_organization": active.organization if active else None,
+        }
+        return Response(MeSerializer(data).data)
+
+
+# --- members --------------------------------------------------------------------------------
+
+
+class MemberAddInput(InputSerializer):
+    email = serializers.CharField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberChangeInput(InputSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MembersApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="members_list",
+        parameters=[
+            OpenApiParameter("role", str, enum=Role.values, description="Only this role."),
+            OpenApiParameter("search", str, description="Part of the member's email."),
+        ],
+        responses=responses(MemberSerializer(many=True), 404),
+    )
+    def get(self, request: Request, org: str) -> Response:
+        members: QuerySet[Membership] = self.organization.memberships.select_related("user")
+        role = request.query_params.get("role")
+        if role:
+            if role not in Role.values:
+                raise_invalid("role", f"Choose one of {', '.join(Role.values)}.")
+            members = members.filter(role=role)
+        search = request.query_params.get("search", "").strip()
+        if search:
+            members = members.filter(user__email__icontains=search[:254])
+        return paginated(self, members.order_by("joined_at", "id"), MemberSerializer)
+
+    @extend_schema(
+        operation_id="members_add",
+        request=MemberAddInput,
+        responses=responses(MemberSerializer, 404, 409, status=201),
+    )
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = MemberAddInput.validated(request.data)
+        membership = services.membership_add(
+            organization=self.organization, actor=self.actor, **data
+        )
+        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberApi(OrganizationEndpoint):
+    def _membership(self, member_id: str) -> Membership:
+        membership = get_owned(Membership, self.organization, member_id)
+        return membership
+
+    @extend_schema(
+        operation_id="members_change_role",
+        request=MemberChangeInput,
+        responses=responses(MemberSerializer, 404, 409),
+    )
+    def patch(self, request: Request, org: str, member_id: str) -> Response:
+        membership = self._membership(member_id)
+        data = MemberChangeInput.validated(request.data)
+        membership = services.membership_change_role(
+            membership=membership, actor=self.actor, role=data["role"]
+        )
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(operation_id="members_remove", responses=responses(None, 404, 409, status=204))
+    def delete(self, request: Request, org: str, member_id: str) -> Response:
+        services.membership_remove(membership=self._membership(member_id), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TransferInput(InputSerializer):
+    membership_id = serializers.CharField(max_length=64)
+
+
+class TransferOwnershipApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="organizations_transfer_ownership",
+        request=TransferInput,
+        responses=responses(MemberSerializer, 404, 409),
+    )
+    def post(self, request: Request, org: str) -> Response:
+        data = TransferInput.validated(request.data)
+        membership = get_owned(Membership, self.organization, data["membership_id"])
+        membership = services.ownership_transfer(
+            organization=self.organization, actor=self.actor, membership=membership
+        )
+        return Response(MemberSerializer(membership).data)
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+class InviteInput(InputSerializer):
+    email = serializers.CharField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+
+def _new_invitation(invitation: Invitation, token: str) -> Response:
+    invitation.accept_url = services.invitation_url(token)  # type: ignore[attr-defined]
+    return Response(NewInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationsApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invitations_list", responses=responses(InvitationSerializer(many=True), 404)
+    )
+    def get(self, request: Request, org: str) -> Response:
+        self.require(Role.ADMIN)
+        pending = self.organization.invitations.filter(status=Invitation.Status.PENDING)
+        return paginated(self, pending.order_by("-created_at", "-id"), InvitationSerializer)
+
+    @extend_schema(
+        operation_id="invitations_create",
+        request=InviteInput,
+        responses=responses(NewInvitationSerializer, 404, 409, status=201),
+    )
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = InviteInput.validated(request.data)
+        invitation, token = services.invitation_create(
+            organization=self.organization, actor=self.actor, **data
+        )
+        return _new_invitation(invitation, token)
+
+
+class InvitationResendApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invitations_resend",
+        request=None,
+        responses=responses(InvitationSerializer, 404, 409, 410),
+    )
+    def post(self, request: Request, org: str, invitation_id: str) -> Response:
+        invitation = get_owned(Invitation, self.organization, invitation_id)
+        invitation, _token = services.invitation_resend(invitation=invitation, actor=self.actor)
+        return Response(InvitationSerializer(invitation).data)
+
+
+class InvitationApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invitations_revoke", responses=responses(None, 404, 409, 410, status=204)
+    )
+    def delete(self, request: Request, org: str, invitation_id: str) -> Response:
+        invitation = get_owned(Invitation, self.organization, invitation_id)
+        services.invitation_revoke(invitation=invitation, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActiveOrganizationInviteApi(ApiView):
+    """`POST /invitations`: invite into the caller's active organization (or the API key's)."""
+
+    @extend_schema(
+        operation_id="invitations_create_in_active_organization",
+        request=InviteInput,
+        responses=responses(NewInvitationSerializer, 404, 409, status=201),
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = InviteInput.validated(request.data)
+        organization = resolve_active_organization(request)
+        invitation, token = services.invitation_create(
+            organization=organization, actor=self.actor, **data
+        )
+        return _new_invitation(invitation, token)
+
+
+class PublicInvitationApi(ApiView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="invitations_show",
+        responses=responses(PublicInvitationSerializer, 404, public=True),
+        auth=[],
+    )
+    def get(self, request: Request, token: str) -> Response:
+        invitation = services.invitation_by_token(token)
+        invitation.inviter = invitation.invited_by.display_name if invitation.invited_by else None  # type: ignore[attr-defined]
+        return Response(PublicInvitationSerializer(invitation).data)
+
+
+class InvitationAcceptApi(ApiView):
+    def get_throttles(self) -> list[Any]:
+        return throttles("accept")
+
+    @extend_schema(
+        operation_id="invitations_accept",
+        request=None,
+        responses=responses(MembershipResultSerializer, 404, 409, 410, 429),
+    )
+    def post(self, request: Request, token_or_id: str) -> Response:
+        user = self.person
+        if token_or_id.startswith("inv_"):
+            invitation = _own_invitation(user.email, token_or_id)
+        else:
+            invitation = services.invitation_by_token(token_or_id)
+        membership = services.invitation_accept(invitation=invitation, user=user)
+        return Response(MembershipResultSerializer(_joined(membership)).data)
+
+
+def _own_invitation(email: str, invitation_id: str) -> Invitation:
+    """An invitation addressed by ID: only the person it names may reach it."""
+    with platform_lookup():  # the invitation names the tenant; none is known yet
+        invitation = (
+            Invitation.objects.select_related("organization", "invited_by")
+            .filter(pk=invitation_id[:64], email__iexact=email)
+            .first()
+        )
+    if invitation is None:
+        raise NotFound("Invitation not found.")
+    enter_tenant(invitation.organization)
+    return invitation
+
+
+# --- invite codes ---------------------------------------------------------------------------
+
+
+class InviteCodeInput(InputSerializer):
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
+
+
+class InviteCodesApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invite_codes_list", responses=responses(InviteCodeSerializer(many=True), 404)
+    )
+    def get(self, request: Request, org: str) -> Response:
+        self.require(Role.ADMIN)
+        codes = self.organization.invite_codes.order_by("-created_at", "-id")
+        return paginated(self, codes, InviteCodeSerializer)
+
+    @extend_schema(
+        operation_id="invite_codes_create",
+        request=InviteCodeInput,
+        responses=responses(InviteCodeSerializer, 404, status=201),
+    )
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = InviteCodeInput.validated(request.data)
+        invite_code = services.invite_code_create(
+            organization=self.organization, actor=self.actor, **data
+        )
+        return Response(InviteCodeSerializer(invite_code).data, status=status.HTTP_201_CREATED)
+
+
+class InviteCodeApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invite_codes_deactivate", responses=responses(None, 404, status=204)
+    )
+    def delete(self, request: Request, org: str, code_id: str) -> Response:
+        invite_code = self._invite_code(code_id)
+        services.invite_code_deactivate(invite_code=invite_code, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _invite_code(self, reference: str) -> InviteCode:
+        """By ID (`code_…`) or by the code itself."""
+        if reference.startswith("code_"):
+            return get_owned(InviteCode, self.organization, reference)
+        invite_code = self.organization.invite_codes.filter(
+            code=services.normalize_invite_code(reference)[:16]
+        ).first()
+        if invite_code is None:
+            raise NotFound("Invite code not found.")
+        return invite_code
+
+
+class InviteCodeJoinApi(ApiView):
+    def get_throttles(self) -> list[Any]:
+        return throttles("accept")
+
+    @extend_schema(
+        operation_id="invite_codes_join",
+        request=None,
+        responses=responses(MembershipResultSerializer, 404, 409, 410, 429, status=201),
+    )
+    def post(self, request: Request, code: str) -> Response:
+        membership = services.invite_code_join(code=code, user=self.person)
+        return Response(
+            MembershipResultSerializer(_joined(membership)).data, status=status.HTTP_201_CREATED
+        )
+
+
+def raise_invalid(field: str, message: str) -> None:
+    from causeloop.errors import ValidationFailed
+
+    raise ValidationFailed(f"{field}: {message}", fields={field: [message]})

@@ -1,0 +1,154 @@
+"""Accounts, personal tokens and `/me`."""
+
+import pytest
+from django.core.cache import cache
+
+from memberships.models import PersonalToken, User
+from memberships.roles import Role
+from tests.api.conftest import client_with, error_code
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STRONG = "a-long-and-unusual-passphrase-42"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+
+
+def test_register_creates_the_account(anonymous):
+    response = anonymous.post(
+        "/api/v1/auth/register",
+        {"email": "New@Example.com", "password": STRONG, "name": "New Person"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["email"] == "New@example.com"
+    assert body["id"].startswith("usr_")
+    assert "password" not in body
+    assert User.objects.get(pk=body["id"]).check_password(STRONG)
+
+
+def test_register_refuses_a_taken_email_whatever_its_case(anonymous):
+    UserFactory(email="taken@example.com")
+    response = anonymous.post(
+        "/api/v1/auth/register", {"email": "TAKEN@example.com", "password": STRONG}, format="json"
+    )
+    assert response.status_code == 409
+    assert error_code(response) == "email_taken"
+    assert User.objects.count() == 1
+
+
+def test_register_refuses_a_weak_password(anonymous):
+    response = anonymous.post(
+        "/api/v1/auth/register", {"email": "a@example.com", "password": "123"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "password" in response.json()["error"]["fields"]
+    assert not User.objects.exists()
+
+
+def test_register_is_rate_limited_per_address(anonymous, settings):
+    for index in range(10):
+        anonymous.post(
+            "/api/v1/auth/register",
+            {"email": f"u{index}@example.com", "password": STRONG},
+            format="json",
+        )
+    response = anonymous.post(
+        "/api/v1/auth/register", {"email": "late@example.com", "password": STRONG}, format="json"
+    )
+    assert response.status_code == 429
+    assert error_code(response) == "rate_limited"
+    assert int(response["Retry-After"]) > 0
+    assert not User.objects.filter(email="late@example.com").exists()
+
+
+def test_a_token_is_issued_for_the_right_password_and_shown_once(anonymous):
+    user = UserFactory(email="me@example.com", password=STRONG)
+    response = anonymous.post(
+        "/api/v1/auth/tokens",
+        {"email": "ME@example.com", "password": STRONG, "name": "laptop"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    secret = response.json()["token"]
+    assert secret.startswith("cl_pat_")
+    me = client_with(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me")
+    assert me.json()["user"]["id"] == user.pk
+    listed = client_with(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/auth/tokens")
+    assert listed.status_code == 200
+    assert [t["name"] for t in listed.json()["results"]] == ["laptop"]
+    assert "token" not in listed.json()["results"][0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "me@example.com", "password": "wrong-password"},
+        {"email": "nobody@example.com", "password": STRONG},
+    ],
+)
+def test_wrong_credentials_get_invalid_credentials(anonymous, body):
+    UserFactory(email="me@example.com", password=STRONG)
+    response = anonymous.post("/api/v1/auth/tokens", body, format="json")
+    assert response.status_code == 401
+    assert error_code(response) == "invalid_credentials"
+    assert not PersonalToken.objects.exists()
+
+
+def test_a_revoked_token_stops_working(as_user):
+    user = UserFactory()
+    client = as_user(user)
+    token = PersonalToken.objects.get(user=user)
+    response = client.delete(f"/api/v1/auth/tokens/{token.pk}")
+    assert response.status_code == 204
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_nobody_revokes_another_persons_token(as_user):
+    mine, theirs = UserFactory(), UserFactory()
+    as_user(theirs)
+    their_token = PersonalToken.objects.get(user=theirs)
+    response = as_user(mine).delete(f"/api/v1/auth/tokens/{their_token.pk}")
+    assert response.status_code == 404
+    assert PersonalToken.objects.get(pk=their_token.pk).revoked_at is None
+
+
+def test_me_shows_the_user_memberships_and_active_organization(
+    as_user, organization, other_organization, make_member
+):
+    user = make_member(organization, Role.ADMIN)
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=user, organization=other_organization, role=Role.MEMBER)
+    body = as_user(user).get("/api/v1/me").json()
+    assert body["user"] == {"id": user.pk, "email": user.email, "name": user.name}
+    assert {m["organization"]["slug"] for m in body["memberships"]} == {
+        organization.slug,
+        other_organization.slug,
+    }
+    assert body["active_organization"]["id"] == organization.pk
+    first = next(m for m in body["memberships"] if m["organization"]["id"] == organization.pk)
+    assert set(first) == {"id", "organization", "role", "is_active", "joined_at"}
+    assert first["role"] == "admin" and first["is_active"] is True
+
+
+def test_me_with_an_api_key_shows_its_organization(as_key, organization):
+    body = as_key(organization).get("/api/v1/me").json()
+    assert body["user"] is None
+    assert body["active_organization"]["id"] == organization.pk
+    assert body["api_key"]["fingerprint"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HTTP_AUTHORIZATION": "Bearer nope"}, {"HTTP_X_API_KEY": "acme_api_nope"}],
+)
+def test_me_without_good_credentials_is_401(headers):
+    response = client_with(**headers).get("/api/v1/me")
+    assert response.status_code == 401
+    assert error_code(response) in {"not_authenticated", "authentication_failed"}
