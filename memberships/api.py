@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -130,10 +130,9 @@ class NewTokenSerializer(TokenSerializer):
     token = serializers.CharField(help_text="The token itself: shown this once.")
 
 
-MembershipResultSerializer = inline_serializer(
-    "JoinResult",
-    {"membership_id": serializers.CharField(), "organization": OrganizationSummarySerializer()},
-)
+class JoinResultSerializer(serializers.Serializer):
+    membership_id = serializers.CharField()
+    organization = OrganizationSummarySerializer()
 
 
 def _joined(membership: Membership) -> dict[str, Any]:
@@ -425,7 +424,7 @@ class InvitationAcceptApi(ApiView):
     @extend_schema(
         operation_id="invitations_accept",
         request=None,
-        responses=responses(MembershipResultSerializer, 404, 409, 410, 429),
+        responses=responses(JoinResultSerializer, 404, 409, 410, 429),
     )
     def post(self, request: Request, token_or_id: str) -> Response:
         user = self.person
@@ -434,7 +433,7 @@ class InvitationAcceptApi(ApiView):
         else:
             invitation = services.invitation_by_token(token_or_id)
         membership = services.invitation_accept(invitation=invitation, user=user)
-        return Response(MembershipResultSerializer(_joined(membership)).data)
+        return Response(JoinResultSerializer(_joined(membership)).data)
 
 
 def _own_invitation(email: str, invitation_id: str) -> Invitation:
@@ -509,12 +508,12 @@ class InviteCodeJoinApi(ApiView):
     @extend_schema(
         operation_id="invite_codes_join",
         request=None,
-        responses=responses(MembershipResultSerializer, 404, 409, 410, 429, status=201),
+        responses=responses(JoinResultSerializer, 404, 409, 410, 429, status=201),
     )
     def post(self, request: Request, code: str) -> Response:
         membership = services.invite_code_join(code=code, user=self.person)
         return Response(
-            MembershipResultSerializer(_joined(membership)).data, status=status.HTTP_201_CREATED
+            JoinResultSerializer(_joined(membership)).data, status=status.HTTP_201_CREATED
         )
 
 
