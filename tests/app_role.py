@@ -15,6 +15,7 @@ from contextlib import suppress
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
+from zeal import zeal_context
 
 APP_ROLE = "causeloop_app"
 
@@ -36,7 +37,9 @@ class ApplicationRoleMiddleware:
             # The database is unreachable: the app's own handling answers (503), not this.
             return self.get_response(request)
         try:
-            return self.get_response(request)
+            # N+1 detection counts per request, not across the requests of one test.
+            with zeal_context():
+                return self.get_response(request)
         finally:
             # A request that lost its database has no role left to reset.
             with suppress(DatabaseError):

@@ -1,6 +1,7 @@
 """Shared fixtures. N+1 detection (django-zeal) is on for every test."""
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,25 @@ def analyst(organization, make_member):
 @pytest.fixture
 def member(organization, make_member):
     return make_member(organization, Role.MEMBER)
+
+
+@pytest.fixture
+def _reseed_plans(django_db_blocker) -> Iterator[None]:
+    """A transactional test ends with a flush that empties every table, the plans' reference
+    rows included; put them back (before, too: an earlier flush may have taken them)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from zeal import zeal_ignore
+
+    seed = import_module("organizations.migrations.0002_seed_plans").seed
+    with django_db_blocker.unblock(), zeal_ignore():
+        seed(apps, None)
+    yield
+    with django_db_blocker.unblock(), zeal_ignore():
+        seed(apps, None)
+
+
+@pytest.fixture
+def committed_db(_reseed_plans, transactional_db) -> None:
+    """Real commits (other connections see them), emptied afterwards."""

@@ -67,28 +67,6 @@ def connected_as(role: tuple[str, str]) -> Iterator[None]:
 
 
 @pytest.fixture
-def _reseed_plans(django_db_blocker) -> Iterator[None]:
-    """A transactional test ends with a flush that empties every table, the plans' reference
-    rows included; put them back (before, too: an earlier flush may have taken them)."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from zeal import zeal_ignore
-
-    seed = import_module("organizations.migrations.0002_seed_plans").seed
-    with django_db_blocker.unblock(), zeal_ignore():
-        seed(apps, None)
-    yield
-    with django_db_blocker.unblock(), zeal_ignore():
-        seed(apps, None)
-
-
-@pytest.fixture
-def committed_db(_reseed_plans, transactional_db) -> None:
-    """Real commits (other connections see them), emptied afterwards."""
-
-
-@pytest.fixture
 def as_app(committed_db, rls_database) -> Iterator[None]:
     """Django's connection is the application role's for the test."""
     with connected_as(APP_ROLE):
