@@ -41,7 +41,14 @@ def actor_of(request: Request) -> User | ApiKey:
 
 
 class ApiView(APIView):
-    """Every endpoint: authenticated unless it says otherwise."""
+    """Every endpoint: authenticated unless it says otherwise. A path parameter that cannot
+    name anything (NUL bytes, absurd lengths) is 404 before any lookup."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        for value in kwargs.values():
+            if isinstance(value, str) and ("\x00" in value or len(value) > 200):
+                raise NotFound("Not found.")
+        super().initial(request, *args, **kwargs)
 
     @property
     def actor(self) -> User | ApiKey:
@@ -143,6 +150,24 @@ PLATFORM_AUTHENTICATION = [
 class PlatformEndpoint(ApiView):
     authentication_classes = PLATFORM_AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated, IsPlatformOperator]
+
+
+class Text(serializers.CharField):
+    """A string field that refuses other JSON types instead of converting them."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Integer(serializers.IntegerField):
+    """A whole number that refuses strings and booleans instead of converting them."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class InputSerializer(serializers.Serializer):

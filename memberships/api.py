@@ -18,7 +18,9 @@ from rest_framework.response import Response
 from causeloop.api import (
     ApiView,
     InputSerializer,
+    Integer,
     OrganizationEndpoint,
+    Text,
     paginated,
     resolve_active_organization,
     responses,
@@ -143,9 +145,9 @@ def _joined(membership: Membership) -> dict[str, Any]:
 
 
 class RegisterInput(InputSerializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = Text(max_length=254)
+    password = Text(max_length=4096, trim_whitespace=False)
+    name = Text(max_length=200, required=False, allow_blank=True)
 
 
 class RegisterApi(ApiView):
@@ -169,9 +171,9 @@ class RegisterApi(ApiView):
 
 
 class TokenCreateInput(InputSerializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = Text(max_length=254)
+    password = Text(max_length=4096, trim_whitespace=False)
+    name = Text(max_length=200, required=False, allow_blank=True)
 
 
 class TokensApi(ApiView):
@@ -241,7 +243,7 @@ class MeApi(ApiView):
 
 
 class MemberAddInput(InputSerializer):
-    email = serializers.CharField(max_length=254)
+    email = Text(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -309,7 +311,7 @@ class MemberApi(OrganizationEndpoint):
 
 
 class TransferInput(InputSerializer):
-    membership_id = serializers.CharField(max_length=64)
+    membership_id = Text(max_length=64)
 
 
 class TransferOwnershipApi(OrganizationEndpoint):
@@ -331,7 +333,7 @@ class TransferOwnershipApi(OrganizationEndpoint):
 
 
 class InviteInput(InputSerializer):
-    email = serializers.CharField(max_length=254)
+    email = Text(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
 
 
@@ -454,7 +456,7 @@ def _own_invitation(email: str, invitation_id: str) -> Invitation:
 
 
 class InviteCodeInput(InputSerializer):
-    expires_in_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
+    expires_in_days = Integer(min_value=1, max_value=90, required=False)
 
 
 class InviteCodesApi(OrganizationEndpoint):

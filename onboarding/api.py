@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from causeloop.api import InputSerializer, PlatformEndpoint, responses
+from causeloop.api import InputSerializer, Integer, PlatformEndpoint, Text, responses
 from causeloop.errors import DomainError, NotFound
 from causeloop.idempotency import idempotent
 from memberships.models import User
@@ -37,12 +37,12 @@ _FIELD_NAMES = {
 
 
 class OnboardInput(InputSerializer):
-    org_slug = serializers.CharField(max_length=50)
-    company_name = serializers.CharField(max_length=200)
-    admin_email = serializers.CharField(max_length=254)
+    org_slug = Text(max_length=50)
+    company_name = Text(max_length=200)
+    admin_email = Text(max_length=254)
     subscription_plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
-    timezone = serializers.CharField(max_length=64, default="UTC")
-    seats = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
+    timezone = Text(max_length=64, default="UTC")
+    seats = Integer(min_value=1, max_value=100_000, required=False)
     regenerate_api_key_if_exists = serializers.BooleanField(default=False)
 
 
@@ -157,7 +157,7 @@ class SubscriptionInput(InputSerializer):
     plan = serializers.ChoiceField(choices=Plan.Code.choices)
     billing_status = serializers.ChoiceField(choices=Subscription.BillingStatus.choices)
     trial_ends_at = serializers.DateTimeField(required=False, allow_null=True)
-    seats = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
+    seats = Integer(min_value=1, max_value=100_000, required=False)
 
 
 class SubscriptionSerializer(serializers.Serializer):

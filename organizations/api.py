@@ -18,6 +18,7 @@ from causeloop.api import (
     InputSerializer,
     IsPlatformOperator,
     OrganizationEndpoint,
+    Text,
     paginated,
     resolve_organization,
     responses,
@@ -129,17 +130,17 @@ class AuditLogSerializer(serializers.Serializer):
 
 
 class OrganizationCreateInput(InputSerializer):
-    name = serializers.CharField(max_length=200)
-    slug = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    name = Text(max_length=200)
+    slug = Text(max_length=50, required=False, allow_blank=True)
     plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
-    timezone = serializers.CharField(max_length=64, default="UTC")
+    timezone = Text(max_length=64, default="UTC")
     kind = serializers.ChoiceField(choices=Organization.Kind.choices, default="company")
 
 
 class OrganizationUpdateInput(InputSerializer):
-    name = serializers.CharField(max_length=200, required=False)
-    slug = serializers.CharField(max_length=50, required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
+    name = Text(max_length=200, required=False)
+    slug = Text(max_length=50, required=False)
+    timezone = Text(max_length=64, required=False)
     settings = serializers.DictField(required=False)
 
 
@@ -237,8 +238,8 @@ class OrganizationSwitchApi(OrganizationEndpoint):
 
 
 class BrandingInput(InputSerializer):
-    primary_color = serializers.CharField(max_length=7, required=False)
-    secondary_color = serializers.CharField(max_length=7, required=False)
+    primary_color = Text(max_length=7, required=False)
+    secondary_color = Text(max_length=7, required=False)
     logo = serializers.ImageField(required=False, help_text="multipart/form-data only")
     remove_logo = serializers.BooleanField(required=False, default=False)
 
@@ -267,10 +268,8 @@ class BrandingApi(OrganizationEndpoint):
 
 
 class ApiKeyInput(InputSerializer):
-    name = serializers.CharField(max_length=200)
-    scopes = serializers.ListField(
-        child=serializers.CharField(max_length=64), max_length=20, required=False
-    )
+    name = Text(max_length=200)
+    scopes = serializers.ListField(child=Text(max_length=64), max_length=20, required=False)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
@@ -322,10 +321,10 @@ class ApiKeyApi(OrganizationEndpoint):
 
 
 class TemplateInput(InputSerializer):
-    name = serializers.CharField(max_length=200)
+    name = Text(max_length=200)
     kind = serializers.ChoiceField(choices=Template.Kind.choices, default=Template.Kind.PROMPT)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    body = serializers.CharField(
+    description = Text(max_length=2000, required=False, allow_blank=True)
+    body = Text(
         max_length=Template.MAX_BODY_BYTES, required=False, allow_blank=True, trim_whitespace=False
     )
 
@@ -406,7 +405,7 @@ class AuditLogApi(OrganizationEndpoint):
 
 
 class ExportInput(InputSerializer):
-    organization = serializers.CharField(max_length=64, help_text="ID or slug.")
+    organization = Text(max_length=64, help_text="ID or slug.")
 
 
 class ExportApi(ApiView):
@@ -423,7 +422,7 @@ class ExportApi(ApiView):
 
 
 class ErasureInput(InputSerializer):
-    email = serializers.CharField(max_length=254)
+    email = Text(max_length=254)
     mode = serializers.ChoiceField(choices=["erasure"])
 
 

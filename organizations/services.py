@@ -43,6 +43,7 @@ from organizations.validation import (
     clean_seats,
     clean_slug,
     clean_timezone,
+    has_control_characters,
     slug_base_from_name,
 )
 
@@ -612,7 +613,11 @@ def _clean_template_fields(data: dict[str, Any], *, partial: bool) -> dict[str, 
         cleaned["kind"] = kind
     if "description" in data:
         cleaned["description"] = clean_optional_text(
-            data["description"], field="description", max_length=2000, label="Description"
+            data["description"],
+            field="description",
+            max_length=2000,
+            label="Description",
+            multiline=True,
         )
     if "body" in data:
         body = data["body"] if data["body"] is not None else ""
@@ -621,8 +626,8 @@ def _clean_template_fields(data: dict[str, Any], *, partial: bool) -> dict[str, 
         if len(body.encode()) > Template.MAX_BODY_BYTES:
             message = "Body must be at most 100 kB."
             raise ValidationFailed(message, fields={"body": [message]})
-        if "\x00" in body:
-            message = "Body must not contain NUL characters."
+        if "\x00" in body or has_control_characters(body, multiline=True):
+            message = "Body must not contain control characters other than line breaks and tabs."
             raise ValidationFailed(message, fields={"body": [message]})
         cleaned["body"] = body
     return cleaned

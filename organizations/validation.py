@@ -105,7 +105,11 @@ def clean_name(value: object, *, field: str = "name", label: str = "Name") -> st
     return name
 
 
-def clean_optional_text(value: object, *, field: str, max_length: int, label: str) -> str:
+def clean_optional_text(
+    value: object, *, field: str, max_length: int, label: str, multiline: bool = False
+) -> str:
+    """Trimmed, at most `max_length` characters, no control characters (line breaks and tabs
+    only where `multiline`)."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -114,10 +118,18 @@ def clean_optional_text(value: object, *, field: str, max_length: int, label: st
     if len(text) > max_length:
         message = f"{label} must be at most {max_length} characters."
         raise ValidationFailed(message, fields={field: [message]})
-    if "\x00" in text:
-        message = f"{label} must not contain NUL characters."
+    if has_control_characters(text, multiline=multiline):
+        message = f"{label} must not contain control characters."
         raise ValidationFailed(message, fields={field: [message]})
     return text
+
+
+_LINE_BREAKS = str.maketrans("", "", "\n\r\t")
+
+
+def has_control_characters(text: str, *, multiline: bool = False) -> bool:
+    """Control characters anywhere (line breaks and tabs allowed where `multiline`)."""
+    return _has_control_characters(text.translate(_LINE_BREAKS) if multiline else text)
 
 
 @cache

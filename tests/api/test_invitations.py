@@ -145,7 +145,9 @@ def test_the_pending_list_is_for_admins(as_user, organization, admin_user, make_
     assert as_user(make_member(organization, Role.ANALYST)).get(url).status_code == 403
 
 
-def test_invitations_into_the_active_organization_or_the_keys(as_user, as_key, organization, admin_user):
+def test_invitations_into_the_active_organization_or_the_keys(
+    as_user, as_key, organization, admin_user
+):
     response = as_user(admin_user).post(
         "/api/v1/invitations", {"email": "a@example.com", "role": "member"}, format="json"
     )
@@ -179,6 +181,8 @@ def test_invite_codes_let_people_join_as_members(as_user, organization, admin_us
 
 def test_accept_is_rate_limited(as_user, organization):
     client = as_user(UserFactory())
-    statuses = [client.post("/api/v1/invitations/not-a-real-token-at-all/accept").status_code
-                for _ in range(31)]
+    statuses = [
+        client.post("/api/v1/invitations/not-a-real-token-at-all/accept").status_code
+        for _ in range(31)
+    ]
     assert statuses[-1] == 429 and set(statuses[:-1]) == {404}

@@ -81,7 +81,9 @@ def test_an_owner_changes_roles(as_user, organization, owner, make_member):
 def test_the_last_owner_cannot_be_demoted_or_removed(as_user, organization, owner):
     membership = Membership.objects.get(user=owner)
     client = as_user(owner)
-    demoted = client.patch(_url(organization, f"/{membership.pk}"), {"role": "admin"}, format="json")
+    demoted = client.patch(
+        _url(organization, f"/{membership.pk}"), {"role": "admin"}, format="json"
+    )
     removed = client.delete(_url(organization, f"/{membership.pk}"))
     assert (demoted.status_code, error_code(demoted)) == (409, "last_owner")
     assert (removed.status_code, error_code(removed)) == (409, "last_owner")

@@ -17,7 +17,13 @@ def test_the_list_shows_only_the_callers_organizations(as_user, organization, ma
     body = as_user(user).get("/api/v1/organizations").json()
     assert [row["id"] for row in body["results"]] == [organization.pk]
     assert set(body["results"][0]) == {
-        "id", "name", "slug", "role", "is_active", "joined_at", "status"
+        "id",
+        "name",
+        "slug",
+        "role",
+        "is_active",
+        "joined_at",
+        "status",
     }
     assert body["results"][0]["role"] == "analyst"
     assert "next" in body

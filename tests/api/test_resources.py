@@ -40,14 +40,20 @@ def test_rotating_revokes_the_old_key_in_the_same_step(as_user, organization, ad
     rotated = client.post(_org_url(organization, f"api-keys/{key_id}/rotate"))
     assert rotated.status_code == 201
     new_secret = rotated.json()["key"]
-    assert client_with(HTTP_AUTHORIZATION=f"Bearer {old_secret}").get("/api/v1/me").status_code == 401
-    assert client_with(HTTP_AUTHORIZATION=f"Bearer {new_secret}").get("/api/v1/me").status_code == 200
+    assert (
+        client_with(HTTP_AUTHORIZATION=f"Bearer {old_secret}").get("/api/v1/me").status_code == 401
+    )
+    assert (
+        client_with(HTTP_AUTHORIZATION=f"Bearer {new_secret}").get("/api/v1/me").status_code == 200
+    )
 
 
 def test_a_revoked_key_stops_working(as_user, organization, admin_user):
     client = as_user(admin_user)
     created = client.post(_org_url(organization, "api-keys"), {"name": "CI"}, format="json")
-    assert client.delete(_org_url(organization, f"api-keys/{created.json()['id']}")).status_code == 204
+    assert (
+        client.delete(_org_url(organization, f"api-keys/{created.json()['id']}")).status_code == 204
+    )
     response = client_with(HTTP_X_API_KEY=created.json()["key"]).get("/api/v1/me")
     assert response.status_code == 401
 
@@ -64,9 +70,7 @@ def test_keys_are_for_admins(as_user, organization, make_member, role):
 # --- templates ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("role", "expected"), [(Role.ANALYST, 201), (Role.MEMBER, 403)]
-)
+@pytest.mark.parametrize(("role", "expected"), [(Role.ANALYST, 201), (Role.MEMBER, 403)])
 def test_analysts_and_up_create_templates(as_user, organization, make_member, role, expected):
     client = as_user(make_member(organization, role))
     response = client.post(
@@ -127,7 +131,9 @@ def test_admins_change_colours_and_logo(as_user, organization, admin_user, make_
     url = _org_url(organization, "branding")
     member = as_user(make_member(organization, Role.MEMBER))
     assert member.get(url).json() == {
-        "logo_url": None, "primary_color": "#000000", "secondary_color": "#ffffff"
+        "logo_url": None,
+        "primary_color": "#000000",
+        "secondary_color": "#ffffff",
     }
     assert member.patch(url, {"primary_color": "#123456"}, format="json").status_code == 403
     client = as_user(admin_user)
