@@ -5,6 +5,7 @@ from many addresses gets through. Over the limit: 429 `rate_limited` with `Retry
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from rest_framework.request import Request
@@ -37,7 +38,8 @@ class PerAccountThrottle(SimpleRateThrottle):
             email = data.get("email")
             if not isinstance(email, str) or not email.strip():
                 return None
-            ident = "email:" + email.strip().lower()[:254]
+            digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+            ident = f"email:{digest}"
         return self.cache_format % {"scope": f"{self.scope}-account", "ident": ident}
 
 

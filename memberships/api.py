@@ -21,6 +21,7 @@ from causeloop.api import (
     Integer,
     OrganizationEndpoint,
     Text,
+    page_of,
     paginated,
     resolve_active_organization,
     responses,
@@ -186,7 +187,7 @@ class TokensApi(ApiView):
     def get_throttles(self) -> list[Any]:
         return throttles("tokens") if self.request.method == "POST" else []
 
-    @extend_schema(operation_id="auth_tokens_list", responses=responses(TokenSerializer(many=True)))
+    @extend_schema(operation_id="auth_tokens_list", responses=responses(page_of(TokenSerializer)))
     def get(self, request: Request) -> Response:
         tokens = PersonalToken.objects.filter(user=self.person).order_by("-created_at")
         return paginated(self, tokens, TokenSerializer)
@@ -194,7 +195,7 @@ class TokensApi(ApiView):
     @extend_schema(
         operation_id="auth_tokens_create",
         request=TokenCreateInput,
-        responses=responses(NewTokenSerializer, 429, status=201, public=True),
+        responses=responses(NewTokenSerializer, 401, 429, status=201, public=True),
         auth=[],
     )
     @idempotent
@@ -258,7 +259,7 @@ class MembersApi(OrganizationEndpoint):
             OpenApiParameter("role", str, enum=Role.values, description="Only this role."),
             OpenApiParameter("search", str, description="Part of the member's email."),
         ],
-        responses=responses(MemberSerializer(many=True), 404),
+        responses=responses(page_of(MemberSerializer), 404),
     )
     def get(self, request: Request, org: str) -> Response:
         members: QuerySet[Membership] = self.organization.memberships.select_related("user")
@@ -344,7 +345,7 @@ def _new_invitation(invitation: Invitation, token: str) -> Response:
 
 class InvitationsApi(OrganizationEndpoint):
     @extend_schema(
-        operation_id="invitations_list", responses=responses(InvitationSerializer(many=True), 404)
+        operation_id="invitations_list", responses=responses(page_of(InvitationSerializer), 404)
     )
     def get(self, request: Request, org: str) -> Response:
         self.require(Role.ADMIN)
@@ -461,7 +462,7 @@ class InviteCodeInput(InputSerializer):
 
 class InviteCodesApi(OrganizationEndpoint):
     @extend_schema(
-        operation_id="invite_codes_list", responses=responses(InviteCodeSerializer(many=True), 404)
+        operation_id="invite_codes_list", responses=responses(page_of(InviteCodeSerializer), 404)
     )
     def get(self, request: Request, org: str) -> Response:
         self.require(Role.ADMIN)

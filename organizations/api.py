@@ -19,6 +19,7 @@ from causeloop.api import (
     IsPlatformOperator,
     OrganizationEndpoint,
     Text,
+    page_of,
     paginated,
     resolve_organization,
     responses,
@@ -147,7 +148,7 @@ class OrganizationUpdateInput(InputSerializer):
 class OrganizationsApi(ApiView):
     @extend_schema(
         operation_id="organizations_list",
-        responses=responses(MyOrganizationSerializer(many=True)),
+        responses=responses(page_of(MyOrganizationSerializer)),
     )
     def get(self, request: Request) -> Response:
         if isinstance(request.auth, ApiKey):
@@ -275,7 +276,7 @@ class ApiKeyInput(InputSerializer):
 
 class ApiKeysApi(OrganizationEndpoint):
     @extend_schema(
-        operation_id="api_keys_list", responses=responses(ApiKeySerializer(many=True), 404)
+        operation_id="api_keys_list", responses=responses(page_of(ApiKeySerializer), 404)
     )
     def get(self, request: Request, org: str) -> Response:
         self.require(Role.ADMIN)
@@ -333,7 +334,7 @@ class TemplatesApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="templates_list",
         parameters=[OpenApiParameter("kind", str, enum=Template.Kind.values)],
-        responses=responses(TemplateSerializer(many=True), 404),
+        responses=responses(page_of(TemplateSerializer), 404),
     )
     def get(self, request: Request, org: str) -> Response:
         templates = Template.objects.for_org(self.organization)
@@ -393,7 +394,7 @@ class AuditLogApi(OrganizationEndpoint):
         parameters=[
             OpenApiParameter("action", str, description="Only this action, e.g. member.joined."),
         ],
-        responses=responses(AuditLogSerializer(many=True), 404),
+        responses=responses(page_of(AuditLogSerializer), 404),
     )
     def get(self, request: Request, org: str) -> Response:
         self.require(Role.ADMIN)
