@@ -217,6 +217,20 @@ class TokenApi(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# What `/me` shows of each membership: read on every call, so only these columns.
+ME_FIELDS = (
+    "id",
+    "user_id",
+    "role",
+    "is_active",
+    "joined_at",
+    "organization__id",
+    "organization__name",
+    "organization__slug",
+    "organization__status",
+)
+
+
 class MeApi(ApiView):
     @extend_schema(operation_id="me", responses=responses(MeSerializer))
     def get(self, request: Request) -> Response:
@@ -230,11 +244,21 @@ class MeApi(ApiView):
             }
             return Response(MeSerializer(data).data)
         user = self.person
-        active = services.active_membership_for(user)
-        memberships = Membership.objects.filter(user=user).select_related("organization")
+        memberships = list(
+            Membership.objects.filter(user=user)
+            .select_related("organization")
+            .only(*ME_FIELDS)
+            .order_by("joined_at", "id")
+        )
+        active = next((m for m in memberships if m.is_active), None)
+        if active is None and memberships:
+            # None active: the earliest joined becomes the active one (the services' rule).
+            active = services.active_membership_for(user)
+            for membership in memberships:
+                membership.is_active = active is not None and membership.pk == active.pk
         data = {
             "user": user,
-            "memberships": memberships.order_by("joined_at", "id"),
+            "memberships": memberships,
             "active_organization": active.organization if active else None,
         }
         return Response(MeSerializer(data).data)
