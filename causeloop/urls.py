@@ -1,19 +1,42 @@
-"""Root URLs: the platform admin, accounts and pages, and the versioned API."""
+"""Root URLs: the pages, accounts, the platform admin and the versioned API."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve
+
+from causeloop import views
+from memberships.accounts import SignupView
+from memberships.views import InvitationPage
 
 admin.site.site_header = "Causeloop platform"
 admin.site.site_title = "Causeloop platform"
 admin.site.index_title = "Operations"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.HomePage.as_view(), name="home"),
+    path("switch/", views.switch_organization, name="switch-organization"),
+    path("brand.css", views.brand_stylesheet, name="brand-css"),
+    path("onboarding/", include("onboarding.urls")),
+    path("invitations/<str:token>/", InvitationPage.as_view(), name="invitation"),
+    path("admin/", include("organizations.urls")),
     path("platform-admin/", admin.site.urls),
     path("api/", include("causeloop.api_urls")),
+    # /signup/, /login/, /logout/, /password/reset/, /password/change/ (django-allauth)
+    path("signup/", SignupView.as_view(), name="account_signup"),
+    path("", include("allauth.account.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+handler403 = views.forbidden
+handler404 = views.not_found
+handler500 = views.server_error
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>logos/[\w.-]+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    )

@@ -1,0 +1,40 @@
+"""Glue between django-allauth's accounts and the memberships: an invitation accepted at
+sign-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.signals import user_signed_up
+from allauth.account.views import SignupView as AllauthSignupView
+from django.contrib import messages
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from causeloop.errors import DomainError
+from causeloop.tenancy import enter_user
+from memberships.forms import INVITATION_SESSION_KEY
+from memberships.services import invitation_accept, invitation_by_token
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up, with the request handed to the form (for an invitation's email)."""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+@receiver(user_signed_up)
+def accept_invitation_at_signup(request: HttpRequest, user: Any, **_kwargs: Any) -> None:
+    """Someone who signed up from an invitation page lands in the organization."""
+    token = request.session.pop(INVITATION_SESSION_KEY, None)
+    if not token:
+        return
+    enter_user(user)  # the new account's own rows, from now on in this request
+    try:
+        invitation = invitation_by_token(token)
+        invitation_accept(invitation=invitation, user=user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return
+    messages.success(request, f"Welcome to {invitation.organization.name}.")

@@ -1,0 +1,78 @@
+"""Forms of the people pages and of sign-up: shapes only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.http import HttpRequest
+
+from memberships.roles import INVITABLE_ROLES, Role
+
+INVITATION_SESSION_KEY = "causeloop.invitation_token"
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    role = forms.ChoiceField(choices=[(role.value, role.label) for role in INVITABLE_ROLES])
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class InviteCodeForm(forms.Form):
+    expires_in_days = forms.IntegerField(
+        label="Valid for (days)", min_value=1, max_value=90, initial=7
+    )
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up with a display name; arriving from an invitation, the email is the
+    invited one, filled in and fixed."""
+
+    name = forms.CharField(max_length=200, label="Your name", required=False)
+
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "name": self.fields.pop("name"),
+            **self.fields,
+        }
+        self.fields["email"].label = "Work email"
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+        self.invited_email = self._invited_email(self.request)
+        if self.invited_email:
+            email = self.fields["email"]
+            email.initial = self.invited_email
+            email.widget.attrs["readonly"] = True
+            email.help_text = "The invitation is for this address."
+
+    @staticmethod
+    def _invited_email(request: HttpRequest | None) -> str | None:
+        if request is None or INVITATION_SESSION_KEY not in request.session:
+            return None
+        from memberships.services import invitation_by_token
+
+        try:
+            invitation = invitation_by_token(request.session[INVITATION_SESSION_KEY])
+        except Exception:
+            return None
+        return invitation.email if invitation.state == "pending" else None
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if self.invited_email and email.lower() != self.invited_email.lower():
+            raise forms.ValidationError(
+                f"This invitation is for {self.invited_email}; sign up with that address."
+            )
+        return email
+
+    def save(self, request: HttpRequest) -> Any:
+        user = super().save(request)
+        user.name = self.cleaned_data.get("name", "").strip()
+        user.save(update_fields=["name"])
+        return user
