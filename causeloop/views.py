@@ -34,7 +34,10 @@ from organizations.services import organization_create
 
 
 def apply_error(form: forms.Form, error: DomainError) -> None:
-    """Put a service's error next to the field it names (or at the top of the form)."""
+    """Put a service's error next to the field it names (or at the top of the form). A refusal
+    (403) or an absence (404) is no form error: it goes on to the error pages."""
+    if isinstance(error, (Forbidden, NotFound)):
+        raise error
     placed = False
     for field, field_messages in error.fields.items():
         if field in form.fields:
@@ -115,8 +118,8 @@ class OrganizationPage(LoginRequiredMixin, View):
             **extra,
         }
 
-    def page(self, template: str, status: int = 200, **extra: Any) -> HttpResponse:
-        return render(self.request, template, self.base_context(**extra), status=status)
+    def page(self, template_name: str, status: int = 200, **extra: Any) -> HttpResponse:
+        return render(self.request, template_name, self.base_context(**extra), status=status)
 
     def done(self, message: str, to: str | None = None) -> HttpResponseRedirect:
         """After a successful POST: a message, then back to the page (post/redirect/get)."""
