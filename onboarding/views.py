@@ -37,10 +37,15 @@ from organizations.views import show_once, take_shown_once
 WIZARD = "causeloop.wizard"
 
 
-def _wizard_organization(request: HttpRequest) -> Organization | None:
-    """The organization this wizard created, if the person still owns a membership in it."""
+def _wizard_organization(request: HttpRequest, *, finished: bool = False) -> Organization | None:
+    """The organization this wizard created, if the person still has a membership in it. A
+    finished wizard (its success page seen) counts only for the success page: anything else
+    starts a new one."""
     state = request.session.get(WIZARD) or {}
     if not state.get("organization"):
+        return None
+    if state.get("finished") and not finished:
+        request.session.pop(WIZARD, None)
         return None
     membership = (
         Membership.objects.select_related("organization", "organization__plan")
@@ -164,9 +169,10 @@ class PlanStep(View):
 @method_decorator(login_required, name="dispatch")
 class SuccessStep(View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        organization = _wizard_organization(request)
+        organization = _wizard_organization(request, finished=True)
         if organization is None:
             return redirect("home")
+        request.session[WIZARD] = {**request.session[WIZARD], "finished": True}
         return render(
             request,
             "onboarding/success.html",
