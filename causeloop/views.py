@@ -191,10 +191,20 @@ def brand_stylesheet(request: HttpRequest) -> HttpResponse:
         if membership is not None:
             primary = membership.organization.primary_color
             secondary = membership.organization.secondary_color
-    css = f":root {{ --brand-primary: {primary}; --brand-secondary: {secondary}; }}\n"
+    css = (
+        f":root {{ --brand-primary: {primary}; --brand-secondary: {secondary}; "
+        f"--brand-on-primary: {readable_on(primary)}; }}\n"
+    )
     response = HttpResponse(css, content_type="text/css")
     patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
     return response
+
+
+def readable_on(background: str) -> str:
+    """Near-black or white, whichever reads better on `background` (#rrggbb)."""
+    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "#111827" if luminance > 0.55 else "#ffffff"
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

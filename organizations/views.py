@@ -143,6 +143,8 @@ class BrandingPage(OrganizationPage):
                 "secondary_color": self.organization.secondary_color,
             }
         )
+        if not self.organization.logo:
+            del form.fields["remove_logo"]
         return self.page("organizations/branding.html", form=form)
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,99 @@
+"""Every page, for accessibility (axe-core: no serious or critical violation) on a desktop and
+a phone, and a picture of the main ones (`CAUSELOOP_SCREENSHOTS=1` writes docs/screenshots/)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from memberships.roles import Role
+from memberships.services import invitation_create
+from organizations.audit import audit
+from tests.browser.conftest import check_accessibility
+from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "a-long-and-unusual-passphrase-42"
+
+PUBLIC = [
+    "/login/",
+    "/signup/",
+    "/password/reset/",
+    "/invitations/{token}/",
+    "/invitations/not-a-real-token/",
+]
+SIGNED_IN = [
+    "/",
+    "/onboarding/",
+    "/onboarding/organization/",
+    "/admin/organization/",
+    "/admin/branding/",
+    "/admin/templates/",
+    "/admin/templates/{template}/",
+    "/admin/members/",
+    "/admin/api-keys/",
+    "/admin/data/",
+    "/password/change/",
+    "/admin/templates/tpl_does_not_exist/",
+]
+PICTURES = {
+    "/login/": "login",
+    "/signup/": "signup",
+    "/onboarding/organization/": "wizard-organization",
+    "/": "home",
+    "/admin/members/": "members",
+    "/admin/branding/": "branding",
+    "/admin/api-keys/": "api-keys",
+    "/admin/data/": "data",
+    "/admin/templates/": "templates",
+    "/invitations/{token}/": "invitation",
+}
+
+
+@pytest.fixture
+def world():
+    organization = OrganizationFactory(name="Acme Corp", slug="acme", plan_id="growth", seats=50)
+    owner = UserFactory(email="alice@acme.test", name="Alice Owner", password=PASSWORD)
+    MembershipFactory(user=owner, organization=organization, role=Role.OWNER, is_active=True)
+    for name, role in [("Bob Admin", Role.ADMIN), ("Carol Analyst", Role.ANALYST)]:
+        user = UserFactory(email=f"{name.split()[0].lower()}@acme.test", name=name)
+        MembershipFactory(user=user, organization=organization, role=role)
+    template = TemplateFactory(
+        organization=organization,
+        name="Weekly summary",
+        description="Summarises the week for the team.",
+    )
+    _invitation, token = invitation_create(
+        organization=organization, actor=owner, email="dana@acme.test", role="analyst"
+    )
+    audit(organization, actor=owner, action="organization.updated", target=organization)
+    return {"token": token, "template": template.pk}
+
+
+def log_in(page, site):
+    page.goto(f"{site}/login/")
+    page.get_by_label("Email").fill("alice@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{site}/")
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_every_page_is_accessible(site, open_context, world, viewport):
+    pictures = os.environ.get("CAUSELOOP_SCREENSHOTS") == "1"
+    visitor = open_context(viewport).new_page()
+    for path in PUBLIC:
+        _visit(visitor, site, path, world, pictures, viewport)
+    person = open_context(viewport).new_page()
+    log_in(person, site)
+    for path in SIGNED_IN:
+        _visit(person, site, path, world, pictures, viewport)
+
+
+def _visit(page, site, path, world, pictures, viewport):
+    response = page.goto(site + path.format(**world))
+    assert response.status < 500, path
+    check_accessibility(page)
+    if pictures and path in PICTURES:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{PICTURES[path]}-{viewport}.png"), full_page=True)
