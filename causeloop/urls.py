@@ -1,5 +1,6 @@
 """Root URLs: the pages, accounts, the platform admin and the versioned API."""
 
+from allauth.account.views import password_reset_from_key
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
@@ -24,6 +25,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include("causeloop.api_urls")),
     # /signup/, /login/, /logout/, /password/reset/, /password/change/ (django-allauth)
     path("signup/", SignupView.as_view(), name="account_signup"),
+    # allauth's reset link allows only base-36 user IDs; ours are TypeIDs (`usr_…`).
+    re_path(
+        r"^password/reset/key/(?P<uidb36>[0-9A-Za-z_]+)-(?P<key>.+)/$",
+        password_reset_from_key,
+        name="account_reset_password_from_key",
+    ),
     path("", include("allauth.account.urls")),
 ]
 
