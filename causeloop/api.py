@@ -10,7 +10,7 @@ themselves. Role rules are the services' (`require_role`); views only translate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
@@ -37,7 +37,7 @@ from organizations.services import ensure_usable
 
 def actor_of(request: Request) -> User | ApiKey:
     """Who acts: the organization API key, or the signed-in person."""
-    return request.auth if isinstance(request.auth, ApiKey) else request.user
+    return request.auth if isinstance(request.auth, ApiKey) else cast(User, request.user)
 
 
 class ApiView(APIView):
@@ -59,7 +59,7 @@ class ApiView(APIView):
         """The signed-in person; endpoints about "me" refuse organization API keys."""
         if isinstance(self.request.auth, ApiKey):
             raise NotFound("Not found.")
-        return self.request.user
+        return cast(User, self.request.user)
 
 
 def resolve_organization(request: Request, reference: str) -> Organization:
@@ -74,6 +74,7 @@ def resolve_organization(request: Request, reference: str) -> Organization:
         if reference not in (organization.pk, organization.slug):
             raise not_found
     else:
+        user = cast(User, request.user)
         lookup = (
             {"organization_id": reference}
             if reference.startswith("org_")
@@ -81,13 +82,13 @@ def resolve_organization(request: Request, reference: str) -> Organization:
         )
         membership = (
             Membership.objects.select_related("organization", "organization__subscription")
-            .filter(user=request.user, **lookup)
+            .filter(user=user, **lookup)
             .first()
         )
         if membership is None:
             raise not_found
         organization = membership.organization
-        remember_role(organization, request.user, membership.role)
+        remember_role(organization, user, membership.role)
     enter_tenant(organization)
     return organization
 
@@ -98,11 +99,12 @@ def resolve_active_organization(request: Request) -> Organization:
         organization = request.auth.organization
         enter_tenant(organization)
     else:
-        membership = active_membership_for(request.user)
+        user = cast(User, request.user)
+        membership = active_membership_for(user)
         if membership is None:
             raise NotFound("You have no organization yet.", code="no_active_organization")
         organization = membership.organization
-        remember_role(organization, request.user, membership.role)
+        remember_role(organization, user, membership.role)
         enter_tenant(organization)
     ensure_usable(organization)
     return organization
@@ -190,7 +192,7 @@ class InputSerializer(serializers.Serializer):
 def paginated(view: APIView, queryset: Any, serializer: type[serializers.Serializer]) -> Response:
     """One page of `queryset` with `count`, `next`, `previous` and `results`."""
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
@@ -215,7 +217,10 @@ def page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # A field named like Serializer.fields: DRF's metaclass takes it out of the class.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField())
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

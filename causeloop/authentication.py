@@ -95,7 +95,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 class RootOperator(AnonymousUser):
     """The `request.user` of a request made with `X-Root-Key`: the platform itself."""
 
-    is_staff = True
+    is_staff = True  # type: ignore[assignment]  # AnonymousUser declares it False
 
     @property
     def is_authenticated(self) -> bool:  # type: ignore[override]

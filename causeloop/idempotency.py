@@ -99,7 +99,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             IdempotencyRecord.objects.create(
                 scope=scope,
                 key=key,
-                method=request.method,
+                method=request.method or "POST",
                 path=request.path[:512],
                 request_hash=fingerprint,
                 state=IdempotencyRecord.State.COMPLETED,

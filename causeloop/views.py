@@ -10,14 +10,14 @@ organization shows its own page instead. Views never look a tenant up themselves
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.views import View
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from causeloop.errors import DomainError, Forbidden, NotFound
 from causeloop.tenancy import enter_tenant
-from memberships.models import Membership
+from memberships.models import Membership, User
 from memberships.permissions import remember_role
 from memberships.roles import Role
 from memberships.services import active_membership_for, organization_switch
@@ -76,7 +76,7 @@ class OrganizationPage(LoginRequiredMixin, View):
     membership: Membership
     role: Role
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         membership = active_membership_for(request.user)
@@ -106,6 +106,11 @@ class OrganizationPage(LoginRequiredMixin, View):
             messages.error(request, error.message)
             return HttpResponseRedirect(request.path)
 
+    @property
+    def person(self) -> User:
+        """The signed-in person (the page requires one)."""
+        return cast(User, self.request.user)
+
     def base_context(self, **extra: Any) -> dict[str, Any]:
         return {
             "organization": self.organization,
@@ -130,7 +135,7 @@ class OrganizationPage(LoginRequiredMixin, View):
 class HomePage(OrganizationPage):
     """The active organization's dashboard."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if (
             request.user.is_authenticated
             and settings.CAUSELOOP_PERSONAL_ORG

@@ -182,7 +182,7 @@ class TokensApi(ApiView):
     tokens."""
 
     def get_permissions(self) -> list[Any]:
-        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+        return [AllowAny()] if self.request.method == "POST" else list(super().get_permissions())
 
     def get_throttles(self) -> list[Any]:
         return throttles("tokens") if self.request.method == "POST" else []
@@ -236,7 +236,7 @@ class MeApi(ApiView):
     def get(self, request: Request) -> Response:
         if isinstance(request.auth, ApiKey):
             organization = resolve_active_organization(request)
-            data = {
+            data: dict[str, Any] = {
                 "user": None,
                 "memberships": [],
                 "active_organization": organization,

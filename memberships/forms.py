@@ -37,10 +37,7 @@ class SignupForm(AllauthSignupForm):
     def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
-        self.fields = {
-            "name": self.fields.pop("name"),
-            **self.fields,
-        }
+        self.order_fields(["name", "email"])
         self.fields["email"].label = "Work email"
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)

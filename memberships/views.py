@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +15,7 @@ from causeloop.errors import DomainError, NotFound
 from causeloop.views import OrganizationPage, apply_error
 from memberships import services
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
-from memberships.models import Invitation, InviteCode, Membership
+from memberships.models import Invitation, InviteCode, Membership, User
 from memberships.roles import Role
 from organizations.services import get_owned
 
@@ -26,14 +26,18 @@ class MembersPage(OrganizationPage):
     def _page(self, status: int = 200, **forms: Any) -> HttpResponse:
         organization = self.organization
         members = list(organization.memberships.select_related("user").order_by("joined_at", "id"))
-        for member in members:
-            # Admins manage everyone but owners; owners manage everyone.
-            member.manageable = self.role >= Role.OWNER or member.role != Role.OWNER
+        # Admins manage everyone but owners; owners manage everyone.
+        manageable = {
+            member.pk
+            for member in members
+            if self.role >= Role.OWNER or member.role != Role.OWNER
+        }
         grantable = [role for role in Role if role <= self.role]
         return self.page(
             "memberships/members.html",
             status=status,
             members=members,
+            manageable=manageable,
             grantable_roles=grantable,
             invitations=organization.invitations.filter(status=Invitation.Status.PENDING)
             .select_related("invited_by")
@@ -70,7 +74,7 @@ class MembersPage(OrganizationPage):
         if form.is_valid():
             try:
                 invitation, _token = services.invitation_create(
-                    organization=self.organization, actor=request.user, **form.cleaned_data
+                    organization=self.organization, actor=self.person, **form.cleaned_data
                 )
                 return self.done(f"Invitation sent to {invitation.email}.")
             except DomainError as error:
@@ -87,13 +91,13 @@ class MembersPage(OrganizationPage):
             messages.error(request, "Choose a role.")
             return redirect(request.path)
         services.membership_change_role(
-            membership=membership, actor=request.user, role=form.cleaned_data["role"]
+            membership=membership, actor=self.person, role=form.cleaned_data["role"]
         )
         return self.done(f"{membership.user.email} is now {Role(form.cleaned_data['role']).label}.")
 
     def _remove(self, request: HttpRequest) -> HttpResponse:
         membership = self._membership(request)
-        services.membership_remove(membership=membership, actor=request.user)
+        services.membership_remove(membership=membership, actor=self.person)
         if membership.user_id == request.user.pk:
             return self.done(f"You left {self.organization.name}.", to="/")
         return self.done(f"{membership.user.email} was removed.")
@@ -103,13 +107,13 @@ class MembersPage(OrganizationPage):
 
     def _resend(self, request: HttpRequest) -> HttpResponse:
         invitation, _token = services.invitation_resend(
-            invitation=self._invitation(request), actor=request.user
+            invitation=self._invitation(request), actor=self.person
         )
         return self.done(f"Invitation sent again to {invitation.email}, with a new link.")
 
     def _revoke(self, request: HttpRequest) -> HttpResponse:
         invitation = services.invitation_revoke(
-            invitation=self._invitation(request), actor=request.user
+            invitation=self._invitation(request), actor=self.person
         )
         return self.done(f"Invitation for {invitation.email} revoked.")
 
@@ -119,7 +123,7 @@ class MembersPage(OrganizationPage):
             try:
                 code = services.invite_code_create(
                     organization=self.organization,
-                    actor=request.user,
+                    actor=self.person,
                     expires_in_days=form.cleaned_data["expires_in_days"],
                 )
                 return self.done(f"Invite code {code.code} created.")
@@ -129,7 +133,7 @@ class MembersPage(OrganizationPage):
 
     def _deactivate_code(self, request: HttpRequest) -> HttpResponse:
         code = get_owned(InviteCode, self.organization, request.POST.get("code"))
-        services.invite_code_deactivate(invite_code=code, actor=request.user)
+        services.invite_code_deactivate(invite_code=code, actor=self.person)
         return self.done(f"Invite code {code.code} deactivated.")
 
 
@@ -150,7 +154,8 @@ class InvitationPage(View):
         context = {
             "invitation": invitation,
             "token": token,
-            "matches": signed_in and request.user.email.lower() == invitation.email.lower(),
+            "matches": signed_in
+            and cast(User, request.user).email.lower() == invitation.email.lower(),
             "login_url": reverse("account_login") + "?" + urlencode({"next": request.path}),
         }
         return render(request, "memberships/invitation.html", context)

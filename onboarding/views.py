@@ -7,7 +7,7 @@ at the plan step. The first API key is issued with the plan and shown once on th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +20,7 @@ from django.views import View
 from causeloop.errors import DomainError
 from causeloop.tenancy import enter_tenant
 from causeloop.views import apply_error
-from memberships.models import Membership
+from memberships.models import Membership, User
 from memberships.services import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
 from organizations.models import Organization, Plan
@@ -37,6 +37,11 @@ from organizations.views import show_once, take_shown_once
 WIZARD = "causeloop.wizard"
 
 
+def person(request: HttpRequest) -> User:
+    """The signed-in person (every step requires one)."""
+    return cast(User, request.user)
+
+
 def _wizard_organization(request: HttpRequest, *, finished: bool = False) -> Organization | None:
     """The organization this wizard created, if the person still has a membership in it. A
     finished wizard (its success page seen) counts only for the success page: anything else
@@ -49,7 +54,7 @@ def _wizard_organization(request: HttpRequest, *, finished: bool = False) -> Org
         return None
     membership = (
         Membership.objects.select_related("organization", "organization__plan")
-        .filter(user=request.user, organization_id=state["organization"])
+        .filter(user=person(request), organization_id=state["organization"])
         .first()
     )
     if membership is None:
@@ -64,7 +69,7 @@ class StartStep(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if _wizard_organization(request) is not None:
             return redirect("onboarding:plan")  # resume where the person left
-        has_organizations = Membership.objects.filter(user=request.user).exists()
+        has_organizations = Membership.objects.filter(user=person(request)).exists()
         return render(
             request, "onboarding/start.html", {"step": 1, "has_organizations": has_organizations}
         )
@@ -98,7 +103,7 @@ class OrganizationStep(View):
         if form.is_valid():
             try:
                 organization = organization_create(
-                    user=request.user,
+                    user=person(request),
                     name=form.cleaned_data["name"],
                     slug=form.cleaned_data["slug"] or None,
                     kind=form.cleaned_data["kind"],
@@ -114,7 +119,7 @@ class OrganizationStep(View):
         form = JoinForm(request.POST)
         if form.is_valid():
             try:
-                membership = invite_code_join(code=form.cleaned_data["code"], user=request.user)
+                membership = invite_code_join(code=form.cleaned_data["code"], user=person(request))
             except DomainError as error:
                 apply_error(form, error)
             else:
@@ -151,14 +156,14 @@ class PlanStep(View):
             if not form.is_valid():
                 raise DomainError("Choose a plan.")
             organization_change_plan(
-                organization=organization, actor=request.user, plan=form.cleaned_data["plan"]
+                organization=organization, actor=person(request), plan=form.cleaned_data["plan"]
             )
         except DomainError as error:
             return self._render(request, organization, error=error.message, status=400)
         state = request.session[WIZARD]
         if not state.get("key_issued") and organization.status == Organization.Status.ACTIVE:
             _key, secret = api_key_create(
-                organization=organization, actor=request.user, name="Default key"
+                organization=organization, actor=person(request), name="Default key"
             )
             show_once(request, "Your organization's first API key", secret)
             state["key_issued"] = True

@@ -163,7 +163,7 @@ class OrganizationsApi(ApiView):
             ]
             return paginated(self, mine, MyOrganizationSerializer)
         memberships = (
-            Membership.objects.filter(user=request.user)
+            Membership.objects.filter(user=self.person)
             .select_related("organization")
             .order_by("joined_at", "id")
         )
@@ -440,8 +440,6 @@ class ErasureApi(ApiView):
     )
     def post(self, request: Request) -> Response:
         data = ErasureInput.validated(request.data)
-        if IsPlatformOperator().has_permission(request, self):
-            actor = None
-        else:
-            actor = self.person
+        operator = IsPlatformOperator().has_permission(request, self)
+        actor = None if operator else self.person
         return Response(user_erase(email=data["email"], actor=actor))

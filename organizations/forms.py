@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import cast
 
 from django import forms
 
@@ -28,7 +29,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: object, candidates: list[tuple[str, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["membership"].choices = candidates
+        cast(forms.ChoiceField, self.fields["membership"]).choices = candidates
 
 
 class DeleteForm(forms.Form):

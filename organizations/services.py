@@ -313,7 +313,9 @@ def organization_purge(*, organization: Organization) -> dict[str, int]:
     return {label.split(".")[-1]: count for label, count in per_model.items()}
 
 
-def organization_delete(*, organization: Organization, actor: User, confirm_slug: str) -> None:
+def organization_delete(
+    *, organization: Organization, actor: User | ApiKey, confirm_slug: str
+) -> None:
     """Delete the organization (owner only), after the slug is typed to confirm."""
     require_role(actor, organization, at_least=Role.OWNER)
     if confirm_slug != organization.slug:

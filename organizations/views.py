@@ -50,7 +50,7 @@ class OrganizationSettingsPage(OrganizationPage):
         candidates = [
             (m.pk, f"{m.user.display_name} ({m.user.email}) — {m.get_role_display()}")
             for m in organization.memberships.select_related("user")
-            .exclude(user=self.request.user)
+            .exclude(user=self.person)
             .order_by("joined_at", "id")
         ]
         return {
@@ -81,7 +81,7 @@ class OrganizationSettingsPage(OrganizationPage):
             try:
                 services.organization_update(
                     organization=self.organization,
-                    actor=request.user,
+                    actor=self.person,
                     name=form.cleaned_data["name"],
                     slug=form.cleaned_data["slug"],
                     timezone_name=form.cleaned_data["timezone"],
@@ -104,7 +104,7 @@ class OrganizationSettingsPage(OrganizationPage):
                     )
                     new_owner = ownership_transfer(
                         organization=self.organization,
-                        actor=self.request.user,
+                        actor=self.person,
                         membership=membership,
                     )
                     return self.done(f"{new_owner.user.email} is now the owner; you are an admin.")
@@ -121,7 +121,7 @@ class OrganizationSettingsPage(OrganizationPage):
                 name = self.organization.name
                 services.organization_delete(
                     organization=self.organization,
-                    actor=self.request.user,
+                    actor=self.person,
                     confirm_slug=form.cleaned_data["confirm"].strip(),
                 )
                 return self.done(f"{name} was deleted.", to="/")
@@ -153,7 +153,7 @@ class BrandingPage(OrganizationPage):
             try:
                 services.branding_update(
                     organization=self.organization,
-                    actor=request.user,
+                    actor=self.person,
                     primary_color=form.cleaned_data["primary_color"],
                     secondary_color=form.cleaned_data["secondary_color"],
                     logo=form.cleaned_data["logo"] or None,
@@ -188,7 +188,7 @@ class TemplatesPage(OrganizationPage):
         if form.is_valid():
             try:
                 template = services.template_create(
-                    organization=self.organization, actor=request.user, data=form.cleaned_data
+                    organization=self.organization, actor=self.person, data=form.cleaned_data
                 )
                 return self.done(f"Template “{template.name}” created.")
             except DomainError as error:
@@ -215,13 +215,13 @@ class TemplatePage(OrganizationPage):
     def post(self, request: HttpRequest, template_id: str) -> HttpResponse:
         template = self._template(template_id)
         if request.POST.get("action") == "delete":
-            services.template_delete(template=template, actor=request.user)
+            services.template_delete(template=template, actor=self.person)
             return self.done(f"Template “{template.name}” deleted.", to="/admin/templates/")
         form = TemplateForm(request.POST)
         if form.is_valid():
             try:
                 services.template_update(
-                    template=template, actor=request.user, data=form.cleaned_data
+                    template=template, actor=self.person, data=form.cleaned_data
                 )
                 return self.done("Template saved.")
             except DomainError as error:
@@ -255,9 +255,9 @@ class ApiKeysPage(OrganizationPage):
         if action in ("rotate", "revoke"):
             api_key = services.get_owned(ApiKey, self.organization, request.POST.get("key"))
             if action == "revoke":
-                services.api_key_revoke(api_key=api_key, actor=request.user)
+                services.api_key_revoke(api_key=api_key, actor=self.person)
                 return self.done(f"Key “{api_key.name}” revoked; it stops working now.")
-            new_key, secret = services.api_key_rotate(api_key=api_key, actor=request.user)
+            new_key, secret = services.api_key_rotate(api_key=api_key, actor=self.person)
             show_once(request, f"New key for “{new_key.name}”", secret)
             return self.done("Key rotated; the old one stopped working.")
         form = ApiKeyForm(request.POST)
@@ -265,7 +265,7 @@ class ApiKeysPage(OrganizationPage):
             try:
                 api_key, secret = services.api_key_create(
                     organization=self.organization,
-                    actor=request.user,
+                    actor=self.person,
                     name=form.cleaned_data["name"],
                 )
                 show_once(request, f"Key “{api_key.name}”", secret)
@@ -315,7 +315,7 @@ class ExportDownload(OrganizationPage):
     required_role = Role.ADMIN
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        data = services.organization_export(organization=self.organization, actor=request.user)
+        data = services.organization_export(organization=self.organization, actor=self.person)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response = HttpResponse(
             json.dumps(data, indent=2, default=str), content_type="application/json"
@@ -337,7 +337,7 @@ class PurgePage(OrganizationPage):
                 name = self.organization.name
                 services.organization_delete(
                     organization=self.organization,
-                    actor=request.user,
+                    actor=self.person,
                     confirm_slug=form.cleaned_data["confirm"].strip(),
                 )
                 return self.done(f"{name} and all its data were deleted.", to="/")
