@@ -6,9 +6,9 @@ application role (policies apply) and through the superuser (policies bypassed).
 Needs a PostgreSQL server (127.0.0.1:5432, superuser `postgres`; override with PG* variables).
 It (re)creates its own database `cl_bench_rls` (BENCH_DATABASE), owned by causeloop_owner and
 migrated by it, seeds 40 organizations of 250 members, 250 templates and 500 audit rows each,
-then times GET of one organization's member list (50 per page, with users) through the whole
-Django stack (middleware, tenancy, view, JSON). Rounds alternate the two roles so that drift
-hits both alike; the medians are compared. Target: at most 10% slower with RLS.
+then times `GET /api/v1/organizations/{slug}/members` (50 per page, with users) through the
+whole Django stack (middleware, tenancy, DRF view, JSON). Rounds alternate the two roles so that
+drift hits both alike; the medians are compared. Target: at most 10% slower with RLS.
 """
 
 from __future__ import annotations
@@ -75,37 +75,6 @@ os.environ.update(
 )
 
 
-def list_members(request, slug):  # type: ignore[no-untyped-def]
-    """An organization-scoped list as the API and pages do it: resolve the organization
-    through the caller's membership, enter the tenant, list a page with the users."""
-    from django.http import Http404, JsonResponse
-
-    from causeloop.tenancy import enter_tenant
-    from memberships.models import Membership
-
-    mine = (
-        Membership.objects.select_related("organization")
-        .filter(user=request.user, organization__slug=slug)
-        .first()
-    )
-    if mine is None:
-        raise Http404
-    enter_tenant(mine.organization)
-    page = (
-        Membership.objects.filter(organization=mine.organization)
-        .select_related("user")
-        .order_by("joined_at", "id")[:50]
-    )
-    return JsonResponse(
-        {
-            "results": [
-                {"id": m.pk, "email": m.user.email, "role": m.role, "joined_at": m.joined_at}
-                for m in page
-            ]
-        }
-    )
-
-
 def seed() -> tuple[str, str]:
     """Bulk rows as the superuser (fast, bypasses RLS); returns (user id, organization slug)."""
     from django.utils import timezone
@@ -170,13 +139,10 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection, connections
     from django.test import Client
-    from django.urls import path
 
     from memberships.models import User
 
     settings.ALLOWED_HOSTS = ["testserver"]
-    sys.modules[__name__].urlpatterns = [path("bench/<slug:slug>/members", list_members)]
-    settings.ROOT_URLCONF = __name__
 
     def connect_as(role: tuple[str, str]) -> None:
         connections.close_all()
@@ -188,7 +154,7 @@ def main() -> None:
         cursor.execute("ANALYZE")
     client = Client()
     client.force_login(User.objects.get(pk=user_id))
-    endpoint = f"/bench/{slug}/members"
+    endpoint = f"/api/v1/organizations/{slug}/members"
 
     roles = {
         "with RLS (causeloop_app)": APP,
