@@ -50,22 +50,7 @@ def apply_error(form: forms.Form, error: DomainError) -> None:
 
 def user_organizations(user: Any) -> list[Membership]:
     """The memberships the header's switcher lists."""
-    return list(
-        Membership.objects.filter(user=user)
-        .select_related("organization")
-        .only(
-            "id",
-            "user_id",
-            "role",
-            "is_active",
-            "joined_at",
-            "organization__id",
-            "organization__name",
-            "organization__slug",
-            "organization__status",
-        )
-        .order_by("organization__name", "id")
-    )
+    return list(Membership.objects.summaries_of(user).order_by("organization__name", "id"))
 
 
 class OrganizationPage(LoginRequiredMixin, View):

@@ -217,20 +217,6 @@ class TokenApi(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# What `/me` shows of each membership: read on every call, so only these columns.
-ME_FIELDS = (
-    "id",
-    "user_id",
-    "role",
-    "is_active",
-    "joined_at",
-    "organization__id",
-    "organization__name",
-    "organization__slug",
-    "organization__status",
-)
-
-
 class MeApi(ApiView):
     @extend_schema(operation_id="me", responses=responses(MeSerializer))
     def get(self, request: Request) -> Response:
@@ -244,12 +230,7 @@ class MeApi(ApiView):
             }
             return Response(MeSerializer(data).data)
         user = self.person
-        memberships = list(
-            Membership.objects.filter(user=user)
-            .select_related("organization")
-            .only(*ME_FIELDS)
-            .order_by("joined_at", "id")
-        )
+        memberships = list(Membership.objects.summaries_of(user).order_by("joined_at", "id"))
         active = next((m for m in memberships if m.is_active), None)
         if active is None and memberships:
             # None active: the earliest joined becomes the active one (the services' rule).

@@ -86,6 +86,25 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def owners(self) -> MembershipQuerySet:
         return self.filter(role=Role.OWNER)
 
+    def summaries_of(self, user: Any) -> MembershipQuerySet:
+        """A person's memberships with their organizations, only the columns a summary shows
+        (`/me`, the organization switcher): read on nearly every request."""
+        return (
+            self.filter(user=user)
+            .select_related("organization")
+            .only(
+                "id",
+                "user_id",
+                "role",
+                "is_active",
+                "joined_at",
+                "organization__id",
+                "organization__name",
+                "organization__slug",
+                "organization__status",
+            )
+        )
+
 
 class Membership(models.Model):
     """A user in an organization, with a role. At most one per user is active."""

@@ -28,9 +28,7 @@ class MembersPage(OrganizationPage):
         members = list(organization.memberships.select_related("user").order_by("joined_at", "id"))
         # Admins manage everyone but owners; owners manage everyone.
         manageable = {
-            member.pk
-            for member in members
-            if self.role >= Role.OWNER or member.role != Role.OWNER
+            member.pk for member in members if self.role >= Role.OWNER or member.role != Role.OWNER
         }
         grantable = [role for role in Role if role <= self.role]
         return self.page(

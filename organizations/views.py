@@ -116,18 +116,25 @@ class OrganizationSettingsPage(OrganizationPage):
 
     def _delete(self) -> HttpResponse:
         form = DeleteForm(self.request.POST)
-        if form.is_valid():
-            try:
-                name = self.organization.name
-                services.organization_delete(
-                    organization=self.organization,
-                    actor=self.person,
-                    confirm_slug=form.cleaned_data["confirm"].strip(),
-                )
-                return self.done(f"{name} was deleted.", to="/")
-            except DomainError as error:
-                apply_error(form, error)
+        if delete_organization(self, form):
+            return self.done(f"{self.organization.name} was deleted.", to="/")
         return self.page("organizations/settings.html", status=400, **self._forms(delete_form=form))
+
+
+def delete_organization(page: OrganizationPage, form: DeleteForm) -> bool:
+    """Delete the page's organization if the form confirms it; else the form says why."""
+    if not form.is_valid():
+        return False
+    try:
+        services.organization_delete(
+            organization=page.organization,
+            actor=page.person,
+            confirm_slug=form.cleaned_data["confirm"].strip(),
+        )
+    except DomainError as error:
+        apply_error(form, error)
+        return False
+    return True
 
 
 # --- branding -------------------------------------------------------------------------------
@@ -332,17 +339,8 @@ class PurgePage(OrganizationPage):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = DeleteForm(request.POST)
-        if form.is_valid():
-            try:
-                name = self.organization.name
-                services.organization_delete(
-                    organization=self.organization,
-                    actor=self.person,
-                    confirm_slug=form.cleaned_data["confirm"].strip(),
-                )
-                return self.done(f"{name} and all its data were deleted.", to="/")
-            except DomainError as error:
-                apply_error(form, error)
+        if delete_organization(self, form):
+            return self.done(f"{self.organization.name} and all its data were deleted.", to="/")
         rows = AuditLog.objects.filter(organization=self.organization).order_by("-created_at")
         return self.page(
             "organizations/data.html",
