@@ -7,5 +7,9 @@ bash .ci/postgres.sh
 bash .ci/db-roles.sh  # causeloop_owner / causeloop_app: the RLS tests connect as them
 bash .ci/chromium.sh
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/causeloop}"
+echo "==> lint and types"
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
+DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding
 echo "==> running the test suite on $DATABASE_URL"
 exec .venv/bin/pytest -q "$@"
