@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -63,6 +63,13 @@ def _hold(scope: str, key: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
         return bool(cursor.fetchone()[0])
+
+
+def prune_expired(*, now: datetime | None = None) -> int:
+    """Delete the records older than their 24 hours; returns how many."""
+    cutoff = (now or timezone.now()) - LIFETIME
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from zeal import zeal_ignore
 
 from memberships.models import PersonalToken, User
 from memberships.roles import Role
@@ -152,3 +153,39 @@ def test_me_without_good_credentials_is_401(headers):
     response = client_with(**headers).get("/api/v1/me")
     assert response.status_code == 401
     assert error_code(response) in {"not_authenticated", "authentication_failed"}
+
+
+def test_a_browser_session_needs_the_csrf_token_to_write(organization, make_member):
+    from rest_framework.test import APIClient
+
+    user = make_member(organization, Role.ANALYST)
+    client = APIClient(enforce_csrf_checks=True)
+    with zeal_ignore():
+        client.force_login(user)
+    assert client.get("/api/v1/me").status_code == 200
+    url = f"/api/v1/organizations/{organization.pk}/templates"
+    refused = client.post(url, {"name": "No token"}, format="json")
+    assert refused.status_code == 403
+    client.get("/")  # a page with a form sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    accepted = client.post(url, {"name": "With token"}, format="json", HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 201
+
+
+def test_token_creation_is_rate_limited_per_account(anonymous):
+    UserFactory(email="me@example.com", password=STRONG)
+    statuses = [
+        anonymous.post(
+            "/api/v1/auth/tokens", {"email": "me@example.com", "password": "wrong"}, format="json"
+        ).status_code
+        for _ in range(21)
+    ]
+    assert set(statuses[:-1]) == {401} and statuses[-1] == 429
+    # The limit holds for the account, from another address too.
+    elsewhere = anonymous.post(
+        "/api/v1/auth/tokens",
+        {"email": "me@example.com", "password": STRONG},
+        format="json",
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert elsewhere.status_code == 429

@@ -113,3 +113,22 @@ def test_fifty_concurrent_retries_make_exactly_one_thing(_reseed_plans):
         for status, body in results
         if status == 409
     )
+
+
+@pytest.mark.django_db
+def test_expired_records_are_pruned_and_a_key_is_new_again(as_user, organization, make_member):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from causeloop.models import IdempotencyRecord
+
+    client = as_user(make_member(organization, Role.ANALYST))
+    _create_template(client, organization, "old-key")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert _create_template(client, organization, "old-key", name="Again").status_code == 201
+    assert Template.objects.count() == 2
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    call_command("prune_idempotency_keys", stdout=open("/dev/null", "w"))
+    assert not IdempotencyRecord.objects.exists()
