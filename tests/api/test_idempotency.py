@@ -1,5 +1,6 @@
 """`Idempotency-Key` on creating POSTs."""
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -130,5 +131,7 @@ def test_expired_records_are_pruned_and_a_key_is_new_again(as_user, organization
     assert _create_template(client, organization, "old-key", name="Again").status_code == 201
     assert Template.objects.count() == 2
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
-    call_command("prune_idempotency_keys", stdout=open("/dev/null", "w"))
+    output = io.StringIO()
+    call_command("prune_idempotency_keys", stdout=output)
+    assert "deleted 1 expired" in output.getvalue()
     assert not IdempotencyRecord.objects.exists()
