@@ -186,3 +186,11 @@ def test_accept_is_rate_limited(as_user, organization):
         for _ in range(31)
     ]
     assert statuses[-1] == 429 and set(statuses[:-1]) == {404}
+
+
+def test_the_role_check_answers_before_the_business_rules(as_user, organization, make_member):
+    member = make_member(organization, Role.MEMBER)
+    analyst = as_user(make_member(organization, Role.ANALYST))
+    # Inviting an existing member would be 409 already_a_member; the analyst may not invite.
+    response = _invite(analyst, organization, email=member.email)
+    assert (response.status_code, error_code(response)) == (403, "permission_denied")
