@@ -773,7 +773,7 @@ def organization_export(*, organization: Organization, actor: User | ApiKey) -> 
 def get_owned(model: type[models.Model], organization: Organization, pk: object) -> Any:
     """A row of `model` that belongs to `organization`, or NotFound whatever `pk` looks like."""
     not_found = NotFound(f"{capfirst(model._meta.verbose_name)} not found.")
-    if not isinstance(pk, str) or len(pk) > 64:
+    if not isinstance(pk, str) or len(pk) > 64 or not pk.isprintable():
         raise not_found
     row = model._default_manager.filter(organization=organization, pk=pk).first()
     if row is None:

@@ -45,14 +45,20 @@ def take_shown_once(request: HttpRequest) -> dict[str, str] | None:
 class OrganizationSettingsPage(OrganizationPage):
     required_role = Role.ADMIN
 
-    def _forms(self, **bound: Any) -> dict[str, Any]:
-        organization = self.organization
-        candidates = [
-            (m.pk, f"{m.user.display_name} ({m.user.email}) — {m.get_role_display()}")
-            for m in organization.memberships.select_related("user")
+    def _candidates(self) -> list[tuple[str, str]]:
+        """Who ownership can go to: every other member."""
+        members = (
+            self.organization.memberships.select_related("user")
             .exclude(user=self.person)
             .order_by("joined_at", "id")
+        )
+        return [
+            (m.pk, f"{m.user.display_name} ({m.user.email}) — {m.get_role_display()}")
+            for m in members
         ]
+
+    def _forms(self, candidates: list[tuple[str, str]], **bound: Any) -> dict[str, Any]:
+        organization = self.organization
         return {
             "form": bound.get("form")
             or OrganizationForm(
@@ -67,8 +73,13 @@ class OrganizationSettingsPage(OrganizationPage):
             "candidates": candidates,
         }
 
+    def _settings_page(self, status: int = 200, **bound: Any) -> HttpResponse:
+        candidates = bound.pop("candidates", None)
+        forms = self._forms(self._candidates() if candidates is None else candidates, **bound)
+        return self.page("organizations/settings.html", status=status, **forms)
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page("organizations/settings.html", **self._forms())
+        return self._settings_page()
 
     def post(self, request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
@@ -89,10 +100,10 @@ class OrganizationSettingsPage(OrganizationPage):
                 return self.done("Organization settings saved.")
             except DomainError as error:
                 apply_error(form, error)
-        return self.page("organizations/settings.html", status=400, **self._forms(form=form))
+        return self._settings_page(status=400, form=form)
 
     def _transfer(self) -> HttpResponse:
-        candidates = self._forms()["candidates"]
+        candidates = self._candidates()
         form = TransferForm(self.request.POST, candidates=candidates)
         if form.is_valid():
             try:
@@ -110,15 +121,13 @@ class OrganizationSettingsPage(OrganizationPage):
                     return self.done(f"{new_owner.user.email} is now the owner; you are an admin.")
             except DomainError as error:
                 apply_error(form, error)
-        return self.page(
-            "organizations/settings.html", status=400, **self._forms(transfer_form=form)
-        )
+        return self._settings_page(status=400, transfer_form=form, candidates=candidates)
 
     def _delete(self) -> HttpResponse:
         form = DeleteForm(self.request.POST)
         if delete_organization(self, form):
             return self.done(f"{self.organization.name} was deleted.", to="/")
-        return self.page("organizations/settings.html", status=400, **self._forms(delete_form=form))
+        return self._settings_page(status=400, delete_form=form)
 
 
 def delete_organization(page: OrganizationPage, form: DeleteForm) -> bool:
