@@ -104,6 +104,10 @@ def ensure_usable(organization: Organization) -> None:
     billing that blocks access)."""
     if organization.status == Organization.Status.SUSPENDED:
         raise Forbidden("This organization is suspended.", code="organization_suspended")
+    if organization.status == Organization.Status.PENDING:
+        raise Forbidden(
+            "This organization is awaiting the platform's approval.", code="organization_pending"
+        )
     subscription = getattr(organization, "subscription", None)
     if subscription is not None and subscription.blocks_access:
         raise Forbidden(

@@ -139,3 +139,15 @@ def test_an_api_key_sees_only_its_own_organization(as_key, organization, other_o
     assert [row["id"] for row in listed] == [organization.pk]
     assert client.get(f"/api/v1/organizations/{other_organization.pk}").status_code == 404
     assert client.get(f"/api/v1/organizations/{organization.slug}").json()["role"] == "admin"
+
+
+def test_an_organization_awaiting_approval_answers_403_until_approved(as_user, organization, owner):
+    from organizations.services import organization_approve
+
+    Organization.objects.filter(pk=organization.pk).update(status=Organization.Status.PENDING)
+    client = as_user(owner)
+    response = client.get(f"/api/v1/organizations/{organization.pk}")
+    assert (response.status_code, error_code(response)) == (403, "organization_pending")
+    organization.refresh_from_db()
+    organization_approve(organization=organization)
+    assert client.get(f"/api/v1/organizations/{organization.pk}").status_code == 200
