@@ -18,7 +18,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from causeloop.crypto import keyed_hash
-from causeloop.tenancy import enter_tenant, enter_user, platform_lookup
+from causeloop.tenancy import platform_lookup
 from memberships.models import PersonalToken
 from organizations.models import ApiKey
 
@@ -68,23 +68,26 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if len(secret) > 200:
             raise exceptions.AuthenticationFailed("Invalid API key or token.")
         digest = keyed_hash(secret)
+        refused = exceptions.AuthenticationFailed("Invalid API key or token.")
         if secret.startswith(PersonalToken.PREFIX):
-            with platform_lookup():  # the credential names the person; nobody is known yet
+            # The credential names the person; nobody is known before it.
+            with platform_lookup() as lookup:
                 token = PersonalToken.objects.select_related("user").filter(key_hash=digest).first()
-            if token is None or not token.is_usable or not token.user.is_active:
-                raise exceptions.AuthenticationFailed("Invalid API key or token.")
-            enter_user(token.user)
+                if token is None or not token.is_usable or not token.user.is_active:
+                    raise refused
+                lookup.then_enter_user(token.user)
             _touch(PersonalToken, token)
             return token.user, token
-        with platform_lookup():  # the credential names the tenant; none is known yet
+        # The credential names the tenant; none is known before it.
+        with platform_lookup() as lookup:
             api_key = (
                 ApiKey.objects.select_related("organization", "organization__subscription")
                 .filter(key_hash=digest)
                 .first()
             )
-        if api_key is None or not api_key.is_usable:
-            raise exceptions.AuthenticationFailed("Invalid API key or token.")
-        enter_tenant(api_key.organization)
+            if api_key is None or not api_key.is_usable:
+                raise refused
+            lookup.then_enter_tenant(api_key.organization)
         _touch(ApiKey, api_key)
         return ApiKeyUser(api_key), api_key
 

@@ -100,17 +100,41 @@ def leave_all() -> None:
     _set({CURRENT_ORG: "", CURRENT_USER: "", PLATFORM: "", AUDIT_REWRITE: ""})
 
 
+class Lookup:
+    """What a `platform_lookup` found the right to: the context to enter as it ends, set in
+    the same round trip as leaving the platform context."""
+
+    def __init__(self) -> None:
+        self.settings: dict[str, str] = {}
+
+    def then_enter_user(self, user: Any) -> None:
+        self.settings[CURRENT_USER] = str(user.pk)
+
+    def then_enter_tenant(self, organization: Organization | str) -> None:
+        org_id = organization if isinstance(organization, str) else organization.pk
+        self.settings[CURRENT_ORG] = str(org_id)
+
+
 @contextmanager
-def platform_lookup() -> Iterator[None]:
+def platform_lookup() -> Iterator[Lookup]:
     """Every tenant's rows for the duration of the block only, then back to the context before
-    it. For lookups that must happen before any tenant is known (a credential by its hash, an
-    invitation by its token, an invite code) or across tenants by design (is a slug free?)."""
+    it (plus whatever the block asked to enter next). For lookups that must happen before any
+    tenant is known (a credential by its hash, an invitation by its token, an invite code) or
+    across tenants by design (is a slug free?)."""
     previous = _set({PLATFORM: "on"})
+    lookup = Lookup()
+    failed = False
     try:
-        yield
+        yield lookup
+    except BaseException:
+        failed = True
+        raise
     finally:
         if previous:
-            _set({PLATFORM: previous[0]})
+            after = {} if failed else lookup.settings
+            _set({PLATFORM: previous[0], **after})
+        elif not failed and lookup.settings:
+            _set(lookup.settings)
 
 
 @contextmanager

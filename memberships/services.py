@@ -451,15 +451,15 @@ def invitation_by_token(token: object) -> Invitation:
     """The invitation a token names, or NotFound."""
     if not isinstance(token, str) or not 10 <= len(token) <= 200:
         raise NotFound("Invitation not found.")
-    with platform_lookup():  # no tenant is known yet: the token names it
+    with platform_lookup() as lookup:  # no tenant is known yet: the token names it
         invitation = (
             Invitation.objects.select_related("organization", "invited_by")
             .filter(token_hash=keyed_hash(token))
             .first()
         )
-    if invitation is None:
-        raise NotFound("Invitation not found.")
-    enter_tenant(invitation.organization)  # holding the token is the right to this tenant
+        if invitation is None:
+            raise NotFound("Invitation not found.")
+        lookup.then_enter_tenant(invitation.organization)  # the token is the right to it
     return invitation
 
 
