@@ -3,6 +3,7 @@
 Defaults are the safe production ones; the development commands switch `DEBUG` on explicitly.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -160,8 +161,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Without a collected STATIC_ROOT (development, tests) WhiteNoise serves from the apps' folders.
+# Without a collected STATIC_ROOT (development, tests) WhiteNoise serves from the apps' folders,
+# so its warning about the missing directory says nothing useful.
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 # Uploaded logos are served by the app unless a web server or bucket does it (SERVE_MEDIA=false).
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 MEDIA_URL = "media/"
