@@ -34,12 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HOST = os.environ.get("PGHOST", "127.0.0.1")
-PORT = os.environ.get("PGPORT", "5432")
-SUPERUSER = os.environ.get("PGSUPERUSER", "postgres")
+from production_db import APP, OWNER, recreate, url  # noqa: E402 - beside this script
+
 DATABASE = os.environ.get("BENCH_DATABASE", "cl_bench_api")
-APP = ("causeloop_app", os.environ.get("CAUSELOOP_DB_APP_PASSWORD", "causeloop_app"))
-OWNER = ("causeloop_owner", os.environ.get("CAUSELOOP_DB_OWNER_PASSWORD", "causeloop_owner"))
+
 ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "benchmark-secret-key-" + "0123456789" * 4,
@@ -51,35 +49,6 @@ ENV = {
     # Generous limits: this measures authentication, not the throttles.
     "THROTTLE_ACCEPT": "100000000/min",
 }
-
-
-def url(role: tuple[str, str]) -> str:
-    return f"postgres://{role[0]}:{role[1]}@{HOST}:{PORT}/{DATABASE}"
-
-
-def prepare_database() -> None:
-    env = {**os.environ, "PGHOST": HOST, "PGPORT": PORT}
-    subprocess.run(
-        [
-            "psql",
-            "-q",
-            "-U",
-            SUPERUSER,
-            "-d",
-            "postgres",
-            "-c",
-            f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)',
-        ],
-        env=env,
-        check=True,
-    )
-    subprocess.run(["bash", str(ROOT / ".ci" / "db-roles.sh"), DATABASE], env=env, check=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, **ENV, "DATABASE_URL": url(OWNER)},
-    )
 
 
 SEED = """
@@ -110,7 +79,12 @@ def seed() -> tuple[str, str, str]:
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, **ENV, "DATABASE_URL": url(OWNER), "EMAIL_URL": "dummymail://"},
+        env={
+            **os.environ,
+            **ENV,
+            "DATABASE_URL": url(DATABASE, OWNER),
+            "EMAIL_URL": "dummymail://",
+        },
     )
     api_key, personal, invite = done.stdout.split()[-3:]
     return api_key, personal, invite
@@ -135,7 +109,7 @@ def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
             "warning",
         ],
         cwd=ROOT,
-        env={**os.environ, **ENV, "DATABASE_URL": url(APP), "EMAIL_URL": "dummymail://"},
+        env={**os.environ, **ENV, "DATABASE_URL": url(DATABASE, APP), "EMAIL_URL": "dummymail://"},
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -179,7 +153,7 @@ def main() -> None:
     args = parser.parse_args()
 
     wrk = ensure_wrk()
-    prepare_database()
+    recreate(DATABASE, ENV)
     api_key, personal, invite = seed()
     port = free_port()
     server = serve(port, args.workers)

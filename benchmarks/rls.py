@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,47 +23,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HOST = os.environ.get("PGHOST", "127.0.0.1")
-PORT = os.environ.get("PGPORT", "5432")
-SUPERUSER = os.environ.get("PGSUPERUSER", "postgres")
+from production_db import APP, SUPERUSER, recreate, url  # noqa: E402 - beside this script
+
 DATABASE = os.environ.get("BENCH_DATABASE", "cl_bench_rls")
-APP = ("causeloop_app", os.environ.get("CAUSELOOP_DB_APP_PASSWORD", "causeloop_app"))
-OWNER = ("causeloop_owner", os.environ.get("CAUSELOOP_DB_OWNER_PASSWORD", "causeloop_owner"))
+
 ORGS, MEMBERS, TEMPLATES, AUDIT_ROWS = 40, 250, 250, 500
-
-
-def url(role: tuple[str, str]) -> str:
-    return f"postgres://{role[0]}:{role[1]}@{HOST}:{PORT}/{DATABASE}"
-
-
-def prepare_database() -> None:
-    env = {**os.environ, "PGHOST": HOST, "PGPORT": PORT}
-    subprocess.run(
-        [
-            "psql",
-            "-q",
-            "-U",
-            SUPERUSER,
-            "-d",
-            "postgres",
-            "-c",
-            f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)',
-        ],
-        env=env,
-        check=True,
-    )
-    subprocess.run(["bash", str(ROOT / ".ci" / "db-roles.sh"), DATABASE], env=env, check=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "DATABASE_URL": url(OWNER), "DEBUG": "true"},
-    )
 
 
 os.environ.update(
     {
-        "DATABASE_URL": url(APP),
+        "DATABASE_URL": url(DATABASE, APP),
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-secret-key-" + "0123456789" * 4),
         "CAUSELOOP_MASTER_KEY": os.environ.get("CAUSELOOP_MASTER_KEY", "benchmark-master-key"),
@@ -132,7 +100,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
 
-    prepare_database()
+    recreate(DATABASE)
     import django
 
     django.setup()
