@@ -3,6 +3,9 @@
 #   causeloop_owner — owns the schema and every table; `manage.py migrate` runs as it.
 #   causeloop_app   — what the application connects as: LOGIN, NOSUPERUSER, NOBYPASSRLS, owns
 #                     nothing, may only SELECT/INSERT/UPDATE/DELETE; row-level security applies.
+#                     Audit rows are the exception: SELECT and INSERT only, never UPDATE or
+#                     DELETE (the migration that creates the guard revokes what the default
+#                     privileges below grant; re-running this script revokes it again).
 # Usage: bash .ci/db-roles.sh [DATABASE]
 #   With DATABASE, also creates it (owned by causeloop_owner) if missing and grants the app role
 #   its privileges there, now and for every table the owner creates later.
@@ -43,6 +46,13 @@ ALTER DEFAULT PRIVILEGES FOR ROLE causeloop_owner IN SCHEMA public
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO causeloop_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE causeloop_owner IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO causeloop_app;
+DO $$
+BEGIN
+  IF to_regclass('public.organizations_auditlog') IS NOT NULL THEN
+    REVOKE UPDATE, DELETE, TRUNCATE ON public.organizations_auditlog FROM causeloop_app;
+  END IF;
+END
+$$;
 SQL
 fi
 echo "==> database roles causeloop_owner and causeloop_app ready${database:+ (database $database)}"

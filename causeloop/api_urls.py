@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from causeloop.errors import error_body
 from memberships import api as people
+from memberships import erasure_api as erasure
 from onboarding import api as platform
 from organizations import api as orgs
 
@@ -56,7 +57,7 @@ v1: list[URLPattern | URLResolver] = [
     path("invite-codes/<str:code>/join", people.InviteCodeJoinApi.as_view()),
     # data
     path("gdpr/export-requests", orgs.ExportApi.as_view()),
-    path("governance/rtbf/requests", orgs.ErasureApi.as_view()),
+    path("governance/rtbf/requests", erasure.ErasureApi.as_view()),
 ]
 
 urlpatterns = [

@@ -1,12 +1,24 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(using: str, **_kwargs: Any) -> None:
+    """The database cache's table (the rate-limit counters every app process shares), made by
+    every `migrate` where it is missing; nothing when the cache is Redis."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class CauseloopConfig(AppConfig):
     """Cross-cutting glue that needs tables: API idempotency records, database-level
-    tenant isolation."""
+    tenant isolation, the shared cache."""
 
     name = "causeloop"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from causeloop import schema  # noqa: F401 - registers the OpenAPI extensions
+
+        post_migrate.connect(create_cache_table, sender=self)

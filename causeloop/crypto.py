@@ -36,9 +36,13 @@ def _fernet(master_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
-def encrypt(plaintext: bytes) -> bytes:
-    return _fernet(settings.CAUSELOOP_MASTER_KEY).encrypt(plaintext)
+def encrypt(plaintext: bytes, *, at: int | None = None) -> bytes:
+    """`plaintext` sealed under the master key (authenticated; stamped with the time, or `at`)."""
+    fernet = _fernet(settings.CAUSELOOP_MASTER_KEY)
+    return fernet.encrypt(plaintext) if at is None else fernet.encrypt_at_time(plaintext, at)
 
 
-def decrypt(token: bytes) -> bytes:
-    return _fernet(settings.CAUSELOOP_MASTER_KEY).decrypt(token)
+def decrypt(token: bytes, *, ttl: int | None = None) -> bytes:
+    """What `encrypt` sealed; `InvalidToken` if tampered with, or sealed more than `ttl`
+    seconds ago."""
+    return _fernet(settings.CAUSELOOP_MASTER_KEY).decrypt(token, ttl=ttl)

@@ -7,6 +7,7 @@ translate them. Nothing else builds error JSON by hand.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -59,6 +60,30 @@ class Gone(DomainError):
     default_code = "gone"
 
 
+class RateLimited(DomainError):
+    """Over a rate limit (`causeloop.ratelimits`); `retry_after` seconds until there is room."""
+
+    status_code = 429
+    default_code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidInput(DomainError):
+    """Input refused at the boundary, before any view: nested too deep, not UTF-8, or holding
+    NUL characters, control characters or lone surrogates."""
+
+    status_code = 400
+    default_code = "invalid_input"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    default_code = "payload_too_large"
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     """The one error shape of the API."""
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
@@ -97,6 +122,16 @@ _DRF_CODES = {
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every error as `{"error": {"code", "message", "fields"}}`."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge("The request body is too large.")
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = InvalidInput("The request has too many fields or files.")
+    if isinstance(exc, RateLimited):
+        return Response(
+            error_body(exc.code, exc.message),
+            status=exc.status_code,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, Http404):
@@ -131,5 +166,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
     message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "Request failed."
-    response.data = error_body(str(code), message)
+    # An exception raised where a DomainError cannot be (causeloop.parsers) may name fields too.
+    response.data = error_body(str(code), message, getattr(exc, "fields", None))
     return response

@@ -1,12 +1,13 @@
 """`Idempotency-Key` for the API's creating POSTs.
 
 The first successful response to a key is stored (encrypted: it may hold a key or token shown
-once) for 24 hours, scoped to the caller. The same key with the same body replays it; with
-another body it is refused (`idempotency_key_reused`). While a request with a key is running,
-its twin gets `idempotency_key_in_progress` at once: on PostgreSQL the first request holds a
-transaction-level advisory lock on the key until its transaction — the whole request, see
-`TenancyMiddleware` — commits together with the stored response, so fifty concurrent retries
-make exactly one thing. A failed request stores nothing (it changed nothing): a retry runs again.
+once) for 24 hours, scoped to the caller (a stranger by client address). The same key with the
+same body replays it; with another body it is refused (`idempotency_key_reused`). While a
+request with a key is running, its twin gets `idempotency_key_in_progress` at once: on
+PostgreSQL the first request holds a transaction-level advisory lock on the key until its
+transaction — the whole request, see `TenancyMiddleware` — commits together with the stored
+response, so fifty concurrent retries make exactly one thing. A failed request stores nothing
+(it changed nothing): a retry runs again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from causeloop.context import request_ip
 from causeloop.crypto import decrypt, encrypt
 from causeloop.errors import Conflict, ValidationFailed
 from causeloop.models import IdempotencyRecord
@@ -33,11 +35,14 @@ LIFETIME = timedelta(hours=24)
 
 
 def _scope(request: Request) -> str:
+    """Whose keys these are: the API key, the person, or — for a stranger (registering, asking
+    for a token) — the client address, so no stranger replays or blocks another's response."""
     if isinstance(request.auth, ApiKey):
         return f"key:{request.auth.pk}"
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return "anonymous"
+    address = request_ip.get() or request.META.get("REMOTE_ADDR") or "unknown"
+    return f"anonymous:{address}"[:64]
 
 
 def _clean_key(raw: str) -> str:

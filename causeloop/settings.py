@@ -10,6 +10,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from causeloop.ratelimits import RATE_LIMITS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Bad paths, query strings, forms and oversized bodies are refused before anything reads them.
+    "causeloop.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,7 +124,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://causeloop")}
+# Rate-limit counters (causeloop.ratelimits) and anything else cached, shared by every app
+# process: Django's database cache (table `causeloop_cache`, made by `migrate`), or Redis when
+# CACHE_URL names it (redis://…, with the `redis` package installed).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://causeloop_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Past this many rows the cache drops expired entries, then a third of the rest: keep it
+    # far above the live counters, or filling the table would reset other people's.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+# How many proxies the app stands behind, each appending to X-Forwarded-For. 0: the header is
+# ignored and the connection's address is the client's (never trust it more than that).
+CAUSELOOP_TRUSTED_PROXIES = env.int("CAUSELOOP_TRUSTED_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = CAUSELOOP_TRUSTED_PROXIES
 
 AUTH_USER_MODEL = "memberships.User"
 AUTHENTICATION_BACKENDS = [
@@ -141,13 +156,20 @@ LOGOUT_REDIRECT_URL = "/login/"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# An account signs in once its address is verified (the mailed link, or an invitation to it).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # only in the browser that signed up
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = True
-ACCOUNT_FORMS = {"signup": "memberships.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "memberships.forms.SignupForm",
+    "change_password": "memberships.forms.ChangePasswordForm",
+}
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/m/ip"}
+# Every rate limit, the pages' and the API's, and our client address (causeloop.ratelimits).
+ACCOUNT_RATE_LIMITS = RATE_LIMITS
+ACCOUNT_ADAPTER = "causeloop.signin.AccountAdapter"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -169,8 +191,12 @@ warnings.filterwarnings("ignore", message="No directory at", category=UserWarnin
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# A JSON or form body above this is refused with 413 (causeloop.parsers, causeloop.input_guard).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A multipart upload (a logo, at most 1 MB, and its form) above this is refused with 413 from its
+# Content-Length, before it is read.
+CAUSELOOP_MAX_UPLOAD_BYTES = 1_048_576 + 262_144
 
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 # Mail goes to the console until EMAIL_URL names a real server (the documented default), so the
@@ -209,17 +235,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, refused when too large, too deep, or holding NUL characters or lone surrogates.
+    "DEFAULT_PARSER_CLASSES": ["causeloop.parsers.GuardedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "causeloop.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "causeloop.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {
-        "register": env.str("THROTTLE_REGISTER", default="10/min"),
-        "tokens": env.str("THROTTLE_TOKENS", default="20/min"),
-        "accept": env.str("THROTTLE_ACCEPT", default="30/min"),
-        "login": env.str("THROTTLE_LOGIN", default="20/min"),
-    },
+    # Throttles are the policy's (causeloop.throttling); DRF's own address rule matches ours.
+    "NUM_PROXIES": CAUSELOOP_TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

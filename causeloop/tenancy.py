@@ -35,7 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import NoReverseMatch, reverse
 
-from causeloop.dbsecurity import AUDIT_REWRITE, CURRENT_ORG, CURRENT_USER, PLATFORM
+from causeloop.dbsecurity import CURRENT_ORG, CURRENT_USER, PLATFORM
 
 if TYPE_CHECKING:
     from organizations.models import Organization
@@ -97,7 +97,7 @@ def enter_platform() -> None:
 
 def leave_all() -> None:
     """Back to no context at all: queries see no tenant row."""
-    _set({CURRENT_ORG: "", CURRENT_USER: "", PLATFORM: "", AUDIT_REWRITE: ""})
+    _set({CURRENT_ORG: "", CURRENT_USER: "", PLATFORM: ""})
 
 
 class Lookup:
@@ -151,17 +151,6 @@ def acting_for(user: Any) -> Iterator[None]:
             _set({CURRENT_USER: previous[0]})
 
 
-def permit_audit_rewrite() -> None:
-    """Allow this transaction to rewrite or delete audit rows: only purging an organization and
-    erasing a person (right to be forgotten) call this. Needs a transaction."""
-    connection = _connection()
-    if connection is None:
-        return
-    if not connection.in_atomic_block:
-        raise TenancyContextError("permit_audit_rewrite() needs a transaction")
-    _set({AUDIT_REWRITE: "on"})
-
-
 @contextmanager
 def platform_work() -> Iterator[None]:
     """One transaction in the platform context: background tasks and other system work."""
@@ -175,7 +164,7 @@ def current_context() -> dict[str, str]:
     connection = _connection()
     if connection is None:
         return {}
-    names = [CURRENT_ORG, CURRENT_USER, PLATFORM, AUDIT_REWRITE]
+    names = [CURRENT_ORG, CURRENT_USER, PLATFORM]
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join("current_setting(%s, true)" for _ in names), names)
         row = cursor.fetchone()
@@ -257,6 +246,5 @@ class TenancyMiddleware:
                 CURRENT_ORG: "",
                 CURRENT_USER: str(user.pk) if signed_in else "",
                 PLATFORM: "on" if operator else "",
-                AUDIT_REWRITE: "",
             }
         )

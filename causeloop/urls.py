@@ -7,12 +7,15 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 from causeloop import views
+from causeloop.signin import AdminLoginForm
 from memberships.accounts import SignupView
 from memberships.views import InvitationPage
 
 admin.site.site_header = "Causeloop platform"
 admin.site.site_title = "Causeloop platform"
 admin.site.index_title = "Operations"
+# The platform admin's password guesses count with the login page's and the API's.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.HomePage.as_view(), name="home"),

@@ -35,8 +35,11 @@ from organizations.services import organization_create
 
 def apply_error(form: forms.Form, error: DomainError) -> None:
     """Put a service's error next to the field it names (or at the top of the form). A refusal
-    (403) or an absence (404) is no form error: it goes on to the error pages."""
-    if isinstance(error, (Forbidden, NotFound)):
+    (403) or an absence (404) is no form error, unless it names one of the form's fields (an
+    invite code that is not valid, or whose organization is suspended): it goes on to the
+    error pages."""
+    names_a_field = any(field in form.fields for field in error.fields)
+    if isinstance(error, (Forbidden, NotFound)) and not names_a_field:
         raise error
     placed = False
     for field, field_messages in error.fields.items():

@@ -1,11 +1,11 @@
 """Glue between django-allauth's accounts and the memberships: an invitation accepted at
-sign-up."""
+sign-up, and a password reset that signs the person out everywhere."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.signals import user_signed_up
+from allauth.account.signals import password_reset, user_signed_up
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.dispatch import receiver
@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from causeloop.errors import DomainError
 from causeloop.tenancy import enter_user
+from memberships.credentials import personal_tokens_revoke_all
 from memberships.forms import INVITATION_SESSION_KEY
 from memberships.services import invitation_accept, invitation_by_token
 
@@ -38,3 +39,10 @@ def accept_invitation_at_signup(request: HttpRequest, user: Any, **_kwargs: Any)
         messages.error(request, error.message)
         return
     messages.success(request, f"Welcome to {invitation.organization.name}.")
+
+
+@receiver(password_reset)
+def sign_out_everywhere_after_reset(request: HttpRequest, user: Any, **_kwargs: Any) -> None:
+    """Whoever knew the old password loses what it gave them: every session (Django ends them
+    with the old password's hash) and every personal token."""
+    personal_tokens_revoke_all(user=user, reason="password_reset")

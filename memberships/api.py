@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.fields import DateTimeField
 from rest_framework.permissions import AllowAny
@@ -20,6 +20,7 @@ from causeloop.api import (
     ApiView,
     InputSerializer,
     Integer,
+    IsPlatformOperator,
     OrganizationEndpoint,
     Text,
     page_of,
@@ -27,13 +28,23 @@ from causeloop.api import (
     resolve_active_organization,
     responses,
 )
+from causeloop.authentication import (
+    BearerTokenAuthentication,
+    RootKeyAuthentication,
+    RootOperator,
+    SessionAuthentication,
+)
 from causeloop.errors import NotFound
 from causeloop.idempotency import idempotent
+from causeloop.shown_once import no_store
 from causeloop.tenancy import enter_tenant, platform_lookup
-from causeloop.throttling import throttles
+from causeloop.throttling import invitation_mail, password_guess, throttles
 from memberships import services
-from memberships.models import Invitation, InviteCode, Membership, PersonalToken
+from memberships.erasure import account_erase_own
+from memberships.erasure_api import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
+from memberships.models import Invitation, InviteCode, Membership, PersonalToken, User
 from memberships.roles import Role
+from memberships.verification import require_verified_email, send_verification_email
 from organizations.models import ApiKey, Organization
 from organizations.services import get_owned
 
@@ -160,7 +171,7 @@ class RegisterApi(ApiView):
     authentication_classes: list[Any] = []
 
     def get_throttles(self) -> list[Any]:
-        return throttles("register")
+        return throttles("signup")
 
     @extend_schema(
         operation_id="auth_register",
@@ -172,6 +183,7 @@ class RegisterApi(ApiView):
     def post(self, request: Request) -> Response:
         data = RegisterInput.validated(request.data)
         user = services.user_register(**data)
+        send_verification_email(request._request, user)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -189,7 +201,7 @@ class TokensApi(ApiView):
         return [AllowAny()] if self.request.method == "POST" else list(super().get_permissions())
 
     def get_throttles(self) -> list[Any]:
-        return throttles("tokens") if self.request.method == "POST" else []
+        return throttles("login") if self.request.method == "POST" else []
 
     @extend_schema(operation_id="auth_tokens_list", responses=responses(page_of(TokenSerializer)))
     def get(self, request: Request) -> Response:
@@ -199,13 +211,16 @@ class TokensApi(ApiView):
     @extend_schema(
         operation_id="auth_tokens_create",
         request=TokenCreateInput,
-        responses=responses(NewTokenSerializer, 401, 429, status=201, public=True),
+        responses=responses(NewTokenSerializer, 401, 403, 429, status=201, public=True),
         auth=[],
     )
+    @no_store
     @idempotent
     def post(self, request: Request) -> Response:
         data = TokenCreateInput.validated(request.data)
-        user = services.user_authenticate(email=data["email"], password=data["password"])
+        with password_guess(request, login=data["email"]):
+            user = services.user_authenticate(email=data["email"], password=data["password"])
+        require_verified_email(request._request, user)
         token, secret = services.personal_token_create(user=user, name=data.get("name", ""))
         token.token = secret  # type: ignore[attr-defined]
         return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
@@ -236,6 +251,25 @@ class MeApi(ApiView):
     """`/me` is called more than anything else, so its body is built directly rather than
     through nested serializers (a third of the request's time); `MeSerializer` documents the
     same shape, and the schema tests hold the two together."""
+
+    schema = BodyOnDeleteSchema()
+
+    @extend_schema(
+        operation_id="me_erase",
+        description=(
+            "Erase your own account, everywhere: name and email anonymised, memberships, "
+            "tokens and invitations removed, audit rows keep the action but not you. Refused "
+            "with `last_owner` while you are the last owner of an organization."
+        ),
+        request=EraseMeInput,
+        responses=responses(ErasureResultSerializer, 404, 409, 429),
+    )
+    def delete(self, request: Request) -> Response:
+        user = self.person
+        data = EraseMeInput.validated(request.data)
+        with password_guess(request, login=user.email):  # a stolen token guesses no password
+            result = account_erase_own(user=user, password=data["password"])
+        return Response(ErasureResultSerializer(result).data)
 
     @extend_schema(operation_id="me", responses=responses(MeSerializer))
     def get(self, request: Request) -> Response:
@@ -294,7 +328,47 @@ class MemberChangeInput(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+MemberOrInvitation = PolymorphicProxySerializer(
+    component_name="MemberOrInvitation",
+    serializers=[MemberSerializer, NewInvitationSerializer],
+    resource_type_field_name=None,
+)
+
+
+def platform_organization(reference: str) -> Organization:
+    """Any organization, by ID or slug, for a platform operator (who sees every tenant)."""
+    reference = reference.strip().lower()[:64]
+    organizations = Organization.objects.select_related("subscription")
+    if reference.startswith("org_"):
+        organization = organizations.filter(pk=reference).first()
+    else:
+        organization = organizations.with_slug(reference).first()
+    if organization is None:
+        raise NotFound("Organization not found.")
+    enter_tenant(organization)
+    return organization
+
+
 class MembersApi(OrganizationEndpoint):
+    # The root key may add members (`POST`); everything else here is for members, whose
+    # credentials win when a request carries both.
+    authentication_classes = [
+        BearerTokenAuthentication,
+        SessionAuthentication,
+        RootKeyAuthentication,
+    ]
+    by_platform = False
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method == "POST" and IsPlatformOperator().has_permission(request, self):
+            ApiView.initial(self, request, *args, **kwargs)
+            self.by_platform = True
+            self.organization = platform_organization(kwargs["org"])
+            return
+        if isinstance(request.user, RootOperator):  # a member's view: the root key is none
+            raise NotFound("Organization not found.")
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="members_list",
         parameters=[
@@ -317,16 +391,30 @@ class MembersApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="members_add",
+        description=(
+            "Nobody joins an organization without consent: an organization's admin (or its API "
+            "key) gets an invitation created and mailed instead (201 with the invitation, as "
+            "`POST …/invitations`). Platform operators (the root key, a staff user's token) add "
+            "an existing user directly (201 with the membership)."
+        ),
         request=MemberAddInput,
-        responses=responses(MemberSerializer, 404, 409, status=201),
+        responses=responses(MemberOrInvitation, 404, 409, 429, status=201),
     )
+    @no_store  # an invitation's accept link holds its token
     @idempotent
     def post(self, request: Request, org: str) -> Response:
         data = MemberAddInput.validated(request.data)
-        membership = services.membership_add(
-            organization=self.organization, actor=self.actor, **data
-        )
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        if self.by_platform:
+            operator = request.user if isinstance(request.user, User) else None
+            membership = services.membership_add(
+                organization=self.organization, actor=operator, **data
+            )
+            return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        with invitation_mail(request, organization=self.organization, email=data["email"]):
+            invitation, token = services.invitation_create(
+                organization=self.organization, actor=self.actor, **data
+            )
+        return _new_invitation(invitation, token)
 
 
 class MemberApi(OrganizationEndpoint):
@@ -397,14 +485,16 @@ class InvitationsApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invitations_create",
         request=InviteInput,
-        responses=responses(NewInvitationSerializer, 404, 409, status=201),
+        responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
     )
+    @no_store  # the accept link holds the invitation's token
     @idempotent
     def post(self, request: Request, org: str) -> Response:
         data = InviteInput.validated(request.data)
-        invitation, token = services.invitation_create(
-            organization=self.organization, actor=self.actor, **data
-        )
+        with invitation_mail(request, organization=self.organization, email=data["email"]):
+            invitation, token = services.invitation_create(
+                organization=self.organization, actor=self.actor, **data
+            )
         return _new_invitation(invitation, token)
 
 
@@ -412,11 +502,14 @@ class InvitationResendApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invitations_resend",
         request=None,
-        responses=responses(InvitationSerializer, 404, 409, 410),
+        responses=responses(InvitationSerializer, 404, 409, 410, 429),
     )
     def post(self, request: Request, org: str, invitation_id: str) -> Response:
         invitation = get_owned(Invitation, self.organization, invitation_id)
-        invitation, _token = services.invitation_resend(invitation=invitation, actor=self.actor)
+        with invitation_mail(
+            request, organization=self.organization, email=invitation.email, invitation=invitation
+        ):
+            invitation, _token = services.invitation_resend(invitation=invitation, actor=self.actor)
         return Response(InvitationSerializer(invitation).data)
 
 
@@ -436,15 +529,17 @@ class ActiveOrganizationInviteApi(ApiView):
     @extend_schema(
         operation_id="invitations_create_in_active_organization",
         request=InviteInput,
-        responses=responses(NewInvitationSerializer, 404, 409, status=201),
+        responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
     )
+    @no_store
     @idempotent
     def post(self, request: Request) -> Response:
         data = InviteInput.validated(request.data)
         organization = resolve_active_organization(request)
-        invitation, token = services.invitation_create(
-            organization=organization, actor=self.actor, **data
-        )
+        with invitation_mail(request, organization=organization, email=data["email"]):
+            invitation, token = services.invitation_create(
+                organization=organization, actor=self.actor, **data
+            )
         return _new_invitation(invitation, token)
 
 
@@ -464,7 +559,7 @@ class PublicInvitationApi(ApiView):
 
 class InvitationAcceptApi(ApiView):
     def get_throttles(self) -> list[Any]:
-        return throttles("accept")
+        return throttles("join")
 
     @extend_schema(
         operation_id="invitations_accept",
@@ -548,7 +643,7 @@ class InviteCodeApi(OrganizationEndpoint):
 
 class InviteCodeJoinApi(ApiView):
     def get_throttles(self) -> list[Any]:
-        return throttles("accept")
+        return throttles("join")
 
     @extend_schema(
         operation_id="invite_codes_join",

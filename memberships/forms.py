@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.http import HttpRequest
 
+from memberships.credentials import personal_tokens_revoke_all
 from memberships.roles import INVITABLE_ROLES, Role
 
 INVITATION_SESSION_KEY = "causeloop.invitation_token"
@@ -73,3 +75,21 @@ class SignupForm(AllauthSignupForm):
         user.name = self.cleaned_data.get("name", "").strip()
         user.save(update_fields=["name"])
         return user
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    """allauth's password change, offering to revoke the personal tokens too (every other
+    browser is signed out by the change itself)."""
+
+    revoke_tokens = forms.BooleanField(
+        required=False,
+        label="Also revoke my personal access tokens",
+        help_text="Changing the password signs you out in every other browser. Tick this to "
+        "stop every API token you created as well.",
+    )
+
+    def save(self) -> None:
+        super().save()
+        if self.cleaned_data.get("revoke_tokens"):
+            assert self.user is not None
+            personal_tokens_revoke_all(user=self.user, reason="password_change")

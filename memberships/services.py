@@ -22,25 +22,21 @@ from causeloop.errors import (
     NotFound,
     ValidationFailed,
 )
-from causeloop.tenancy import (
-    acting_for,
-    enter_platform,
-    enter_tenant,
-    permit_audit_rewrite,
-    platform_lookup,
-)
+from causeloop.tenancy import acting_for, enter_tenant, platform_lookup
 from memberships.models import Invitation, InviteCode, Membership, PersonalToken, User
 from memberships.permissions import forget_roles, require_role, role_of
 from memberships.roles import INVITABLE_ROLES, Role
+from memberships.verification import add_unverified_email
 from organizations.audit import audit
-from organizations.models import ApiKey, AuditLog, Organization
+from organizations.models import ApiKey, Organization
 from organizations.validation import clean_email, clean_optional_text
 
 # --- accounts -------------------------------------------------------------------------------
 
 
 def user_register(*, email: str, password: str, name: str = "") -> User:
-    """Create an account; the email must be free (case-insensitively)."""
+    """Create an account; the email must be free (case-insensitively), and stays unverified
+    until the link mailed to it is followed (`memberships.verification`)."""
     email = clean_email(email)
     name = clean_optional_text(name, field="name", max_length=200, label="Name")
     if not isinstance(password, str) or not password:
@@ -65,7 +61,9 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
         )
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, name=name)
+            user = User.objects.create_user(email=email, password=password, name=name)
+            add_unverified_email(user)
+            return user
     except IntegrityError:
         raise Conflict("An account with this email already exists.", code="email_taken") from None
 
@@ -212,12 +210,17 @@ def _clean_role(value: object, *, allowed: list[Role] | None = None) -> Role:
 
 @transaction.atomic
 def membership_add(
-    *, organization: Organization, actor: User | ApiKey, email: str, role: str
+    *, organization: Organization, actor: User | None, email: str, role: str
 ) -> Membership:
-    """Add an existing user to the organization directly (admin+)."""
-    require_role(actor, organization, at_least=Role.ADMIN)
+    """Add an existing user to the organization directly: a platform operator's action only
+    (`actor` is the staff member, None for the platform itself). Nobody else adds a person
+    without their consent: an organization's admins invite them (`invitation_create`)."""
+    if actor is not None and not actor.is_staff:
+        raise Forbidden(
+            "Only the platform adds people directly; invite them instead.",
+            code="permission_denied",
+        )
     role_value = _clean_role(role)
-    _ensure_can_grant(actor, organization, role_value)
     user = User.objects.by_email(clean_email(email))
     if user is None:
         raise NotFound("No user with this email.", code="user_not_found")
@@ -228,7 +231,7 @@ def membership_add(
         organization=organization,
         user=user,
         role=role_value,
-        invited_by=actor if isinstance(actor, User) else None,
+        invited_by=actor,
     )
     with acting_for(user):  # is another organization already their active one?
         has_active = Membership.objects.filter(user=user, is_active=True).exists()
@@ -242,6 +245,21 @@ def membership_add(
         details={"email": user.email, "role": role_value.value, "via": "direct"},
     )
     return membership
+
+
+def ensure_open_for_joins(organization: Organization, *, field: str | None = None) -> None:
+    """Refuse a join (invitation, invite code) while the organization is suspended or awaits
+    the platform's approval; nothing changes."""
+    if organization.status == Organization.Status.ACTIVE:
+        return
+    if organization.status == Organization.Status.PENDING:
+        message, code = "This organization is awaiting the platform's approval.", "pending"
+    else:
+        message, code = "This organization is suspended.", "suspended"
+    message += " Nobody can join it for now."
+    raise Forbidden(
+        message, code=f"organization_{code}", fields={field: [message]} if field else None
+    )
 
 
 def _ensure_owner_remains(organization: Organization, membership: Membership) -> None:
@@ -478,6 +496,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             f"This invitation is for {invitation.email}; you are signed in as {user.email}.",
             code="invitation_email_mismatch",
         )
+    ensure_open_for_joins(organization)
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise Conflict("You are already a member of this organization.", code="already_a_member")
     ensure_seat_available(organization, excluding_invitation=invitation)
@@ -577,6 +596,7 @@ def invite_code_join(*, code: str, user: User) -> Membership:
             fields={"code": ["This invite code has expired."]},
         )
     organization = invite_code.organization
+    ensure_open_for_joins(organization, field="code")
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise Conflict(
             f"You are already a member of {organization.name}.",
@@ -626,70 +646,3 @@ def personal_token_revoke(*, token: PersonalToken, user: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-
-
-# --- right to be forgotten ------------------------------------------------------------------
-
-
-@transaction.atomic
-def user_erase(*, email: str, actor: User | None) -> dict[str, int | str]:
-    """Erase a person: anonymise the account, remove memberships, tokens and pending
-    invitations; audit rows keep the action but not the person. `actor` None is the platform;
-    an owner may erase only people of organizations they own."""
-    email = clean_email(email)
-    # Erasure reaches across tenants by nature (the checks below must see every membership of
-    # the person, not only those of the caller's tenant) and rewrites audit rows.
-    enter_platform()
-    permit_audit_rewrite()
-    user = User.objects.by_email(email)
-    memberships = list(
-        Membership.objects.filter(user=user).select_related("organization") if user else []
-    )
-    invitations = Invitation.objects.filter(email__iexact=email, status=Invitation.Status.PENDING)
-    if actor is not None and not actor.is_staff:
-        owned = set(
-            Membership.objects.filter(user=actor, role=Role.OWNER).values_list(
-                "organization_id", flat=True
-            )
-        )
-        related = {m.organization_id for m in memberships} | set(
-            invitations.values_list("organization_id", flat=True)
-        )
-        if not related or not related <= owned:
-            raise NotFound("No such person in your organizations.")
-    if user is None and not invitations.exists():
-        raise NotFound("No such person.")
-    for membership in memberships:
-        lock_organization(membership.organization)
-        _ensure_owner_remains(membership.organization, membership)
-    removed_invitations = invitations.count()
-    invitations.delete()
-    if user is None:
-        AuditLog.objects.scrub_person(user_id=None, email=email)
-    for membership in memberships:
-        audit(
-            membership.organization,
-            actor=actor,
-            action="member.erased",
-            target=membership,
-            details={},
-        )
-    Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
-    if user is None:
-        return {
-            "status": "erased",
-            "memberships_removed": 0,
-            "invitations_removed": removed_invitations,
-        }
-    PersonalToken.objects.filter(user=user).delete()
-    AuditLog.objects.scrub_person(user_id=user.pk, email=email)
-    user.email = f"erased-{user.pk}@erased.invalid"
-    user.name = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save()
-    return {
-        "status": "erased",
-        "memberships_removed": len(memberships),
-        "invitations_removed": removed_invitations,
-    }

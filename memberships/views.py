@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.utils.http import urlencode
 from django.views import View
 
 from causeloop.errors import DomainError, NotFound
+from causeloop.throttling import invitation_mail
 from causeloop.views import OrganizationPage, apply_error
 from memberships import services
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
@@ -71,9 +73,12 @@ class MembersPage(OrganizationPage):
         form = InviteForm(request.POST)
         if form.is_valid():
             try:
-                invitation, _token = services.invitation_create(
-                    organization=self.organization, actor=self.person, **form.cleaned_data
-                )
+                with invitation_mail(
+                    request, organization=self.organization, email=form.cleaned_data["email"]
+                ):
+                    invitation, _token = services.invitation_create(
+                        organization=self.organization, actor=self.person, **form.cleaned_data
+                    )
                 return self.done(f"Invitation sent to {invitation.email}.")
             except DomainError as error:
                 apply_error(form, error)
@@ -104,9 +109,13 @@ class MembersPage(OrganizationPage):
         return get_owned(Invitation, self.organization, request.POST.get("invitation"))
 
     def _resend(self, request: HttpRequest) -> HttpResponse:
-        invitation, _token = services.invitation_resend(
-            invitation=self._invitation(request), actor=self.person
-        )
+        invitation = self._invitation(request)
+        with invitation_mail(
+            request, organization=self.organization, email=invitation.email, invitation=invitation
+        ):
+            invitation, _token = services.invitation_resend(
+                invitation=invitation, actor=self.person
+            )
         return self.done(f"Invitation sent again to {invitation.email}, with a new link.")
 
     def _revoke(self, request: HttpRequest) -> HttpResponse:
@@ -165,6 +174,10 @@ class InvitationPage(View):
         if request.POST.get("action") == "signup":
             # Sign up with the invited address; the invitation is accepted once signed up.
             request.session[INVITATION_SESSION_KEY] = token
+            if invitation.state == "pending":
+                # The link was mailed to that address: following it proves the address, so
+                # signing up with it needs no verification mail of its own.
+                get_adapter(request).stash_verified_email(request, invitation.email)
             return redirect("account_signup")
         if not request.user.is_authenticated:
             return redirect(reverse("account_login") + "?" + urlencode({"next": request.path}))

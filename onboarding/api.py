@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from causeloop.api import InputSerializer, Integer, PlatformEndpoint, Text, responses
 from causeloop.errors import DomainError, NotFound
 from causeloop.idempotency import idempotent
+from causeloop.shown_once import no_store
 from memberships.models import User
 from onboarding.services import onboard_dryrun, onboard_with_api_key
 from organizations.models import Organization, Plan, Subscription
@@ -120,6 +121,7 @@ class OnboardApi(PlatformEndpoint):
         request=OnboardInput,
         responses=responses(OnboardResultSerializer, 409, status=201),
     )
+    @no_store  # the new API key
     @idempotent
     def post(self, request: Request) -> Response:
         data = OnboardInput.validated(request.data)

@@ -14,6 +14,7 @@ from causeloop.errors import Conflict, DomainError, NotFound, ValidationFailed
 from memberships.models import Membership, User
 from memberships.roles import Role
 from memberships.services import membership_activate
+from memberships.verification import add_verified_email
 from organizations.models import AuditLog, Organization, Plan
 from organizations.services import (
     api_key_provision,
@@ -185,6 +186,8 @@ def _provision(request: OnboardRequest) -> OnboardResult:
             # A new user has no other membership: this one is active from the start.
             owner_active=new_owner,
         )
+        if new_owner:
+            add_verified_email(owner)  # the operator vouches for the address they were given
         if not new_owner and not Membership.objects.filter(user=owner, is_active=True).exists():
             membership_activate(membership=provisioned.membership)
     return OnboardResult(

@@ -18,7 +18,9 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from causeloop.errors import DomainError
+from causeloop.shown_once import no_store, show_once, take_shown_once
 from causeloop.tenancy import enter_tenant
+from causeloop.throttling import limit
 from causeloop.views import apply_error
 from memberships.models import Membership, User
 from memberships.services import invite_code_join
@@ -32,7 +34,6 @@ from organizations.services import (
     unique_slug_from_name,
 )
 from organizations.validation import clean_slug
-from organizations.views import show_once, take_shown_once
 
 WIZARD = "causeloop.wizard"
 
@@ -119,6 +120,7 @@ class OrganizationStep(View):
         form = JoinForm(request.POST)
         if form.is_valid():
             try:
+                limit(request, "join", user=person(request))  # the API's invite-code limit too
                 membership = invite_code_join(code=form.cleaned_data["code"], user=person(request))
             except DomainError as error:
                 apply_error(form, error)
@@ -173,6 +175,7 @@ class PlanStep(View):
 
 @method_decorator(login_required, name="dispatch")
 class SuccessStep(View):
+    @no_store  # it shows the first API key
     def get(self, request: HttpRequest) -> HttpResponse:
         organization = _wizard_organization(request, finished=True)
         if organization is None:

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from causeloop.errors import DomainError
+from causeloop.parsers import JSON_FORMFIELD_OVERRIDES
 from onboarding.services import onboard_client
 from organizations.models import (
     ApiKey,
@@ -71,6 +72,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = (WorkspaceInline, SubscriptionInline)
     actions = ("approve", "suspend", "reinstate", "purge")
     change_list_template = "admin/organizations/organization/change_list.html"
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
@@ -238,6 +240,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ("name", "id", "organization__slug")
     list_select_related = ("organization",)
     exclude = ("key_hash",)
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
     readonly_fields = (
         "id",
         "organization",

@@ -1,5 +1,5 @@
 """`/api/v1/` for organizations: the caller's organizations, settings, switching, branding,
-API keys, templates, the audit log, data export and erasure."""
+API keys, templates, the audit log and data export."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.api import (
-    PLATFORM_AUTHENTICATION,
     ApiView,
     InputSerializer,
-    IsPlatformOperator,
     OrganizationEndpoint,
     Text,
     page_of,
@@ -26,10 +24,12 @@ from causeloop.api import (
 )
 from causeloop.errors import ValidationFailed
 from causeloop.idempotency import idempotent
+from causeloop.parsers import GuardedJSONParser
+from causeloop.shown_once import no_store
 from memberships.models import Membership
 from memberships.permissions import role_of
 from memberships.roles import Role
-from memberships.services import organization_switch, seats_used, user_erase
+from memberships.services import organization_switch, seats_used
 from organizations import services
 from organizations.models import ApiKey, AuditLog, Organization, Plan, Template
 
@@ -246,7 +246,7 @@ class BrandingInput(InputSerializer):
 
 
 class BrandingApi(OrganizationEndpoint):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [GuardedJSONParser, MultiPartParser]
 
     @extend_schema(operation_id="branding_show", responses=responses(BrandingSerializer, 404))
     def get(self, request: Request, org: str) -> Response:
@@ -288,6 +288,7 @@ class ApiKeysApi(OrganizationEndpoint):
         request=ApiKeyInput,
         responses=responses(NewApiKeySerializer, 404, status=201),
     )
+    @no_store
     @idempotent
     def post(self, request: Request, org: str) -> Response:
         data = ApiKeyInput.validated(request.data)
@@ -303,6 +304,7 @@ class ApiKeyRotateApi(OrganizationEndpoint):
         request=None,
         responses=responses(NewApiKeySerializer, 404, 409, status=201),
     )
+    @no_store
     @idempotent
     def post(self, request: Request, org: str, key_id: str) -> Response:
         api_key = services.get_owned(ApiKey, self.organization, key_id)
@@ -415,31 +417,9 @@ class ExportApi(ApiView):
         request=ExportInput,
         responses=responses(OpenApiTypes.OBJECT, 404),
     )
+    @no_store
     def post(self, request: Request) -> Response:
         data = ExportInput.validated(request.data)
         organization = resolve_organization(request, data["organization"])
         services.ensure_usable(organization)
         return Response(services.organization_export(organization=organization, actor=self.actor))
-
-
-class ErasureInput(InputSerializer):
-    email = Text(max_length=254)
-    mode = serializers.ChoiceField(choices=["erasure"])
-
-
-class ErasureApi(ApiView):
-    """Platform operators (root key or staff), or an owner for their own organizations'
-    people."""
-
-    authentication_classes = PLATFORM_AUTHENTICATION
-
-    @extend_schema(
-        operation_id="rtbf_erase",
-        request=ErasureInput,
-        responses=responses(OpenApiTypes.OBJECT, 404, 409),
-    )
-    def post(self, request: Request) -> Response:
-        data = ErasureInput.validated(request.data)
-        operator = IsPlatformOperator().has_permission(request, self)
-        actor = None if operator else self.person
-        return Response(user_erase(email=data["email"], actor=actor))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 
@@ -284,35 +284,6 @@ class AuditLogQuerySet(models.QuerySet["AuditLog"]):
     def for_org(self, organization: Organization) -> AuditLogQuerySet:
         return self.filter(organization=organization)
 
-    def scrub_person(self, *, user_id: str | None, email: str) -> int:
-        """The one sanctioned rewrite of audit rows (right to be forgotten): the rows keep
-        their action, the person's name and email leave them."""
-        from causeloop.tenancy import permit_audit_rewrite
-
-        with transaction.atomic():
-            permit_audit_rewrite()  # the database refuses audit rewrites otherwise
-            return self._scrub_person(user_id=user_id, email=email)
-
-    def _scrub_person(self, *, user_id: str | None, email: str) -> int:
-        scrubbed = "erased user"
-        rows = models.Q(details__email__iexact=email) | models.Q(target_repr__iexact=email)
-        if user_id is not None:
-            rows |= models.Q(actor_user_id=user_id) | models.Q(target_id=user_id)
-        matching = self.filter(rows)
-        count = 0
-        for row in matching.only("id", "actor_user_id", "details", "target_id", "target_repr"):
-            changes: dict[str, Any] = {
-                "details": {
-                    k: v for k, v in row.details.items() if k not in ("email", "from", "to")
-                }
-            }
-            if user_id is not None and row.actor_user_id == user_id:
-                changes.update(actor_user=None, actor_name=scrubbed)
-            if row.target_repr.lower() == email.lower() or (user_id and row.target_id == user_id):
-                changes["target_repr"] = scrubbed
-            count += models.QuerySet.update(AuditLog.objects.filter(pk=row.pk), **changes)
-        return count
-
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("audit rows are append-only")
 
@@ -321,12 +292,15 @@ class AuditLogQuerySet(models.QuerySet["AuditLog"]):
 
 
 class AuditLog(models.Model):
-    """An append-only record of who did what to which tenant, and when. Rows disappear only
-    when their organization is purged (a database-level cascade, not `delete()`)."""
+    """An append-only record of who did what to which tenant, and when. The only rewrite is
+    forgetting a person, and rows leave only with their organization: both through the
+    database functions of `organizations.audit_rewrites`, never `update()` or `delete()`."""
 
     id = PublicIdField(prefix="aud")
+    # DO_NOTHING: deleting an organization must not delete its audit rows row by row (the
+    # application role may not); `organization_purge` hands them to `causeloop_audit_purge`.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="audit_logs"
+        Organization, on_delete=models.DO_NOTHING, related_name="audit_logs"
     )
     workspace = models.ForeignKey(
         Workspace,

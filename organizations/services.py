@@ -20,15 +20,17 @@ from django.utils.text import capfirst, slugify
 from causeloop.crypto import keyed_hash, random_secret
 from causeloop.db import insert_together
 from causeloop.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from causeloop.tenancy import acting_for, enter_tenant, permit_audit_rewrite, platform_lookup
+from causeloop.tenancy import acting_for, enter_tenant, platform_lookup
 from memberships.models import Membership, User
 from memberships.permissions import require_role
 from memberships.roles import Role
 from memberships.services import membership_activate
 from organizations.audit import audit, audit_entry
-from organizations.branding import clean_logo
+from organizations.audit_rewrites import purge_audit_rows
+from organizations.branding import clean_logo, discard_logo_on_commit
 from organizations.models import (
     ApiKey,
+    AuditLog,
     Organization,
     Plan,
     Subscription,
@@ -301,10 +303,13 @@ def organization_purge(*, organization: Organization) -> dict[str, int]:
     """Delete the organization and everything beneath it; user rows stay (they may belong
     elsewhere). Members whose active organization this was get their next one activated."""
     with transaction.atomic():
-        permit_audit_rewrite()  # the one way audit rows leave: with their organization
+        enter_tenant(organization)  # the audit purge acts within the caller's context
         member_ids = list(organization.memberships.values_list("user_id", flat=True))
         org_id, slug = organization.pk, organization.slug
+        discard_logo_on_commit(organization.logo.name or "")  # no files outlive the tenant
         _count, per_model = organization.delete()
+        # The one way audit rows leave: with their organization, once it is gone.
+        per_model[AuditLog._meta.label] = purge_audit_rows(organization_id=org_id)
         for user_id in member_ids:
             with acting_for(user_id):  # their memberships in the other organizations
                 following = Membership.objects.filter(user_id=user_id).order_by("joined_at").first()
@@ -449,12 +454,15 @@ def branding_update(
     cleaned_logo = clean_logo(logo) if logo is not None else None
     for field, value in changed.items():
         setattr(organization, field, value)
+    previous_logo = organization.logo.name or ""
     if remove_logo and organization.logo:
-        organization.logo.delete(save=False)
+        organization.logo = None
         changed["logo"] = None
     if cleaned_logo is not None:
         organization.logo.save(cleaned_logo.name or "logo", cleaned_logo, save=False)
         changed["logo"] = organization.logo.name
+    if "logo" in changed:
+        discard_logo_on_commit(previous_logo)  # replaced or removed: gone once this commits
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
         audit(

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from causeloop.errors import DomainError
+from causeloop.shown_once import no_store, show_once, take_shown_once
 from causeloop.views import OrganizationPage, apply_error
 from memberships.models import Membership
 from memberships.roles import Role
@@ -26,18 +27,6 @@ from organizations.forms import (
     TransferForm,
 )
 from organizations.models import ApiKey, AuditLog, Template
-
-SHOWN_ONCE = "causeloop.shown_once"
-
-
-def show_once(request: HttpRequest, label: str, secret: str) -> None:
-    """Keep a new secret for the next page view only (post/redirect/get shows it once)."""
-    request.session[SHOWN_ONCE] = {"label": label, "secret": secret}
-
-
-def take_shown_once(request: HttpRequest) -> dict[str, str] | None:
-    return request.session.pop(SHOWN_ONCE, None)
-
 
 # --- organization -----------------------------------------------------------------------------
 
@@ -263,9 +252,11 @@ class ApiKeysPage(OrganizationPage):
             shown_once=take_shown_once(self.request),
         )
 
+    @no_store  # it may show a new key
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._list()
 
+    @no_store
     def post(self, request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "create")
         if action in ("rotate", "revoke"):
@@ -330,6 +321,7 @@ class DataPage(OrganizationPage):
 class ExportDownload(OrganizationPage):
     required_role = Role.ADMIN
 
+    @no_store  # the organization's data: kept by no cache on the way
     def get(self, request: HttpRequest) -> HttpResponse:
         data = services.organization_export(organization=self.organization, actor=self.person)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

@@ -40,6 +40,8 @@ def _requests_run_as_the_application_role(django_db_setup, django_db_blocker):
             f"GRANT USAGE ON SCHEMA public TO {APP_ROLE};"
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE};"
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};"
+            # Audit rows are append-only for the application (SPEC §8), as in production.
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON organizations_auditlog FROM {APP_ROLE};"
         )
     middleware = ["tests.app_role.ApplicationRoleMiddleware", *django_settings.MIDDLEWARE]
     with override_settings(MIDDLEWARE=middleware):

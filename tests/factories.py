@@ -1,6 +1,7 @@
 """factory_boy factories for every model."""
 
 import factory
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from causeloop.crypto import keyed_hash, random_secret
@@ -29,6 +30,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """The address is verified (its link followed) unless `verified_email=False`."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

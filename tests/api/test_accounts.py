@@ -1,6 +1,9 @@
 """Accounts, personal tokens and `/me`."""
 
+import re
+
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from zeal import zeal_ignore
 
@@ -178,8 +181,9 @@ def test_token_creation_is_rate_limited_per_account(anonymous):
         anonymous.post(
             "/api/v1/auth/tokens", {"email": "me@example.com", "password": "wrong"}, format="json"
         ).status_code
-        for _ in range(21)
+        for _ in range(6)
     ]
+    # Five wrong passwords per account in five minutes, as on the login page.
     assert set(statuses[:-1]) == {401} and statuses[-1] == 429
     # The limit holds for the account, from another address too.
     elsewhere = anonymous.post(
@@ -189,3 +193,55 @@ def test_token_creation_is_rate_limited_per_account(anonymous):
         REMOTE_ADDR="203.0.113.9",
     )
     assert elsewhere.status_code == 429
+
+
+# --- email verification ---------------------------------------------------------------------
+
+
+def confirmation_path(message) -> str:
+    return re.search(r"https?://[^/\s]+(/confirm-email/\S+/)", message.body).group(1)
+
+
+def test_a_registered_address_must_be_verified_before_a_token(anonymous, client):
+    registered = anonymous.post(
+        "/api/v1/auth/register", {"email": "new@example.com", "password": STRONG}, format="json"
+    )
+    assert registered.status_code == 201
+    assert [message.to for message in mail.outbox] == [["new@example.com"]]
+    body = {"email": "new@example.com", "password": STRONG}
+    refused = anonymous.post("/api/v1/auth/tokens", body, format="json")
+    assert refused.status_code == 403
+    assert error_code(refused) == "email_unverified"
+    assert not PersonalToken.objects.exists()
+
+    confirm = confirmation_path(mail.outbox[0])
+    with zeal_ignore():  # allauth's confirmation page, visited then posted
+        assert client.get(confirm).status_code == 200
+        assert client.post(confirm).status_code == 302
+    issued = anonymous.post("/api/v1/auth/tokens", body, format="json")
+    assert issued.status_code == 201, issued.content
+    assert issued.json()["token"].startswith("cl_pat_")
+
+
+def test_a_wrong_password_tells_nothing_about_verification(anonymous):
+    UserFactory(email="squatted@example.com", password=STRONG, verified_email=False)
+    response = anonymous.post(
+        "/api/v1/auth/tokens",
+        {"email": "squatted@example.com", "password": "not-the-password"},
+        format="json",
+    )
+    assert response.status_code == 401
+    assert error_code(response) == "invalid_credentials"
+    assert mail.outbox == []
+
+
+def test_an_unverified_account_gets_the_link_again_not_a_token(anonymous):
+    UserFactory(email="late@example.com", password=STRONG, verified_email=False)
+    body = {"email": "late@example.com", "password": STRONG}
+    for _ in range(3):
+        response = anonymous.post("/api/v1/auth/tokens", body, format="json")
+        assert response.status_code == 403
+        assert error_code(response) == "email_unverified"
+    assert len(mail.outbox) == 1  # resent at most every few minutes
+    assert "/confirm-email/" in mail.outbox[0].body
+    assert not PersonalToken.objects.exists()

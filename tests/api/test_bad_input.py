@@ -1,12 +1,23 @@
 """Bad input anywhere gets 400 with the error shape and changes nothing."""
 
+import json
+import time
+
 import pytest
 from django.apps import apps
 from django.core.cache import cache
 
-from memberships.models import Membership
+from memberships.models import Membership, User
 from memberships.roles import Role
 from tests.factories import TemplateFactory
+from tests.hostile import (
+    CountingStream,
+    nested,
+    png_bytes,
+    truncated_jpeg,
+    truncated_png,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +119,8 @@ def test_a_bad_value_is_refused_and_changes_nothing(world, method, path, fields,
     body[field] = BAD_VALUES[label]
     before = _state()
     response = getattr(client, method)(f"/api/v1{_fill(path, names)}", body, format="json")
-    assert response.status_code in (400, 404, 401), response.content
+    # 403: a role check answers before the body is looked at (SPEC §5).
+    assert response.status_code in (400, 401, 403, 404), response.content
     error = response.json()["error"]
     assert set(error) == {"code", "message", "fields"} and error["message"]
     assert _state() == before
@@ -139,9 +151,274 @@ def test_unknown_paths_and_methods_answer_the_error_shape(world):
 
 
 @pytest.mark.parametrize(
-    "reference", ["x" * 500, "org_", "%00", "../../etc", "ORG_01ZZZZZZZZZZZZZZZZZZZZZZZZ", "-1"]
+    "reference", ["x" * 500, "org_", "../../etc", "ORG_01ZZZZZZZZZZZZZZZZZZZZZZZZ", "-1"]
 )
 def test_any_reference_that_names_nothing_is_404(world, reference):
     client, _names = world
     response = client.get(f"/api/v1/organizations/{reference}/templates")
     assert response.status_code == 404
+
+
+# --- refused at the boundary (SPEC §8 Input) -------------------------------------------------
+
+
+def _refused(response, status=400, code="invalid_input"):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "fields"} and error["message"]
+    assert error["code"] == code
+    return error
+
+
+# Raw JSON texts: `json.dumps` spells a lone surrogate as the escape `\ud800`, as an attacker would.
+HOSTILE_BODIES = {
+    "nested 3,000 deep": lambda body: json.dumps(body)[:-1] + ', "deep": ' + nested(3000) + "}",
+    "nested 33 deep": lambda body: json.dumps({**body, "deep": json.loads(nested(32))}),
+    "NUL in a value": lambda body: json.dumps({key: "x\u0000y" for key in body}),
+    "NUL in a key": lambda body: json.dumps({**body, "k\u0000": 1}),
+    "lone surrogate in a value": lambda body: json.dumps({key: "\ud800" for key in body}),
+    "lone surrogate in a key": lambda body: json.dumps({**body, "\udfff": 1}),
+    "NUL inside a list": lambda body: json.dumps({**body, "list": [["ok", "\u0000"]]}),
+}
+
+
+@pytest.mark.parametrize("hostile", list(HOSTILE_BODIES))
+@pytest.mark.parametrize(
+    ("method", "path", "fields"), WRITERS, ids=[f"{m} {p}" for m, p, _ in WRITERS]
+)
+def test_hostile_json_is_refused_at_the_boundary(world, method, path, fields, hostile):
+    client, names = world
+    body = {name: _fill(value, names) for name, value in fields.items()}
+    before = _state()
+    response = getattr(client, method)(
+        f"/api/v1{_fill(path, names)}",
+        HOSTILE_BODIES[hostile](body),
+        content_type="application/json",
+    )
+    _refused(response)
+    assert _state() == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/tokens", "/api/v1/auth/register"])
+def test_json_nested_3000_deep_is_400_not_500_before_sign_in(anonymous, path):
+    body = (
+        '{"email": "n@example.com", "password": "a-long-passphrase-9", "x": ' + nested(3000) + "}"
+    )
+    response = anonymous.post(path, body, content_type="application/json")
+    _refused(response)
+    assert not User.objects.exists()
+
+
+def test_nesting_up_to_32_deep_is_still_parsed(world):
+    client, names = world
+    deep = json.loads(nested(30))  # with the body and `settings` objects: 32 deep
+    response = client.patch(
+        f"/api/v1/organizations/{names['org']}",
+        json.dumps({"settings": {"deep": deep}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["settings"]["deep"] == deep
+
+
+def test_brackets_inside_strings_are_not_nesting(world):
+    client, names = world
+    body = '{"name": "T", "kind": "agent", "body": "[[[{{{\\"[[[' + "[{" * 500 + '"}'
+    response = client.post(
+        f"/api/v1/organizations/{names['org']}/templates", body, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"' + '\\"' * 1_000_000,  # a string that never ends, one escaped quote after another
+        '["' + '\\"[' * 600_000,
+    ],
+)
+def test_a_pathological_body_is_answered_in_linear_time(anonymous, body):
+    started = time.monotonic()
+    response = anonymous.post("/api/v1/auth/tokens", body, content_type="application/json")
+    assert response.status_code == 400
+    assert time.monotonic() - started < 5  # a quadratic scan of these takes hours
+
+
+@pytest.mark.parametrize(
+    ("settings_value", "field"),
+    [
+        ({"a": "x\u0000y"}, "settings.a"),
+        ({"a\u0000": 1}, "settings"),
+        ({"a": "\ud800"}, "settings.a"),
+        ({"a": {"b": ["ok", "\udc00"]}}, "settings.a.b.1"),
+    ],
+)
+def test_nul_and_lone_surrogates_in_settings_are_refused(
+    world, organization, settings_value, field
+):
+    client, names = world
+    organization.refresh_from_db()
+    settings_before = organization.settings
+    response = client.patch(
+        f"/api/v1/organizations/{names['org']}",
+        json.dumps({"settings": settings_value}),
+        content_type="application/json",
+    )
+    error = _refused(response)
+    assert field in error["fields"]
+    organization.refresh_from_db()
+    assert organization.settings == settings_before
+
+
+@pytest.mark.parametrize("value", ["%00", "a%00b", "%ED%A0%80", "%07", "%C3"])
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/organizations/{org}/members", "search"),
+        ("/organizations/{org}/audit-log", "action"),
+        ("/organizations/{org}/members", "role"),
+        ("/organizations", "page"),
+        ("/organizations/{org}/members", "%00key"),
+    ],
+)
+def test_nul_control_characters_and_bad_utf8_in_a_query_string_are_400(
+    world, path, parameter, value
+):
+    client, names = world
+    response = client.get(f"/api/v1{_fill(path, names)}?{parameter}={value}")
+    _refused(response)
+
+
+def test_a_query_string_of_plain_text_still_works(world, owner):
+    client, names = world
+    response = client.get(
+        f"/api/v1/organizations/{names['org']}/members?search={owner.email.split('@')[0]}+%C3%A9"
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("segment", ["%00", "org%00", "%ED%A0%80", "%1B%5B31m"])
+def test_nul_control_characters_and_bad_utf8_in_a_path_are_400(world, segment):
+    client, _names = world
+    _refused(client.get(f"/api/v1/organizations/{segment}/templates"))
+
+
+@pytest.mark.parametrize("value", ["acme\u0000corp", "\ud800", "\udfff-corp"])
+def test_the_platform_dry_run_refuses_nul_and_lone_surrogates(as_root, value):
+    body = {"org_slug": value, "company_name": value, "admin_email": value}
+    before = _state()
+    response = as_root.post(
+        "/api/v1/organizations/dryrun", json.dumps(body), content_type="application/json"
+    )
+    _refused(response)
+    assert _state() == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/tokens", "/api/v1/organizations"])
+def test_a_json_body_over_the_limit_is_413_with_the_error_shape(world, settings, path):
+    client, _names = world
+    body = json.dumps({"email": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+    before = _state()
+    response = client.post(path, body, content_type="application/json")
+    _refused(response, status=413, code="payload_too_large")
+    assert _state() == before
+
+
+def test_invalid_utf8_in_a_json_body_is_400(world):
+    client, names = world
+    response = client.patch(
+        f"/api/v1/organizations/{names['org']}",
+        b'{"name": "\xed\xa0\x80"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in ("invalid_input", "parse_error")
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def _multipart(client, url, fields):
+    return client.patch(url, fields, format="multipart")
+
+
+def test_a_30_mb_upload_is_refused_with_413_before_it_is_read(world, organization):
+    client, names = world
+    body = CountingStream(30 * 1024 * 1024)
+    response = client.generic(
+        "PATCH",
+        f"/api/v1/organizations/{names['org']}/branding",
+        "x",
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        CONTENT_LENGTH=str(body.size),
+        **{"wsgi.input": body},
+    )
+    _refused(response, status=413, code="payload_too_large")
+    assert body.read_bytes == 0
+    organization.refresh_from_db()
+    assert not organization.logo
+
+
+@pytest.mark.parametrize(
+    ("data", "name"), [(truncated_png(), "logo.png"), (truncated_jpeg(), "logo.jpg")]
+)
+def test_a_truncated_image_is_refused_as_a_logo(world, organization, data, name):
+    client, names = world
+    response = _multipart(
+        client, f"/api/v1/organizations/{names['org']}/branding", {"logo": upload(data, name)}
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid_logo" and "logo" in error["fields"]
+    organization.refresh_from_db()
+    assert not organization.logo
+
+
+def test_a_whole_image_is_still_accepted_as_a_logo(world, organization):
+    client, names = world
+    response = _multipart(
+        client,
+        f"/api/v1/organizations/{names['org']}/branding",
+        {"logo": upload(png_bytes(), "logo.png")},
+    )
+    assert response.status_code == 200, response.content
+    organization.refresh_from_db()
+    assert organization.logo
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"primary_color": "#12\x0034"},
+        {"primary_color": "#123456", "secondary_color": "\x1b[31m"},
+        {"primary\x00color": "#123456"},
+        {"lo\x00go": upload(png_bytes(), "logo.png")},
+    ],
+    ids=["NUL value", "escape code", "NUL name", "NUL file field name"],
+)
+def test_nul_and_control_characters_in_a_multipart_form_are_400(world, organization, fields):
+    client, names = world
+    before = _state()
+    response = _multipart(client, f"/api/v1/organizations/{names['org']}/branding", fields)
+    _refused(response)
+    assert _state() == before
+    organization.refresh_from_db()
+    assert organization.primary_color == "#000000" and not organization.logo
+
+
+def test_bad_utf8_in_a_multipart_form_is_400(world):
+    client, names = world
+    boundary = "BoUnDaRy"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="primary_color"\r\n\r\n'.encode()
+        + b"#12\xed\xa0\x80"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.generic(
+        "PATCH",
+        f"/api/v1/organizations/{names['org']}/branding",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    _refused(response)

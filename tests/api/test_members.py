@@ -1,8 +1,9 @@
-"""Members: list, filter, add, change role, remove, leave, transfer ownership."""
+"""Members: list, filter, add (an invitation unless the platform adds), change role, remove,
+leave, transfer ownership."""
 
 import pytest
 
-from memberships.models import Membership
+from memberships.models import Invitation, Membership
 from memberships.roles import Role
 from tests.api.conftest import error_code
 from tests.factories import UserFactory
@@ -31,21 +32,24 @@ def test_every_member_sees_the_members_filtered_and_searched(
 @pytest.mark.parametrize(
     ("actor_role", "expected"), [(Role.ADMIN, 201), (Role.ANALYST, 403), (Role.MEMBER, 403)]
 )
-def test_admins_add_existing_users(as_user, organization, make_member, actor_role, expected):
+def test_admins_adding_existing_users_invite_them(
+    as_user, organization, make_member, actor_role, expected
+):
     actor = make_member(organization, actor_role)
     newcomer = UserFactory(email="new@example.com")
     response = as_user(actor).post(
         _url(organization), {"email": "NEW@example.com", "role": "analyst"}, format="json"
     )
     assert response.status_code == expected
-    assert Membership.objects.filter(user=newcomer).exists() is (expected == 201)
+    assert not Membership.objects.filter(user=newcomer).exists()
+    assert Invitation.objects.filter(email__iexact="new@example.com").exists() is (expected == 201)
 
 
-def test_adding_an_unknown_email_is_404(as_user, organization, admin_user):
-    response = as_user(admin_user).post(
+def test_the_platform_adding_an_unknown_email_is_404(as_root, organization):
+    response = as_root.post(
         _url(organization), {"email": "ghost@example.com", "role": "member"}, format="json"
     )
-    assert response.status_code == 404
+    assert (response.status_code, error_code(response)) == (404, "user_not_found")
 
 
 def test_adding_a_member_twice_is_409(as_user, organization, admin_user, make_member):

@@ -131,16 +131,31 @@ def test_everyone_else_is_refused(as_user, as_key, organization, owner, caller):
     assert Organization.objects.count() == 1
 
 
-def test_an_owner_erases_a_member_of_their_organization(as_user, organization, owner, make_member):
+def test_an_owner_removes_a_member_from_their_organization_but_not_their_account(
+    as_user, organization, owner, make_member
+):
     member = make_member(organization, Role.MEMBER, email="leaving@example.com")
-    response = as_user(owner).post(
+    client = as_user(owner)
+    refused = client.post(
         "/api/v1/governance/rtbf/requests",
         {"email": "leaving@example.com", "mode": "erasure"},
         format="json",
     )
+    assert refused.status_code == 403
+    response = client.post(
+        "/api/v1/governance/rtbf/requests",
+        {
+            "email": "leaving@example.com",
+            "mode": "erasure",
+            "scope": "organization",
+            "organization": organization.slug,
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.content
+    assert response.json()["scope"] == "organization"
     member.refresh_from_db()
-    assert member.email != "leaving@example.com"
+    assert member.email == "leaving@example.com" and member.is_active
     assert not Membership.objects.filter(user=member).exists()
 
 
@@ -148,7 +163,12 @@ def test_nobody_erases_a_stranger(as_user, organization, owner):
     stranger = UserFactory(email="stranger@example.com")
     response = as_user(owner).post(
         "/api/v1/governance/rtbf/requests",
-        {"email": "stranger@example.com", "mode": "erasure"},
+        {
+            "email": "stranger@example.com",
+            "mode": "erasure",
+            "scope": "organization",
+            "organization": organization.pk,
+        },
         format="json",
     )
     assert response.status_code == 404
@@ -156,7 +176,7 @@ def test_nobody_erases_a_stranger(as_user, organization, owner):
     assert stranger.email == "stranger@example.com"
 
 
-def test_the_platform_erases_anyone(as_root):
+def test_the_platform_erases_any_account_but_a_staff_one(as_root):
     person = UserFactory(email="gone@example.com")
     response = as_root.post(
         "/api/v1/governance/rtbf/requests",
@@ -166,3 +186,12 @@ def test_the_platform_erases_anyone(as_root):
     assert response.status_code == 200
     person.refresh_from_db()
     assert person.email != "gone@example.com"
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    refused = as_root.post(
+        "/api/v1/governance/rtbf/requests",
+        {"email": "staff@example.com", "mode": "erasure"},
+        format="json",
+    )
+    assert (refused.status_code, error_code(refused)) == (403, "staff_account_protected")
+    staff.refresh_from_db()
+    assert staff.email == "staff@example.com"

@@ -21,6 +21,8 @@ PUBLIC = [
     "/password/reset/",
     "/invitations/{token}/",
     "/invitations/not-a-real-token/",
+    "/confirm-email/",
+    "/confirm-email/not-a-real-key/",
 ]
 SIGNED_IN = [
     "/",

@@ -1,6 +1,7 @@
-"""The whole journey in a real browser, on a desktop and on a phone: sign up, set up an
-organization, see its key once, invite a teammate who signs up from the emailed link, switch
-organization, brand it, change a role, and meet the walls (403 for a role, 404 for a tenant)."""
+"""The whole journey in a real browser, on a desktop and on a phone: sign up and confirm the
+address, set up an organization, see its key once, invite a teammate who signs up from the
+emailed link, switch organization, brand it, change a role, and meet the walls (403 for a role,
+404 for a tenant)."""
 
 import re
 
@@ -30,11 +31,21 @@ def switch_to(page, organization_name):
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_the_whole_journey(site, open_context, viewport):
+def test_the_whole_journey(site, open_context, viewport, settings):
+    # allauth's confirmation view reads the address twice, from its own code: django-zeal
+    # (on in the test suite) sees both reads as ours and would call it an N+1.
+    settings.ZEAL_ALLOWLIST = [{"model": "account.EmailAddress", "field": "*"}]
     owner = open_context(viewport).new_page()
 
-    # Sign up and land in the wizard.
+    # Sign up, follow the link mailed to the address, and land in the wizard.
     sign_up(owner, site, "Olive Owner", f"olive-{viewport}@example.com")
+    expect(owner).to_have_url(f"{site}/confirm-email/")
+    expect(owner.get_by_role("heading", name="Check your email")).to_be_visible()
+    check_accessibility(owner)
+    confirm = re.search(r"http\S+(/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    owner.goto(f"{site}{confirm}")
+    check_accessibility(owner)
+    owner.get_by_role("button", name="Confirm").click()
     expect(owner).to_have_url(f"{site}/onboarding/")
     check_accessibility(owner)
     owner.get_by_role("link", name="Create an organization").click()

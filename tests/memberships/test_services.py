@@ -4,6 +4,7 @@ import pytest
 from zeal import zeal_ignore
 
 from causeloop.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from memberships.erasure import account_erase, member_erase
 from memberships.models import Membership, User
 from memberships.roles import Role
 from memberships.services import (
@@ -12,7 +13,6 @@ from memberships.services import (
     membership_change_role,
     membership_remove,
     ownership_transfer,
-    user_erase,
 )
 from tests.factories import UserFactory
 
@@ -70,20 +70,33 @@ def test_an_owner_can_leave_when_another_owner_remains(organization, owner, make
 
 def test_the_last_owner_cannot_be_erased(organization, owner):
     with pytest.raises(Conflict) as error:
-        user_erase(email=owner.email, actor=None)
+        account_erase(email=owner.email, operator=None)
     assert error.value.code == "last_owner"
     owner.refresh_from_db()
     assert owner.is_active and "erased" not in owner.email
     assert _membership(owner, organization).role == Role.OWNER
 
 
-def test_erasing_a_member_anonymises_them_and_removes_their_memberships(
+def test_the_platform_erasing_a_member_anonymises_them_and_removes_their_memberships(
     organization, owner, member
 ):
-    result = user_erase(email=member.email, actor=owner)
+    result = account_erase(email=member.email, operator=None)
     member.refresh_from_db()
     assert result["memberships_removed"] == 1
     assert member.email.endswith("@erased.invalid") and not member.is_active
+    assert not Membership.objects.filter(user=member).exists()
+
+
+def test_an_owner_erasing_a_member_only_removes_them_from_the_organization(
+    organization, owner, member
+):
+    email = member.email
+    with pytest.raises(Forbidden):
+        account_erase(email=email, operator=owner)
+    result = member_erase(organization=organization, actor=owner, email=email)
+    member.refresh_from_db()
+    assert result["memberships_removed"] == 1
+    assert (member.email, member.is_active) == (email, True)
     assert not Membership.objects.filter(user=member).exists()
 
 
@@ -110,12 +123,12 @@ def test_admin_can_grant_roles_up_to_admin(organization, admin_user, member):
     assert _membership(member, organization).role == Role.ADMIN
 
 
-def test_admin_cannot_add_a_member_as_owner(organization, admin_user):
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_nobody_but_the_platform_adds_a_member_directly(organization, make_member, role):
+    actor = make_member(organization, role)
     newcomer = UserFactory()
     with pytest.raises(Forbidden):
-        membership_add(
-            organization=organization, actor=admin_user, email=newcomer.email, role="owner"
-        )
+        membership_add(organization=organization, actor=actor, email=newcomer.email, role="member")
     assert not Membership.objects.filter(user=newcomer).exists()
 
 
@@ -155,7 +168,7 @@ def test_ownership_transfer_makes_the_former_owner_an_admin(organization, owner,
 def test_adding_a_user_without_an_active_membership_makes_it_active(organization, owner):
     newcomer = UserFactory()
     membership = membership_add(
-        organization=organization, actor=owner, email=newcomer.email, role="analyst"
+        organization=organization, actor=None, email=newcomer.email, role="analyst"
     )
     assert membership.role == Role.ANALYST
     assert Membership.objects.get(pk=membership.pk).is_active

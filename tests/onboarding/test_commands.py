@@ -218,3 +218,69 @@ def test_onboard_clients_process_reports_rows_and_fails_when_a_row_fails(manage,
     assert report[2] == "2 row(s): 1 created, 1 failed"
     assert done.stderr.strip() == "CommandError: 1 row(s) failed"  # no progress bar off a TTY
     assert list(Organization.objects.values_list("slug", flat=True)) == ["acme"]
+
+
+# --- data never drives the operator's terminal ----------------------------------------------
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x9b31m"
+
+
+def assert_terminal_safe(text):
+    """No control character but the command's own line breaks reaches the terminal."""
+    assert not any(
+        (ord(char) < 32 and char != "\n") or 0x7F <= ord(char) <= 0x9F or char == "\u202e"
+        for char in text
+    ), repr(text)
+
+
+def test_onboard_clients_shows_a_rows_escape_codes_as_text(manage, tmp_path):
+    path = tmp_path / "clients.csv"
+    path.write_text(
+        "name,slug,email,plan\n"
+        f'Evil{ESCAPES},"evil{ESCAPES}\nrow 9  fake  created  org_x",mallory@evil.test,free\n'
+        f"Acme,acme,alice{ESCAPES}@acme.com,free\n"
+        f"Name\u202eTxt,rtl,rtl@acme.com,free\n",
+        encoding="utf-8",
+    )
+    for args in (["--dry-run"], []):
+        done = manage("onboard_clients", str(path), *args)
+        assert_terminal_safe(done.stdout)
+        assert_terminal_safe(done.stderr)
+        report = done.stdout.splitlines()
+        assert len(report) == 4, report  # three rows and the summary: no forged line
+        assert "\\x1b]0;owned\\x07" in report[0]
+        assert "\\nrow 9  fake" in report[0]
+
+
+def test_commands_show_a_slugs_escape_codes_as_text(manage):
+    for args in (["offboard_client", f"ghost{ESCAPES}", "--suspend"], ["show_client", ESCAPES]):
+        done = manage(*args)
+        assert done.returncode != 0
+        assert_terminal_safe(done.stderr)
+        assert "\\x1b[2J" in done.stderr
+
+
+def test_show_client_prints_stored_escape_codes_as_text(db):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    Organization.objects.filter(slug="acme").update(name=f"Acme{ESCAPES}")
+    User.objects.filter(email="bob@acme.com").update(name=ESCAPES)
+    AuditLog.objects.create(
+        organization=Organization.objects.get(slug="acme"),
+        actor_name=f"bob{ESCAPES}\nfake",
+        action="member.joined",
+    )
+    out, err = run("show_client", "acme")
+    assert_terminal_safe(out + err)
+    assert "Acme\\x1b]0;owned" in out
+    assert "bob\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\nfake" in out
+
+
+def test_the_purge_prompt_shows_escape_codes_as_text(db, monkeypatch):
+    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    Organization.objects.filter(slug="acme").update(name=f"Acme{ESCAPES}")
+    prompts = []
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "no")
+    with pytest.raises(CommandError, match="purge cancelled"):
+        run("offboard_client", "acme", "--purge")
+    assert_terminal_safe(prompts[0])
+    assert "Acme\\x1b]0;owned" in prompts[0]

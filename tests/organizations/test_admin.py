@@ -278,3 +278,17 @@ def test_names_are_rendered_escaped(staff_client):
     content = staff_client.get(reverse(CHANGELIST)).content.decode()
     assert "<script>alert(1)</script>" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+@pytest.mark.parametrize("text", ['{"a": "\\u0000"}', '{"\\u0000": 1}', '{"a": ["\\ud800"]}'])
+def test_admin_json_fields_refuse_nul_and_lone_surrogates(rf, operator, organization, text):
+    """The platform admin's JSON textareas (`settings`, `scopes`) are under the API's rule: a
+    NUL or a lone surrogate is a field error, never a database error."""
+    request = rf.get("/")
+    request.user = operator
+    for model, field in ((Organization, "settings"), (ApiKeyFactory._meta.model, "scopes")):
+        form_class = admin.site._registry[model].get_form(request)
+        form = form_class(data={field: text})
+        form.is_valid()
+        assert field in form.errors, (model, form.errors)
+        assert "NUL" in form.errors[field][0]

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
 from zeal import zeal_ignore
@@ -10,6 +11,7 @@ from zeal import zeal_ignore
 from memberships.models import Invitation, Membership, User
 from memberships.roles import Role
 from memberships.services import invitation_create, invite_code_create
+from memberships.verification import email_is_verified
 from organizations.models import ApiKey, Organization
 from tests.factories import UserFactory
 
@@ -151,6 +153,9 @@ def test_a_visitor_signs_up_with_the_invited_email_and_lands_in_the_organization
     assert membership.organization == organization and membership.role == Role.ANALYST
     assert membership.is_active
     assert client.get("/").status_code == 200
+    # The emailed link proved the address: it is verified, and no other link was sent.
+    assert email_is_verified(user)
+    assert not any("/confirm-email/" in message.body for message in mail.outbox)
 
 
 def test_the_invited_person_accepts_when_signed_in(client, organization, invitation):

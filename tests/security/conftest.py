@@ -45,10 +45,19 @@ def rls_database(django_db_setup, django_db_blocker) -> None:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         for (table,) in cursor.fetchall():
             cursor.execute(f'ALTER TABLE "{table}" OWNER TO causeloop_owner')
+        # The audit functions are the owner's too (migrate runs as the owner in production).
+        cursor.execute(
+            "SELECT oid::regprocedure FROM pg_proc WHERE proname IN ("
+            "'causeloop_audit_append_only', 'causeloop_audit_forget', 'causeloop_audit_purge')"
+        )
+        for (function,) in cursor.fetchall():
+            cursor.execute(f"ALTER FUNCTION {function} OWNER TO causeloop_owner")
         cursor.execute(
             "GRANT USAGE ON SCHEMA public TO causeloop_app;"
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO causeloop_app;"
             "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO causeloop_app;"
+            # Audit rows are append-only for the application (SPEC §8).
+            "REVOKE UPDATE, DELETE, TRUNCATE ON organizations_auditlog FROM causeloop_app;"
         )
 
 
@@ -100,8 +109,9 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture
-def _fresh_rate_limits() -> Iterator[None]:
-    """Rate-limit counters live in the cache: start empty, and leave nothing for other tests."""
+def _fresh_rate_limits(db) -> Iterator[None]:
+    """Rate-limit counters live in the (database) cache: start empty, and leave nothing for
+    other tests."""
     from django.core.cache import cache
 
     cache.clear()

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from onboarding.management.commands._base import ProvisioningCommand
+from onboarding.management.commands._base import ProvisioningCommand, terminal_safe
 from onboarding.services import offboard_client, organization_by_slug
 
 
@@ -31,9 +31,9 @@ class Command(ProvisioningCommand):
         self.stdout.write(json.dumps(result))
 
     def _confirm_purge(self, slug: str, name: str) -> None:
-        prompt = (
-            f'This deletes "{name}" and everything beneath it (users are kept).\n'
-            f'Type the slug "{slug}" to confirm: '
+        prompt = (  # input() prints it past the guarded streams
+            f'This deletes "{terminal_safe(name)}" and everything beneath it (users are kept).\n'
+            f'Type the slug "{terminal_safe(slug)}" to confirm: '
         )
         try:
             answer = input(prompt)

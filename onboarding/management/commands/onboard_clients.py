@@ -8,7 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from onboarding.bulk import RowOutcome, onboard_rows, read_rows
-from onboarding.management.commands._base import ProvisioningCommand
+from onboarding.management.commands._base import ProvisioningCommand, terminal_safe
 
 
 class Command(ProvisioningCommand):
@@ -58,10 +58,11 @@ class Command(ProvisioningCommand):
 
         def report(outcome: RowOutcome) -> None:
             progress.update(1)
-            detail = f"  {outcome.detail}" if outcome.detail else ""
+            # The bar's own writer, past the guarded stdout: each value is made safe here.
+            slug = terminal_safe(outcome.slug) or "-"
+            detail = f"  {terminal_safe(outcome.detail)}" if outcome.detail else ""
             progress.write(
-                f"row {outcome.line}  {outcome.slug or '-'}  {outcome.outcome}{detail}",
-                file=self.stdout._out,
+                f"row {outcome.line}  {slug}  {outcome.outcome}{detail}", file=self.stdout._out
             )
 
         try:

@@ -8,6 +8,7 @@ from causeloop.tenancy import enter_platform
 from memberships.models import Membership, User
 from memberships.roles import Role
 from memberships.services import membership_add
+from memberships.verification import mark_email_verified
 from onboarding.services import onboard_client
 from organizations.models import Organization, Template
 from organizations.services import template_create
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             user = User.objects.by_email(email) or User(email=email, name=name)
             user.set_password(DEMO_PASSWORD)
             user.save()
+            mark_email_verified(user)  # demo addresses receive no mail
         onboard_client(
             org_name="Acme Corp",
             org_slug="acme",
@@ -55,7 +57,7 @@ class Command(BaseCommand):
             ("dave@acme.test", Role.MEMBER),
         ):
             if not Membership.objects.filter(organization=acme, user__email=email).exists():
-                membership_add(organization=acme, actor=alice, email=email, role=role)
+                membership_add(organization=acme, actor=None, email=email, role=role)
         if not Template.objects.for_org(acme).exists():
             template_create(
                 organization=acme,
@@ -75,6 +77,7 @@ class Command(BaseCommand):
         operator.is_staff = operator.is_superuser = True
         operator.set_password(DEMO_PASSWORD)
         operator.save()
+        mark_email_verified(operator)
         self.stdout.write(
             "Demo data ready. Sign in with any of these (password: "
             f"{DEMO_PASSWORD}):\n"

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from onboarding.management.commands._base import ProvisioningCommand
+from onboarding.management.commands._base import ProvisioningCommand, terminal_safe
 from onboarding.services import client_summary
 
 
@@ -22,26 +22,29 @@ class Command(ProvisioningCommand):
         if options["json"]:
             self.stdout.write(json.dumps(summary, indent=2))
             return
-        org = summary["organization"]
+        safe = terminal_safe  # stored names and emails are shown, never obeyed
+        org = {key: safe(value) for key, value in summary["organization"].items()}
         write = self.stdout.write
         write(f"Organization  {org['id']}  {org['name']} ({org['slug']})")
         write(
             f"  plan {org['plan']}, {org['seats']} seats, status {org['status']}, "
-            f"timezone {org['timezone']}, {summary['members']} member(s)"
+            f"timezone {org['timezone']}, {safe(summary['members'])} member(s)"
         )
         workspace = summary["workspace"]
         write(
-            f"Workspace     {workspace['id']}  {workspace['name']}"
+            f"Workspace     {safe(workspace['id'])}  {safe(workspace['name'])}"
             if workspace
             else "Workspace     (none)"
         )
         for owner in summary["owners"]:
             write(
-                f"Owner         {owner['membership_id']}  {owner['email']} ({owner['user_id']}), "
-                f"role {owner['role']}, active {'yes' if owner['is_active'] else 'no'}"
+                f"Owner         {safe(owner['membership_id'])}  {safe(owner['email'])} "
+                f"({safe(owner['user_id'])}), role {safe(owner['role'])}, "
+                f"active {'yes' if owner['is_active'] else 'no'}"
             )
         write("Audit log (newest first)")
         for row in summary["audit_log"]:
             write(
-                f"  {row['created_at']}  {row['action']:<24} by {row['actor']}  {row['target_id']}"
+                f"  {safe(row['created_at'])}  {safe(row['action']):<24} by {safe(row['actor'])}"
+                f"  {safe(row['target_id'])}"
             )
