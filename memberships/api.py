@@ -46,6 +46,7 @@ from memberships.models import Invitation, InviteCode, Membership, PersonalToken
 from memberships.roles import Role
 from memberships.verification import require_verified_email, send_verification_email
 from organizations.models import ApiKey, Organization
+from organizations.selectors import organization_by_reference
 from organizations.services import get_owned
 
 drf_datetime = DateTimeField().to_representation  # the API's one datetime format
@@ -335,20 +336,6 @@ MemberOrInvitation = PolymorphicProxySerializer(
 )
 
 
-def platform_organization(reference: str) -> Organization:
-    """Any organization, by ID or slug, for a platform operator (who sees every tenant)."""
-    reference = reference.strip().lower()[:64]
-    organizations = Organization.objects.select_related("subscription")
-    if reference.startswith("org_"):
-        organization = organizations.filter(pk=reference).first()
-    else:
-        organization = organizations.with_slug(reference).first()
-    if organization is None:
-        raise NotFound("Organization not found.")
-    enter_tenant(organization)
-    return organization
-
-
 class MembersApi(OrganizationEndpoint):
     # The root key may add members (`POST`); everything else here is for members, whose
     # credentials win when a request carries both.
@@ -363,7 +350,8 @@ class MembersApi(OrganizationEndpoint):
         if request.method == "POST" and IsPlatformOperator().has_permission(request, self):
             ApiView.initial(self, request, *args, **kwargs)
             self.by_platform = True
-            self.organization = platform_organization(kwargs["org"])
+            self.organization = organization_by_reference(kwargs["org"])
+            enter_tenant(self.organization)
             return
         if isinstance(request.user, RootOperator):  # a member's view: the root key is none
             raise NotFound("Organization not found.")

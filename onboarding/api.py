@@ -14,12 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.api import InputSerializer, Integer, PlatformEndpoint, Text, responses
-from causeloop.errors import DomainError, NotFound
+from causeloop.errors import DomainError
 from causeloop.idempotency import idempotent
 from causeloop.shown_once import no_store
 from memberships.models import User
 from onboarding.services import onboard_dryrun, onboard_with_api_key
-from organizations.models import Organization, Plan, Subscription
+from organizations.models import Plan, Subscription
+from organizations.selectors import organization_by_reference
 from organizations.services import (
     organization_reinstate,
     organization_suspend,
@@ -137,19 +138,6 @@ class OnboardApi(PlatformEndpoint):
         return Response(OnboardResultSerializer(body).data, status=code)
 
 
-def _platform_organization(reference: str) -> Organization:
-    """Any organization, by ID or slug (operators see every tenant)."""
-    reference = reference.strip().lower()[:64]
-    organizations = Organization.objects.select_related("subscription", "plan")
-    if reference.startswith("org_"):
-        organization = organizations.filter(pk=reference).first()
-    else:
-        organization = organizations.with_slug(reference).first()
-    if organization is None:
-        raise NotFound("Organization not found.")
-    return organization
-
-
 def _operator(request: Request) -> User | None:
     """The staff member acting, or None for the platform itself (the root key)."""
     return request.user if isinstance(request.user, User) else None
@@ -178,7 +166,7 @@ class SubscriptionApi(PlatformEndpoint):
         responses=responses(SubscriptionSerializer, 404),
     )
     def put(self, request: Request, org: str) -> Response:
-        organization = _platform_organization(org)
+        organization = organization_by_reference(org)
         data = SubscriptionInput.validated(request.data)
         subscription = subscription_sync(
             organization=organization, actor=_operator(request), **data
@@ -199,7 +187,7 @@ class SuspendApi(PlatformEndpoint):
     )
     def post(self, request: Request, org: str) -> Response:
         organization = organization_suspend(
-            organization=_platform_organization(org), actor=_operator(request)
+            organization=organization_by_reference(org), actor=_operator(request)
         )
         return Response(StatusSerializer(organization).data)
 
@@ -210,6 +198,6 @@ class ReinstateApi(PlatformEndpoint):
     )
     def post(self, request: Request, org: str) -> Response:
         organization = organization_reinstate(
-            organization=_platform_organization(org), actor=_operator(request)
+            organization=organization_by_reference(org), actor=_operator(request)
         )
         return Response(StatusSerializer(organization).data)
