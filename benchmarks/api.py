@@ -52,7 +52,7 @@ ENV = {
 
 
 SEED = """
-from causeloop.tenancy import enter_platform
+from causeloop.core.tenancy import enter_platform
 from memberships.services import invitation_create, personal_token_create
 from onboarding.services import onboard_with_api_key
 from memberships.models import User

@@ -121,7 +121,7 @@ def run_floor(n: int) -> float:
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
-    from causeloop.ids import new_id
+    from causeloop.core.ids import new_id
     from organizations.models import Plan
 
     seats = dict(Plan.objects.values_list("code", "seats"))
@@ -224,7 +224,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from causeloop.tenancy import enter_platform
+    from causeloop.core.tenancy import enter_platform
 
     try:
         call_command("migrate", verbosity=0)

@@ -48,8 +48,8 @@ def seed() -> tuple[str, str]:
     from django.utils import timezone
 
     from memberships.models import Membership, User
-    from memberships.roles import Role
     from organizations.models import AuditLog, Organization, Template, Workspace
+    from organizations.roles import Role
 
     now = timezone.now()
     for index in range(ORGS):
@@ -146,7 +146,7 @@ def main() -> None:
     query_timings: dict[str, list[float]] = {name: [] for name in roles}
     from django.db import transaction
 
-    from causeloop.tenancy import enter_tenant
+    from causeloop.core.tenancy import enter_tenant
     from memberships.models import Membership
 
     for _round in range(options.rounds):
@@ -187,7 +187,7 @@ def main() -> None:
 
 
 def _org_id(slug: str, user_id: str) -> str:
-    from causeloop.tenancy import enter_user
+    from causeloop.core.tenancy import enter_user
     from memberships.models import Membership
 
     enter_user(type("U", (), {"pk": user_id})())

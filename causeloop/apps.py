@@ -19,6 +19,6 @@ class CauseloopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from causeloop import schema  # noqa: F401 - registers the OpenAPI extensions
+        from causeloop.web import schema  # noqa: F401 - registers the OpenAPI extensions
 
         post_migrate.connect(create_cache_table, sender=self)

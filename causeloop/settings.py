@@ -10,7 +10,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from causeloop.ratelimits import RATE_LIMITS
+from causeloop.core.ratelimits import RATE_LIMITS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -67,17 +67,17 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Bad paths, query strings, forms and oversized bodies are refused before anything reads them.
-    "causeloop.input_guard.InputGuardMiddleware",
+    "causeloop.web.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # PostgreSQL: one transaction per request with the tenant context row-level security keys on.
-    "causeloop.tenancy.TenancyMiddleware",
+    "causeloop.core.tenancy.TenancyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "causeloop.middleware.RequestContextMiddleware",
+    "causeloop.web.middleware.RequestContextMiddleware",
 ]
 
 # N+1 detection (django-zeal), switched on for the whole test suite.
@@ -85,7 +85,7 @@ if env.bool("CAUSELOOP_ZEAL", default=False):
     INSTALLED_APPS.append("zeal")
     ZEAL_RAISE = True
 
-ROOT_URLCONF = "causeloop.urls"
+ROOT_URLCONF = "causeloop.web.urls"
 WSGI_APPLICATION = "causeloop.wsgi.application"
 
 TEMPLATES = [
@@ -99,7 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "causeloop.context_processors.navigation",
+                "causeloop.web.context_processors.navigation",
             ],
         },
     },
@@ -124,7 +124,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rate-limit counters (causeloop.ratelimits) and anything else cached, shared by every app
+# Rate-limit counters (causeloop.core.ratelimits) and anything else cached, shared by every app
 # process: Django's database cache (table `causeloop_cache`, made by `migrate`), or Redis when
 # CACHE_URL names it (redis://…, with the `redis` package installed).
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://causeloop_cache")}
@@ -167,9 +167,9 @@ ACCOUNT_FORMS = {
     "change_password": "memberships.forms.ChangePasswordForm",
 }
 ACCOUNT_LOGOUT_ON_GET = False
-# Every rate limit, the pages' and the API's, and our client address (causeloop.ratelimits).
+# Every rate limit, the pages' and the API's, and our client address (causeloop.core.ratelimits).
 ACCOUNT_RATE_LIMITS = RATE_LIMITS
-ACCOUNT_ADAPTER = "causeloop.signin.AccountAdapter"
+ACCOUNT_ADAPTER = "causeloop.web.signin.AccountAdapter"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -191,7 +191,7 @@ warnings.filterwarnings("ignore", message="No directory at", category=UserWarnin
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# A JSON or form body above this is refused with 413 (causeloop.parsers, causeloop.input_guard).
+# A JSON or form body above this is refused with 413 (web.parsers, web.input_guard).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A multipart upload (a logo, at most 1 MB, and its form) above this is refused with 413 from its
@@ -230,18 +230,18 @@ TASKS = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "causeloop.authentication.BearerTokenAuthentication",
-        "causeloop.authentication.SessionAuthentication",
+        "causeloop.web.authentication.BearerTokenAuthentication",
+        "causeloop.web.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, refused when too large, too deep, or holding NUL characters or lone surrogates.
-    "DEFAULT_PARSER_CLASSES": ["causeloop.parsers.GuardedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "causeloop.pagination.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": ["causeloop.web.parsers.GuardedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "causeloop.web.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "causeloop.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "causeloop.core.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Throttles are the policy's (causeloop.throttling); DRF's own address rule matches ours.
+    # Throttles are the policy's (causeloop.web.throttling); DRF's own address rule matches ours.
     "NUM_PROXIES": CAUSELOOP_TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from causeloop.errors import DomainError
-from causeloop.tenancy import enter_user
+from causeloop.core.errors import DomainError
+from causeloop.core.tenancy import enter_user
 from memberships.credentials import personal_tokens_revoke_all
 from memberships.forms import INVITATION_SESSION_KEY
 from memberships.services import invitation_accept, invitation_by_token

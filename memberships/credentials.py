@@ -15,8 +15,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from causeloop.context import request_ip
-from causeloop.tenancy import acting_for
+from causeloop.core.context import request_ip
+from causeloop.core.tenancy import acting_for
 from memberships.models import PersonalToken, User
 
 security_log = logging.getLogger("causeloop.security")

@@ -20,19 +20,19 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from causeloop.errors import Forbidden, NotFound
-from causeloop.tenancy import enter_platform, enter_tenant
+from causeloop.core.errors import Forbidden, NotFound
+from causeloop.core.tenancy import enter_platform, enter_tenant
 from memberships.models import Invitation, Membership, PersonalToken, User
-from memberships.permissions import forget_roles, require_role
-from memberships.roles import Role
 from memberships.services import (
     _activate_next_membership,
     _ensure_owner_remains,
     lock_organization,
 )
+from organizations.access import ensure_role, require_role
 from organizations.audit import audit
 from organizations.audit_rewrites import forget_person
 from organizations.models import ApiKey, Organization
+from organizations.roles import Role
 from organizations.validation import clean_email
 
 Result = dict[str, Any]
@@ -75,7 +75,7 @@ def member_erase(*, organization: Organization, actor: User | ApiKey, email: str
     """Forget a person in `organization` only (admin+; owners only by owners): their
     membership and invitations there are removed and the organization's audit rows forget
     them. Their account, and their place in other organizations, stay as they are."""
-    require_role(actor, organization, at_least=Role.ADMIN)
+    actor_role = require_role(actor, organization, at_least=Role.ADMIN)
     email = clean_email(email)
     enter_tenant(organization)
     lock_organization(organization)
@@ -84,7 +84,7 @@ def member_erase(*, organization: Organization, actor: User | ApiKey, email: str
         Membership.objects.filter(organization=organization, user=user).first() if user else None
     )
     if membership is not None and membership.role == Role.OWNER:
-        require_role(actor, organization, at_least=Role.OWNER)
+        ensure_role(actor_role, at_least=Role.OWNER)
         _ensure_owner_remains(organization, membership)
     invitations = Invitation.objects.filter(organization=organization, email__iexact=email)
     invitation_ids = list(invitations.values_list("pk", flat=True))
@@ -94,7 +94,6 @@ def member_erase(*, organization: Organization, actor: User | ApiKey, email: str
         person_ids.append(membership.pk)  # before delete() forgets it
         audit(organization, actor=actor, action="member.erased", target=membership)
         membership.delete()
-        forget_roles(organization)
         _activate_next_membership(membership.user_id)
     scrubbed = forget_person(
         organization_id=organization.pk, email=email, ids=[*person_ids, *invitation_ids]

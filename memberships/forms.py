@@ -10,7 +10,7 @@ from django import forms
 from django.http import HttpRequest
 
 from memberships.credentials import personal_tokens_revoke_all
-from memberships.roles import INVITABLE_ROLES, Role
+from organizations.roles import INVITABLE_ROLES, Role
 
 INVITATION_SESSION_KEY = "causeloop.invitation_token"
 

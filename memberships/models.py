@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from causeloop.crypto import keyed_hash, random_secret
-from causeloop.ids import PublicIdField
-from memberships.roles import INVITABLE_ROLES, Role
+from causeloop.core.crypto import keyed_hash, random_secret
+from causeloop.core.ids import PublicIdField
+from organizations.roles import INVITABLE_ROLES, Role
 
 if TYPE_CHECKING:
     from organizations.models import Organization

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from causeloop.crypto import encrypt, keyed_hash, random_secret
-from causeloop.errors import (
+from causeloop.core.crypto import encrypt, keyed_hash, random_secret
+from causeloop.core.errors import (
     Conflict,
     Forbidden,
     Gone,
@@ -22,13 +22,13 @@ from causeloop.errors import (
     NotFound,
     ValidationFailed,
 )
-from causeloop.tenancy import acting_for, enter_tenant, platform_lookup
+from causeloop.core.tenancy import acting_for, enter_tenant, platform_lookup
 from memberships.models import Invitation, InviteCode, Membership, PersonalToken, User
-from memberships.permissions import forget_roles, require_role, role_of
-from memberships.roles import INVITABLE_ROLES, Role
 from memberships.verification import add_unverified_email
+from organizations.access import ensure_role, require_role
 from organizations.audit import audit
 from organizations.models import ApiKey, Organization
+from organizations.roles import INVITABLE_ROLES, Role
 from organizations.validation import clean_email, clean_optional_text
 
 # --- accounts -------------------------------------------------------------------------------
@@ -194,8 +194,8 @@ def ensure_seat_available(
 # --- members --------------------------------------------------------------------------------
 
 
-def _ensure_can_grant(actor: User | ApiKey, organization: Organization, role: Role) -> None:
-    if role > (role_of(actor, organization) or Role.MEMBER):
+def _ensure_can_grant(actor_role: Role, role: Role) -> None:
+    if role > actor_role:
         raise Forbidden("You cannot grant a role above your own.", code="permission_denied")
 
 
@@ -278,12 +278,12 @@ def membership_change_role(
 ) -> Membership:
     """Change a member's role; owners are made and unmade only by owners."""
     organization = membership.organization
-    require_role(actor, organization, at_least=Role.ADMIN)
+    actor_role = require_role(actor, organization, at_least=Role.ADMIN)
     new_role = _clean_role(role)
     touches_owner = new_role == Role.OWNER or membership.role == Role.OWNER
     if touches_owner:
-        require_role(actor, organization, at_least=Role.OWNER)
-    _ensure_can_grant(actor, organization, new_role)
+        ensure_role(actor_role, at_least=Role.OWNER)
+    _ensure_can_grant(actor_role, new_role)
     lock_organization(organization)
     membership.refresh_from_db(fields=["role"])
     old_role = membership.role
@@ -293,7 +293,6 @@ def membership_change_role(
         _ensure_owner_remains(organization, membership)
     membership.role = new_role
     membership.save(update_fields=["role"])
-    forget_roles(organization)
     audit(
         organization,
         actor=actor,
@@ -312,9 +311,9 @@ def membership_remove(*, membership: Membership, actor: User | ApiKey) -> None:
     if leaving:
         require_role(actor, organization, at_least=Role.MEMBER)
     else:
-        require_role(actor, organization, at_least=Role.ADMIN)
+        actor_role = require_role(actor, organization, at_least=Role.ADMIN)
         if membership.role == Role.OWNER:
-            require_role(actor, organization, at_least=Role.OWNER)
+            ensure_role(actor_role, at_least=Role.OWNER)
     lock_organization(organization)
     membership.refresh_from_db(fields=["role"])
     _ensure_owner_remains(organization, membership)
@@ -327,7 +326,6 @@ def membership_remove(*, membership: Membership, actor: User | ApiKey) -> None:
         details={"email": email, "role": membership.role},
     )
     membership.delete()
-    forget_roles(organization)
     _activate_next_membership(user_id)
 
 
@@ -347,7 +345,6 @@ def ownership_transfer(
     Membership.objects.filter(pk=membership.pk).update(role=Role.OWNER)
     Membership.objects.filter(pk=previous.pk).update(role=Role.ADMIN)
     membership.role = Role.OWNER
-    forget_roles(organization)
     audit(
         organization,
         actor=actor,
@@ -373,10 +370,10 @@ def invitation_create(
     *, organization: Organization, actor: User | ApiKey, email: str, role: str
 ) -> tuple[Invitation, str]:
     """Invite `email`; returns the invitation and its one-time token."""
-    require_role(actor, organization, at_least=Role.ADMIN)
+    actor_role = require_role(actor, organization, at_least=Role.ADMIN)
     email = clean_email(email)
     role_value = _clean_role(role, allowed=INVITABLE_ROLES)
-    _ensure_can_grant(actor, organization, role_value)
+    _ensure_can_grant(actor_role, role_value)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise Conflict(f"{email} is already a member.", code="already_a_member")
     lock_organization(organization)

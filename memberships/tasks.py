@@ -6,8 +6,8 @@ from django.core.mail import send_mail
 from django.tasks import task
 from django.template.loader import render_to_string
 
-from causeloop.crypto import decrypt
-from causeloop.tenancy import platform_work
+from causeloop.core.crypto import decrypt
+from causeloop.core.tenancy import platform_work
 from memberships.models import Invitation
 from memberships.services import invitation_url
 

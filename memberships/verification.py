@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from causeloop.errors import Forbidden
+from causeloop.core.errors import Forbidden
 from memberships.models import User
 
 # One verification mail per address every few minutes: the earlier link keeps working.

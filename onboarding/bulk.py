@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
-from causeloop.errors import DomainError, ValidationFailed
+from causeloop.core.errors import DomainError, ValidationFailed
 from onboarding.services import (
     clean_onboard_request,
     existing_onboarding,

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
-from causeloop.errors import Conflict, DomainError, NotFound, ValidationFailed
+from causeloop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from memberships.models import Membership, User
-from memberships.roles import Role
 from memberships.services import membership_activate
 from memberships.verification import add_verified_email
 from organizations.models import AuditLog, Organization, Plan
+from organizations.roles import Role
 from organizations.services import (
     api_key_provision,
     organization_provision,

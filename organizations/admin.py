@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from causeloop.errors import DomainError
-from causeloop.parsers import JSON_FORMFIELD_OVERRIDES
+from causeloop.core.errors import DomainError
+from causeloop.web.parsers import JSON_FORMFIELD_OVERRIDES
 from onboarding.services import onboard_client
 from organizations.models import (
     ApiKey,

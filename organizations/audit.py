@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from causeloop.context import request_ip
+from causeloop.core.context import request_ip
 from organizations.models import ApiKey, AuditLog, Organization
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@ leaving with their organization (purge).
 
 On PostgreSQL the application role holds no UPDATE or DELETE on audit rows at all; both go
 through functions owned by the owner role (`causeloop_audit_forget`, `causeloop_audit_purge`,
-created by `causeloop.dbsecurity.apply_audit_guard`), which act only within the caller's tenant
+created by `causeloop.core.dbsecurity.apply_audit_guard`), which act only within the caller's tenant
 context. On SQLite, which has no such functions, the same rules run here in Python.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from causeloop.dbsecurity import ERASED
+from causeloop.core.dbsecurity import ERASED
 from organizations.models import AppendOnlyError, AuditLog, Organization
 
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
-from causeloop.errors import ValidationFailed
+from causeloop.core.errors import ValidationFailed
 from organizations.models import Organization
 
 MAX_LOGO_BYTES = 1024 * 1024

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 
-from causeloop.ids import PublicIdField
+from causeloop.core.ids import PublicIdField
 
 
 class Plan(models.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from causeloop.errors import NotFound
+from causeloop.core.errors import NotFound
 from organizations.models import Organization
 
 

@@ -17,14 +17,13 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
 
-from causeloop.crypto import keyed_hash, random_secret
-from causeloop.db import insert_together
-from causeloop.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from causeloop.tenancy import acting_for, enter_tenant, platform_lookup
+from causeloop.core.crypto import keyed_hash, random_secret
+from causeloop.core.db import insert_together
+from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from causeloop.core.tenancy import acting_for, enter_tenant, platform_lookup
 from memberships.models import Membership, User
-from memberships.permissions import require_role
-from memberships.roles import Role
 from memberships.services import membership_activate
+from organizations.access import require_role
 from organizations.audit import audit, audit_entry
 from organizations.audit_rewrites import purge_audit_rows
 from organizations.branding import clean_logo, discard_logo_on_commit
@@ -38,6 +37,7 @@ from organizations.models import (
     Workspace,
     WorkspaceSettings,
 )
+from organizations.roles import Role
 from organizations.validation import (
     clean_color,
     clean_name,

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.text import slugify
 
-from causeloop.errors import ValidationFailed
+from causeloop.core.errors import ValidationFailed
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{1,48})[a-z0-9]$")
 RESERVED_SLUGS = frozenset(

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from zeal import zeal_context
 
-from memberships.roles import Role
+from organizations.roles import Role
 from tests.app_role import APP_ROLE
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

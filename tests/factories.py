@@ -4,9 +4,8 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from causeloop.crypto import keyed_hash, random_secret
+from causeloop.core.crypto import keyed_hash, random_secret
 from memberships.models import Invitation, InviteCode, Membership, PersonalToken, User
-from memberships.roles import Role
 from organizations.models import (
     ApiKey,
     Organization,
@@ -15,6 +14,7 @@ from organizations.models import (
     Workspace,
     WorkspaceSettings,
 )
+from organizations.roles import Role
 
 
 class UserFactory(factory.django.DjangoModelFactory):

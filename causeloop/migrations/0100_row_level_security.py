@@ -1,9 +1,9 @@
 """Row-level security on every tenant table and the append-only guard on audit rows
-(PostgreSQL only; a no-op elsewhere). The table list lives in `causeloop.dbsecurity`."""
+(PostgreSQL only; a no-op elsewhere). The table list lives in `causeloop.core.dbsecurity`."""
 
 from django.db import migrations
 
-from causeloop.dbsecurity import apply_row_level_security, remove_row_level_security
+from causeloop.core.dbsecurity import apply_row_level_security, remove_row_level_security
 
 
 class Migration(migrations.Migration):

@@ -1,13 +1,13 @@
 """Audit rows append-only in the database itself (SPEC §8): the application role loses UPDATE,
 DELETE and TRUNCATE on them; the `app.audit_rewrite` escape is gone from the trigger; erasure's
-scrub and a purge's removal go through two owner-owned functions (`causeloop.dbsecurity`).
+scrub and a purge's removal go through two owner-owned functions (`causeloop.core.dbsecurity`).
 Django no longer deletes audit rows with their organization: `organization_purge` does, through
 `causeloop_audit_purge`. PostgreSQL only; elsewhere only the field's state changes."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-from causeloop.dbsecurity import apply_audit_guard
+from causeloop.core.dbsecurity import apply_audit_guard
 
 
 class Migration(migrations.Migration):

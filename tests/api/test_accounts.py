@@ -8,7 +8,7 @@ from django.core.cache import cache
 from zeal import zeal_ignore
 
 from memberships.models import PersonalToken, User
-from memberships.roles import Role
+from organizations.roles import Role
 from tests.api.conftest import client_with, error_code
 from tests.factories import UserFactory
 

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.cache import cache
 
 from memberships.models import Membership, User
-from memberships.roles import Role
+from organizations.roles import Role
 from tests.factories import TemplateFactory
 from tests.hostile import (
     CountingStream,

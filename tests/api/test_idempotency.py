@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
-from memberships.roles import Role
 from memberships.services import personal_token_create
 from organizations.models import ApiKey, Template
+from organizations.roles import Role
 from tests.api.conftest import client_with, error_code
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

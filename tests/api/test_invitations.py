@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from memberships.models import Invitation, InviteCode, Membership
-from memberships.roles import Role
+from organizations.roles import Role
 from tests.api.conftest import error_code
 from tests.factories import UserFactory
 

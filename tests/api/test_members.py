@@ -4,7 +4,7 @@ leave, transfer ownership."""
 import pytest
 
 from memberships.models import Invitation, Membership
-from memberships.roles import Role
+from organizations.roles import Role
 from tests.api.conftest import error_code
 from tests.factories import UserFactory
 

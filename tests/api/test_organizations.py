@@ -3,8 +3,8 @@
 import pytest
 
 from memberships.models import Membership
-from memberships.roles import Role
 from organizations.models import Organization, Subscription
+from organizations.roles import Role
 from tests.api.conftest import error_code
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

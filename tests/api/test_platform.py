@@ -3,8 +3,8 @@
 import pytest
 
 from memberships.models import Membership, User
-from memberships.roles import Role
 from organizations.models import ApiKey, Organization, Subscription
+from organizations.roles import Role
 from tests.api.conftest import client_with, error_code
 from tests.factories import UserFactory
 

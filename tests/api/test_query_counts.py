@@ -5,9 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from memberships.roles import Role
 from memberships.services import personal_token_create
 from organizations.audit import audit
+from organizations.roles import Role
 from tests.api.conftest import client_with
 from tests.factories import (
     ApiKeyFactory,

@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from memberships.roles import Role
 from organizations.models import ApiKey, AuditLog, Template
+from organizations.roles import Role
 from tests.api.conftest import client_with, error_code
 from tests.factories import TemplateFactory
 

@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from memberships.roles import Role
 from memberships.services import personal_token_create
+from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from memberships.roles import Role
 from memberships.services import invitation_create
 from organizations.audit import audit
+from organizations.roles import Role
 from tests.browser.conftest import check_accessibility
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 

@@ -3,10 +3,9 @@
 import pytest
 from zeal import zeal_ignore
 
-from causeloop.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from memberships.erasure import account_erase, member_erase
 from memberships.models import Membership, User
-from memberships.roles import Role
 from memberships.services import (
     invitation_create,
     membership_add,
@@ -14,6 +13,7 @@ from memberships.services import (
     membership_remove,
     ownership_transfer,
 )
+from organizations.roles import Role
 from tests.factories import UserFactory
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from zeal import zeal_ignore
 
-from causeloop.errors import DomainError
+from causeloop.core.errors import DomainError
 from memberships.models import Membership, User
 from onboarding.services import onboard_client
 from organizations.models import AuditLog, Organization, Workspace

@@ -4,9 +4,8 @@ import pytest
 from django.db import DataError
 from zeal import zeal_ignore
 
-from causeloop.errors import Conflict, ValidationFailed
+from causeloop.core.errors import Conflict, ValidationFailed
 from memberships.models import Membership, User
-from memberships.roles import Role
 from onboarding.services import client_summary, offboard_client, onboard_client, onboard_dryrun
 from organizations.audit import audit_entry
 from organizations.models import (
@@ -16,6 +15,7 @@ from organizations.models import (
     Workspace,
     WorkspaceSettings,
 )
+from organizations.roles import Role
 from tests.factories import OrganizationFactory, UserFactory
 
 ACME = {"org_name": "Acme Corp", "org_slug": "acme", "owner_email": "alice@acme.com"}

@@ -4,10 +4,10 @@ import pytest
 from django.test import override_settings
 from zeal import zeal_ignore
 
-from causeloop.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from memberships.models import Membership
-from memberships.roles import Role
 from organizations.models import AuditLog, Organization, Subscription, WorkspaceSettings
+from organizations.roles import Role
 from organizations.services import (
     ensure_usable,
     organization_approve,

@@ -4,8 +4,8 @@ import pytest
 from zeal import zeal_ignore
 
 from memberships.models import Invitation, Membership
-from memberships.roles import Role
 from organizations.models import ApiKey, Organization, Template
+from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.hostile import CountingStream, png_bytes, truncated_jpeg, truncated_png, upload
 

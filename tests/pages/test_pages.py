@@ -5,8 +5,8 @@ from django.core import mail
 from zeal import zeal_ignore
 
 from memberships.models import Invitation, InviteCode, Membership
-from memberships.roles import Role
 from organizations.models import ApiKey, Organization, Template
+from organizations.roles import Role
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,

@@ -9,10 +9,10 @@ from django.utils import timezone
 from zeal import zeal_ignore
 
 from memberships.models import Invitation, Membership, User
-from memberships.roles import Role
 from memberships.services import invitation_create, invite_code_create
 from memberships.verification import email_is_verified
 from organizations.models import ApiKey, Organization
+from organizations.roles import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from causeloop.tenancy import platform_work
+from causeloop.core.tenancy import platform_work
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE = ("causeloop_app", os.environ.get("CAUSELOOP_DB_APP_PASSWORD", "causeloop_app"))

@@ -9,10 +9,10 @@ from django.core import mail
 from zeal import zeal_ignore
 
 from memberships.models import Invitation, Membership, PersonalToken, User
-from memberships.roles import Role
 from memberships.services import invitation_create, invite_code_create, personal_token_create
 from organizations.audit import audit
 from organizations.models import AuditLog, Organization
+from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY, client_with, error_code
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

@@ -13,7 +13,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
-from causeloop.tenancy import platform_work
+from causeloop.core.tenancy import platform_work
 from organizations.models import Template
 from tests.factories import OrganizationFactory
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from causeloop.errors import ValidationFailed
+from causeloop.core.errors import ValidationFailed
 from memberships.services import user_register
 from organizations.branding import MAX_LOGO_BYTES, clean_logo
 from tests.factories import UserFactory

@@ -9,8 +9,8 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from memberships.models import Invitation, User
-from memberships.roles import Role
 from memberships.services import personal_token_create
+from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_zeal", "_fresh_rate_limits")]

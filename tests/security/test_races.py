@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from causeloop.tenancy import enter_platform, enter_tenant, enter_user, platform_work
+from causeloop.core.tenancy import enter_platform, enter_tenant, enter_user, platform_work
 from memberships.models import Membership, User
-from memberships.roles import Role
 from memberships.services import (
     invitation_accept,
     invitation_by_token,
@@ -27,6 +26,7 @@ from memberships.services import (
 )
 from onboarding.services import onboard_client
 from organizations.models import Organization
+from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("as_app", "_no_zeal")

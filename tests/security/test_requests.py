@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from causeloop.crypto import keyed_hash
-from causeloop.tenancy import platform_work
-from memberships.roles import Role
+from causeloop.core.crypto import keyed_hash
+from causeloop.core.tenancy import platform_work
+from organizations.roles import Role
 from tests.factories import (
     ApiKeyFactory,
     MembershipFactory,
@@ -65,7 +65,7 @@ def test_staff_in_the_platform_admin_see_every_tenant_and_members_do_not(tenants
 def test_a_session_level_platform_context_never_shows_through_a_request(tenants):
     """A command sets the platform context for its whole session; should that connection serve
     a request afterwards (a pooled connection), the request still starts from nothing."""
-    from causeloop.tenancy import current_context, enter_platform
+    from causeloop.core.tenancy import current_context, enter_platform
 
     enter_platform()  # outside a transaction and a request: for the session
     assert current_context()["app.platform"] == "on"

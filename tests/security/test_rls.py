@@ -7,10 +7,9 @@ from django.apps import apps
 from django.db import ProgrammingError, connection, transaction
 from rest_framework.test import APIRequestFactory
 
-from causeloop.authentication import BearerTokenAuthentication
-from causeloop.crypto import keyed_hash
-from causeloop.dbsecurity import POLICY_NAME, TENANT_TABLES
-from causeloop.tenancy import (
+from causeloop.core.crypto import keyed_hash
+from causeloop.core.dbsecurity import POLICY_NAME, TENANT_TABLES
+from causeloop.core.tenancy import (
     current_context,
     enter_platform,
     enter_tenant,
@@ -18,8 +17,8 @@ from causeloop.tenancy import (
     leave_all,
     platform_lookup,
 )
+from causeloop.web.authentication import BearerTokenAuthentication
 from memberships.models import Invitation, InviteCode, Membership, PersonalToken, User
-from memberships.roles import Role
 from organizations.audit import audit
 from organizations.models import (
     ApiKey,
@@ -30,6 +29,7 @@ from organizations.models import (
     Workspace,
     WorkspaceSettings,
 )
+from organizations.roles import Role
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,
@@ -98,7 +98,7 @@ def test_every_tenant_table_has_forced_rls_and_the_policy(db):
 
 def test_every_model_with_an_organization_is_a_tenant_table():
     """A model added later with a foreign key to Organization (directly, or through its
-    workspace) must be listed in causeloop.dbsecurity.TENANT_TABLES and get its policy."""
+    workspace) must be listed in causeloop.core.dbsecurity.TENANT_TABLES and get its policy."""
     missing = []
     for model in apps.get_models():
         if model._meta.app_label not in {"causeloop", "organizations", "memberships", "onboarding"}:
@@ -295,7 +295,7 @@ def test_creating_an_organization_as_a_user_sees_other_tenants_slugs(two_tenants
 
 
 def platform_context():
-    from causeloop.tenancy import platform_work
+    from causeloop.core.tenancy import platform_work
 
     return platform_work()
 

@@ -11,8 +11,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from zeal import zeal_ignore
 
-from memberships.roles import Role
 from memberships.services import personal_token_create
+from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY, client_with
 from tests.factories import ApiKeyFactory, UserFactory
 
@@ -89,7 +89,7 @@ def test_the_wizards_first_key_waits_for_its_page_encrypted(signed_in):
 
 
 def test_a_secret_left_unseen_too_long_is_not_shown(signed_in, organization, admin_user, settings):
-    from causeloop import shown_once
+    from causeloop.core import shown_once
 
     client = signed_in(admin_user)
     client.post("/admin/api-keys/", {"action": "create", "name": "CI"})

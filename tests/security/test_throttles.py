@@ -1,4 +1,4 @@
-"""Rate limits: one policy (`causeloop.ratelimits`) for the pages, the API and the platform
+"""Rate limits: one policy (`causeloop.core.ratelimits`) for the pages, the API and the platform
 admin's login, counted per client address and per account; a forged `X-Forwarded-For` changes
 nothing unless `CAUSELOOP_TRUSTED_PROXIES` says proxies stand in front; invitation mails are
 limited too (tests/security/test_invitation_limits.py). Two app processes share the counters:
@@ -18,11 +18,11 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from causeloop.ratelimits import client_address
+from causeloop.core.ratelimits import client_address
 from memberships.models import Membership, User
-from memberships.roles import Role
 from memberships.services import personal_token_create
 from organizations.models import AuditLog
+from organizations.roles import Role
 from tests.factories import InviteCodeFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_zeal", "_fresh_rate_limits")]

@@ -9,9 +9,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from causeloop.errors import NotFound
-from causeloop.tenancy import enter_platform, enter_tenant
-from causeloop.urls import urlpatterns as app_urlpatterns
+from causeloop.core.errors import NotFound
+from causeloop.core.tenancy import enter_platform, enter_tenant
+from causeloop.web.urls import urlpatterns as app_urlpatterns
 from memberships.models import Membership
 from organizations.models import ApiKey, Organization, Template
 

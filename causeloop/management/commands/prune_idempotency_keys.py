@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from causeloop.idempotency import prune_expired
+from causeloop.web.idempotency import prune_expired
 
 
 class Command(BaseCommand):

@@ -17,8 +17,8 @@ from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from causeloop.errors import DomainError
-from causeloop.tenancy import enter_platform
+from causeloop.core.errors import DomainError
+from causeloop.core.tenancy import enter_platform
 
 # C0 and C1 controls, DEL, and the Unicode marks that reorder or break a line as it is shown.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")

@@ -4,13 +4,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from causeloop.tenancy import enter_platform
+from causeloop.core.tenancy import enter_platform
 from memberships.models import Membership, User
-from memberships.roles import Role
 from memberships.services import membership_add
 from memberships.verification import mark_email_verified
 from onboarding.services import onboard_client
 from organizations.models import Organization, Template
+from organizations.roles import Role
 from organizations.services import template_create
 
 DEMO_PASSWORD = "causeloop-demo"

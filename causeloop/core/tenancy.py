@@ -1,0 +1,250 @@
+"""The one place that says which tenant a unit of work is about.
+
+Every request that acts on an organization (API and pages alike) resolves it through the
+caller's memberships and then calls `enter_tenant(organization)`; operators' code (commands,
+the platform API, the Django admin) calls `enter_platform()`. On PostgreSQL these set the
+transaction-local settings that row-level security keys on (see `causeloop.core.dbsecurity` and
+docs/security.md); on SQLite they do nothing and the application layer is the only wall.
+
+Contexts, from narrowest to widest:
+
+- none: a query sees no tenant row at all (the database's answer to forgotten scoping);
+- `enter_user(user)`: the person's own memberships, the organizations they belong to and
+  their personal tokens (set for every signed-in request by `TenancyMiddleware`);
+- `enter_tenant(organization)`: that organization's rows (after membership was checked, after
+  an API key was found, or after an invitation token / invite code proved the right to it);
+- `with platform_lookup():` every row, for one lookup only and then back to what it was —
+  finding a credential by its hash before any tenant is known, or checking that a slug is free;
+- `enter_platform()`: every row, for the rest of the unit of work (operators only).
+
+Settings are transaction-local (`set_config(…, true)`), so they are safe under transaction
+pooling and never leak from one request to the next. `TenancyMiddleware` makes each request one
+transaction on PostgreSQL. Outside a transaction and outside a request (a management command)
+the setting is made for the session instead, which a command owns for its whole run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import NoReverseMatch, reverse
+
+from causeloop.core.dbsecurity import CURRENT_ORG, CURRENT_USER, PLATFORM
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
+
+_in_request: ContextVar[bool] = ContextVar("causeloop_in_request", default=False)
+
+
+class TenancyContextError(RuntimeError):
+    """A tenant context was set where it would not last (outside the request's transaction)."""
+
+
+def _connection(using: str = DEFAULT_DB_ALIAS) -> Any:
+    connection = connections[using]
+    return connection if connection.vendor == "postgresql" else None
+
+
+def _is_local(connection: Any) -> bool:
+    if connection.in_atomic_block:
+        return True
+    if _in_request.get():
+        raise TenancyContextError(
+            "a tenant context set outside the request's transaction would not apply"
+        )
+    return False
+
+
+def _set(values: dict[str, str], using: str = DEFAULT_DB_ALIAS) -> list[Any]:
+    """Set the settings in one round trip; returns their previous values."""
+    connection = _connection(using)
+    if connection is None:
+        return []
+    local = _is_local(connection)
+    columns, params = [], []
+    for name, value in values.items():
+        columns.append("current_setting(%s, true), set_config(%s, %s, %s)")
+        params += [name, name, value, local]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), params)
+        row = cursor.fetchone()
+    return [row[i] or "" for i in range(0, len(row), 2)]
+
+
+def enter_tenant(organization: Organization | str) -> None:
+    """Scope the rest of this unit of work to `organization` (an instance or its ID)."""
+    org_id = organization if isinstance(organization, str) else organization.pk
+    _set({CURRENT_ORG: str(org_id)})
+
+
+def enter_user(user: Any) -> None:
+    """Let the rest of this unit of work see the person's own memberships, organizations and
+    personal tokens (in every organization), and nothing else of any tenant."""
+    _set({CURRENT_USER: str(user.pk)})
+
+
+def enter_platform() -> None:
+    """Mark this unit of work as the platform operator's: it may see every tenant."""
+    _set({PLATFORM: "on"})
+
+
+def leave_all() -> None:
+    """Back to no context at all: queries see no tenant row."""
+    _set({CURRENT_ORG: "", CURRENT_USER: "", PLATFORM: ""})
+
+
+class Lookup:
+    """What a `platform_lookup` found the right to: the context to enter as it ends, set in
+    the same round trip as leaving the platform context."""
+
+    def __init__(self) -> None:
+        self.settings: dict[str, str] = {}
+
+    def then_enter_user(self, user: Any) -> None:
+        self.settings[CURRENT_USER] = str(user.pk)
+
+    def then_enter_tenant(self, organization: Organization | str) -> None:
+        org_id = organization if isinstance(organization, str) else organization.pk
+        self.settings[CURRENT_ORG] = str(org_id)
+
+
+@contextmanager
+def platform_lookup() -> Iterator[Lookup]:
+    """Every tenant's rows for the duration of the block only, then back to the context before
+    it (plus whatever the block asked to enter next). For lookups that must happen before any
+    tenant is known (a credential by its hash, an invitation by its token, an invite code) or
+    across tenants by design (is a slug free?)."""
+    previous = _set({PLATFORM: "on"})
+    lookup = Lookup()
+    failed = False
+    try:
+        yield lookup
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        if previous:
+            after = {} if failed else lookup.settings
+            _set({PLATFORM: previous[0], **after})
+        elif not failed and lookup.settings:
+            _set(lookup.settings)
+
+
+@contextmanager
+def acting_for(user: Any) -> Iterator[None]:
+    """The rows of `user` (their memberships in every organization, their tokens) for the
+    duration of the block, then back: for services that change another person's place across
+    organizations (activating their next membership, adding them to one more)."""
+    user_id = user if isinstance(user, str) else user.pk
+    previous = _set({CURRENT_USER: str(user_id)})
+    try:
+        yield
+    finally:
+        if previous:
+            _set({CURRENT_USER: previous[0]})
+
+
+@contextmanager
+def platform_work() -> Iterator[None]:
+    """One transaction in the platform context: background tasks and other system work."""
+    with transaction.atomic():
+        enter_platform()
+        yield
+
+
+def current_context() -> dict[str, str]:
+    """The settings in effect now (for diagnostics and tests)."""
+    connection = _connection()
+    if connection is None:
+        return {}
+    names = [CURRENT_ORG, CURRENT_USER, PLATFORM]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("current_setting(%s, true)" for _ in names), names)
+        row = cursor.fetchone()
+    return {name: value or "" for name, value in zip(names, row, strict=True)}
+
+
+def database_unavailable() -> HttpResponse:
+    """503 with the API's error shape; nothing of the request was committed."""
+    from causeloop.core.errors import error_body  # errors → DRF → authentication → here
+
+    return JsonResponse(
+        error_body("service_unavailable", "The database is unavailable; try again shortly."),
+        status=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+def _not_an_n_plus_one() -> AbstractContextManager[Any]:
+    """Loading the session's user once per request is no N+1, however many requests a test
+    makes (django-zeal, on in the test suite, would otherwise see one)."""
+    if "zeal" in settings.INSTALLED_APPS:
+        from zeal import zeal_ignore
+
+        return zeal_ignore()
+    return nullcontext()
+
+
+def _admin_prefix() -> str | None:
+    try:
+        return reverse("admin:index")
+    except NoReverseMatch:
+        return None
+
+
+class TenancyMiddleware:
+    """On PostgreSQL, makes each request one transaction that starts with a clean context:
+    the signed-in person's own rows (`enter_user`), plus the platform context for staff in the
+    Django admin. The organization is added by the code that resolves it (`enter_tenant`).
+    A server error rolls the transaction back, and a database that is unreachable, or goes away
+    mid-request, answers 503 with the API's error shape. Elsewhere (SQLite) it does nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        connection = _connection()
+        if connection is None:
+            return self.get_response(request)
+        token = _in_request.set(True)
+        try:
+            with transaction.atomic():
+                with _not_an_n_plus_one():
+                    self._enter(request)
+                response = self.get_response(request)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                return response
+        except (OperationalError, InterfaceError):
+            return database_unavailable()
+        finally:
+            _in_request.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A view that lost the database answers 503 (its transaction is rolled back)."""
+        if isinstance(exception, (OperationalError, InterfaceError)) and _connection():
+            transaction.set_rollback(True)
+            return database_unavailable()
+        return None
+
+    @staticmethod
+    def _enter(request: HttpRequest) -> None:
+        user: Any = getattr(request, "user", None)
+        signed_in = bool(user is not None and user.is_authenticated and user.pk)
+        prefix = _admin_prefix()
+        operator = bool(signed_in and user.is_staff and prefix and request.path.startswith(prefix))
+        # Set every setting, so a session-level value (a command's) can never show through.
+        _set(
+            {
+                CURRENT_ORG: "",
+                CURRENT_USER: str(user.pk) if signed_in else "",
+                PLATFORM: "on" if operator else "",
+            }
+        )

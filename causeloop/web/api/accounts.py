@@ -1,0 +1,243 @@
+"""Accounts, personal access tokens and `/me`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.fields import DateTimeField
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.errors import NotFound
+from causeloop.core.shown_once import no_store
+from causeloop.web.api.base import (
+    ApiView,
+    InputSerializer,
+    Text,
+    page_of,
+    paginated,
+    resolve_active_organization,
+    responses,
+)
+from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
+from causeloop.web.idempotency import idempotent
+from causeloop.web.throttling import password_guess, throttles
+from memberships import services
+from memberships.erasure import account_erase_own
+from memberships.models import Membership, PersonalToken
+from memberships.verification import require_verified_email, send_verification_email
+from organizations.models import ApiKey, Organization
+
+drf_datetime = DateTimeField().to_representation  # the API's one datetime format
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class OrganizationSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.CharField()
+
+
+class MyMembershipSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    organization = OrganizationSummarySerializer()
+    role = serializers.CharField()
+    is_active = serializers.BooleanField()
+    joined_at = serializers.DateTimeField()
+
+
+class CallerKeySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    fingerprint = serializers.CharField(source="last_four")
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer(allow_null=True, help_text="Null when an API key is calling.")
+    memberships = MyMembershipSerializer(many=True)
+    active_organization = OrganizationSummarySerializer(allow_null=True)
+    api_key = CallerKeySerializer(
+        required=False, help_text="The calling organization API key, when one is."
+    )
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    fingerprint = serializers.CharField(source="last_four")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked = serializers.SerializerMethodField()
+
+    def get_revoked(self, token: PersonalToken) -> bool:
+        return token.revoked_at is not None
+
+
+class NewTokenSerializer(TokenSerializer):
+    token = serializers.CharField(help_text="The token itself: shown this once.")
+
+
+class RegisterInput(InputSerializer):
+    email = Text(max_length=254)
+    password = Text(max_length=4096, trim_whitespace=False)
+    name = Text(max_length=200, required=False, allow_blank=True)
+
+
+class RegisterApi(ApiView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_throttles(self) -> list[Any]:
+        return throttles("signup")
+
+    @extend_schema(
+        operation_id="auth_register",
+        request=RegisterInput,
+        responses=responses(UserSerializer, 409, 429, status=201, public=True),
+        auth=[],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = RegisterInput.validated(request.data)
+        user = services.user_register(**data)
+        send_verification_email(request._request, user)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenCreateInput(InputSerializer):
+    email = Text(max_length=254)
+    password = Text(max_length=4096, trim_whitespace=False)
+    name = Text(max_length=200, required=False, allow_blank=True)
+
+
+class TokensApi(ApiView):
+    """`POST`: sign in with email and password for a personal token (public). `GET`: your
+    tokens."""
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "POST" else list(super().get_permissions())
+
+    def get_throttles(self) -> list[Any]:
+        return throttles("login") if self.request.method == "POST" else []
+
+    @extend_schema(operation_id="auth_tokens_list", responses=responses(page_of(TokenSerializer)))
+    def get(self, request: Request) -> Response:
+        tokens = PersonalToken.objects.filter(user=self.person).order_by("-created_at")
+        return paginated(self, tokens, TokenSerializer)
+
+    @extend_schema(
+        operation_id="auth_tokens_create",
+        request=TokenCreateInput,
+        responses=responses(NewTokenSerializer, 401, 403, 429, status=201, public=True),
+        auth=[],
+    )
+    @no_store
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = TokenCreateInput.validated(request.data)
+        with password_guess(request, login=data["email"]):
+            user = services.user_authenticate(email=data["email"], password=data["password"])
+        require_verified_email(request._request, user)
+        token, secret = services.personal_token_create(user=user, name=data.get("name", ""))
+        token.token = secret  # type: ignore[attr-defined]
+        return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(ApiView):
+    @extend_schema(operation_id="auth_tokens_revoke", responses=responses(None, 404, status=204))
+    def delete(self, request: Request, token_id: str) -> Response:
+        token = PersonalToken.objects.filter(user=self.person, pk=token_id[:64]).first()
+        if token is None:
+            raise NotFound("Token not found.")
+        services.personal_token_revoke(token=token, user=self.person)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _organization_summary(organization: Organization | None) -> dict[str, str] | None:
+    if organization is None:
+        return None
+    return {
+        "id": organization.pk,
+        "name": organization.name,
+        "slug": organization.slug,
+        "status": organization.status,
+    }
+
+
+class MeApi(ApiView):
+    """`/me` is called more than anything else, so its body is built directly rather than
+    through nested serializers (a third of the request's time); `MeSerializer` documents the
+    same shape, and the schema tests hold the two together."""
+
+    schema = BodyOnDeleteSchema()
+
+    @extend_schema(
+        operation_id="me_erase",
+        description=(
+            "Erase your own account, everywhere: name and email anonymised, memberships, "
+            "tokens and invitations removed, audit rows keep the action but not you. Refused "
+            "with `last_owner` while you are the last owner of an organization."
+        ),
+        request=EraseMeInput,
+        responses=responses(ErasureResultSerializer, 404, 409, 429),
+    )
+    def delete(self, request: Request) -> Response:
+        user = self.person
+        data = EraseMeInput.validated(request.data)
+        with password_guess(request, login=user.email):  # a stolen token guesses no password
+            result = account_erase_own(user=user, password=data["password"])
+        return Response(ErasureResultSerializer(result).data)
+
+    @extend_schema(operation_id="me", responses=responses(MeSerializer))
+    def get(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiKey):
+            api_key = request.auth
+            organization = resolve_active_organization(request)
+            return Response(
+                {
+                    "user": None,
+                    "memberships": [],
+                    "active_organization": _organization_summary(organization),
+                    "api_key": {
+                        "id": api_key.pk,
+                        "name": api_key.name,
+                        "fingerprint": api_key.last_four,
+                    },
+                }
+            )
+        user = self.person
+        memberships = list(Membership.objects.summaries_of(user).order_by("joined_at", "id"))
+        active = next((m for m in memberships if m.is_active), None)
+        if active is None and memberships:
+            # None active: the earliest joined becomes the active one (the services' rule).
+            active = services.active_membership_for(user)
+            for membership in memberships:
+                membership.is_active = active is not None and membership.pk == active.pk
+        return Response(
+            {
+                "user": {"id": user.pk, "email": user.email, "name": user.name},
+                "memberships": [
+                    {
+                        "id": membership.pk,
+                        "organization": _organization_summary(membership.organization),
+                        "role": membership.role,
+                        "is_active": membership.is_active,
+                        "joined_at": drf_datetime(membership.joined_at),
+                    }
+                    for membership in memberships
+                ],
+                "active_organization": _organization_summary(
+                    active.organization if active else None
+                ),
+            }
+        )

@@ -1,0 +1,98 @@
+"""An organization's API keys: issue, list, rotate, revoke."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.shown_once import no_store
+from causeloop.web.api.base import (
+    InputSerializer,
+    OrganizationEndpoint,
+    Text,
+    page_of,
+    paginated,
+    responses,
+)
+from causeloop.web.idempotency import idempotent
+from organizations import services
+from organizations.models import ApiKey
+from organizations.roles import Role
+
+
+class ApiKeySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    fingerprint = serializers.CharField(source="last_four")
+    scopes = serializers.ListField(child=serializers.CharField())
+    created_by = serializers.CharField(source="created_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked = serializers.SerializerMethodField()
+
+    def get_revoked(self, api_key: ApiKey) -> bool:
+        return api_key.revoked_at is not None
+
+
+class NewApiKeySerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="The key itself: shown this once.")
+
+
+def _new_key(api_key: ApiKey, secret: str, *, status_code: int) -> Response:
+    api_key.key = secret  # type: ignore[attr-defined]
+    return Response(NewApiKeySerializer(api_key).data, status=status_code)
+
+
+class ApiKeyInput(InputSerializer):
+    name = Text(max_length=200)
+    scopes = serializers.ListField(child=Text(max_length=64), max_length=20, required=False)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ApiKeysApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="api_keys_list", responses=responses(page_of(ApiKeySerializer), 404)
+    )
+    def get(self, request: Request, org: str) -> Response:
+        self.require(Role.ADMIN)
+        keys = self.organization.api_keys.order_by("-created_at", "-id")
+        return paginated(self, keys, ApiKeySerializer)
+
+    @extend_schema(
+        operation_id="api_keys_create",
+        request=ApiKeyInput,
+        responses=responses(NewApiKeySerializer, 404, status=201),
+    )
+    @no_store
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = ApiKeyInput.validated(request.data)
+        api_key, secret = services.api_key_create(
+            organization=self.organization, actor=self.actor, **data
+        )
+        return _new_key(api_key, secret, status_code=status.HTTP_201_CREATED)
+
+
+class ApiKeyRotateApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="api_keys_rotate",
+        request=None,
+        responses=responses(NewApiKeySerializer, 404, 409, status=201),
+    )
+    @no_store
+    @idempotent
+    def post(self, request: Request, org: str, key_id: str) -> Response:
+        api_key = services.get_owned(ApiKey, self.organization, key_id)
+        new_key, secret = services.api_key_rotate(api_key=api_key, actor=self.actor)
+        return _new_key(new_key, secret, status_code=status.HTTP_201_CREATED)
+
+
+class ApiKeyApi(OrganizationEndpoint):
+    @extend_schema(operation_id="api_keys_revoke", responses=responses(None, 404, status=204))
+    def delete(self, request: Request, org: str, key_id: str) -> Response:
+        api_key = services.get_owned(ApiKey, self.organization, key_id)
+        services.api_key_revoke(api_key=api_key, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)

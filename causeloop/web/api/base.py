@@ -1,0 +1,253 @@
+"""The base classes of the REST API: who is acting, which organization a request is about, and
+the platform's own endpoints.
+
+Every endpoint under `/organizations/{org}` derives from `OrganizationEndpoint`, which resolves
+`{org}` (an ID or a slug) *through the caller* — their membership, or the API key's own
+organization — answers 404 for anything else, enters the tenant for row-level security and
+refuses a suspended tenant. Handlers receive `self.organization` and never look a tenant up
+themselves. Role rules are the services' (`require_role`); views only translate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from causeloop.core.errors import NotFound
+from causeloop.core.tenancy import enter_platform, enter_tenant
+from causeloop.web.authentication import (
+    BearerTokenAuthentication,
+    RootKeyAuthentication,
+    RootOperator,
+    SessionAuthentication,
+)
+from causeloop.web.pagination import PageNumberPagination
+from memberships.models import Membership, User
+from memberships.services import active_membership_for
+from organizations.access import ensure_role
+from organizations.models import ApiKey, Organization
+from organizations.roles import Role
+from organizations.services import ensure_usable
+
+
+def actor_of(request: Request) -> User | ApiKey:
+    """Who acts: the organization API key, or the signed-in person."""
+    return request.auth if isinstance(request.auth, ApiKey) else cast(User, request.user)
+
+
+class ApiView(APIView):
+    """Every endpoint: authenticated unless it says otherwise. A path parameter that cannot
+    name anything (NUL bytes, absurd lengths) is 404 before any lookup."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        for value in kwargs.values():
+            if isinstance(value, str) and ("\x00" in value or len(value) > 200):
+                raise NotFound("Not found.")
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def actor(self) -> User | ApiKey:
+        return actor_of(self.request)
+
+    @property
+    def person(self) -> User:
+        """The signed-in person; endpoints about "me" refuse organization API keys."""
+        if isinstance(self.request.auth, ApiKey):
+            raise NotFound("Not found.")
+        return cast(User, self.request.user)
+
+
+def resolve_organization(request: Request, reference: str) -> tuple[Organization, Role]:
+    """The organization `reference` (ID or slug) names and the caller's role in it, if the
+    caller belongs to it (an API key acts as admin of its own organization)."""
+    not_found = NotFound("Organization not found.")
+    if not isinstance(reference, str) or len(reference) > 64:
+        raise not_found
+    reference = reference.strip().lower()
+    api_key = request.auth if isinstance(request.auth, ApiKey) else None
+    if api_key is not None:
+        organization = api_key.organization
+        if reference not in (organization.pk, organization.slug):
+            raise not_found
+        role = Role.ADMIN
+    else:
+        user = cast(User, request.user)
+        lookup = (
+            {"organization_id": reference}
+            if reference.startswith("org_")
+            else {"organization__slug": reference}
+        )
+        membership = (
+            Membership.objects.select_related("organization", "organization__subscription")
+            .filter(user=user, **lookup)
+            .first()
+        )
+        if membership is None:
+            raise not_found
+        organization, role = membership.organization, Role(membership.role)
+    enter_tenant(organization)
+    return organization, role
+
+
+def resolve_active_organization(request: Request) -> Organization:
+    """The API key's organization, or the signed-in person's active one."""
+    if isinstance(request.auth, ApiKey):
+        organization = request.auth.organization
+        enter_tenant(organization)
+    else:
+        user = cast(User, request.user)
+        membership = active_membership_for(user)
+        if membership is None:
+            raise NotFound("You have no organization yet.", code="no_active_organization")
+        organization = membership.organization
+        enter_tenant(organization)
+    ensure_usable(organization)
+    return organization
+
+
+class OrganizationEndpoint(ApiView):
+    """An endpoint about one organization, `{org}` in the path."""
+
+    organization: Organization
+    role: Role  # the caller's, resolved with the organization
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.organization, self.role = resolve_organization(request, kwargs["org"])
+        ensure_usable(self.organization)
+
+    def require(self, role: Role) -> None:
+        """Refuse (403) a caller below `role`, for reads the services do not guard."""
+        ensure_role(self.role, at_least=role)
+
+
+class IsPlatformOperator(permissions.BasePermission):
+    """The root key, or a staff user's token or session. Admits the request into the platform
+    context, where every tenant is visible."""
+
+    message = "This endpoint is for platform operators."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        operator = isinstance(request.user, RootOperator) or (
+            not isinstance(request.auth, ApiKey)
+            and request.user.is_authenticated
+            and getattr(request.user, "is_staff", False)
+        )
+        if operator:
+            enter_platform()
+        return bool(operator)
+
+
+PLATFORM_AUTHENTICATION = [
+    RootKeyAuthentication,
+    BearerTokenAuthentication,
+    SessionAuthentication,
+]
+
+
+class PlatformEndpoint(ApiView):
+    authentication_classes = PLATFORM_AUTHENTICATION
+    permission_classes = [permissions.IsAuthenticated, IsPlatformOperator]
+
+
+class Text(serializers.CharField):
+    """A string field that refuses other JSON types instead of converting them."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Integer(serializers.IntegerField):
+    """A whole number that refuses strings and booleans instead of converting them."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class InputSerializer(serializers.Serializer):
+    """A request body: a JSON object with only the fields the endpoint knows."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+    @classmethod
+    def validated(cls, data: Any, **kwargs: Any) -> dict[str, Any]:
+        serializer = cls(data=data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def paginated(view: APIView, queryset: Any, serializer: type[serializers.Serializer]) -> Response:
+    """One page of `queryset` with `count`, `next`, `previous` and `results`."""
+    paginator = PageNumberPagination()
+    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+# --- the schema's shared parts --------------------------------------------------------------
+
+
+def page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of one page of `item`s, as `paginated` renders it."""
+    name = item.__name__.removesuffix("Serializer")
+    return type(
+        f"Paginated{name}ListSerializer",
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    # A field named like Serializer.fields: DRF's metaclass takes it out of the class.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField())
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+_ERROR_MEANINGS = {
+    400: "Invalid input",
+    401: "No or bad credentials",
+    403: "Missing role, suspended organization, or not allowed",
+    404: "Absent, or not yours",
+    405: "Method not allowed",
+    409: "Conflict (slug taken, already a member, seat limit, last owner, idempotency key)",
+    410: "The invitation can no longer be used",
+    429: "Rate limited (see Retry-After)",
+    503: "The database is unavailable",
+}
+
+
+def responses(ok: Any, *errors: int, status: int = 200, public: bool = False) -> dict[int, Any]:
+    """An endpoint's responses for the schema: `ok` under `status`, and every error it can give
+    (401 and 503 always, unless the endpoint is public)."""
+    codes = set(errors) | {400, 503}
+    if not public:
+        codes |= {401, 403}
+    result: dict[int, Any] = {status: ok}
+    for code in sorted(codes):
+        result[code] = OpenApiResponse(ErrorSerializer, description=_ERROR_MEANINGS[code])
+    return result

@@ -1,0 +1,73 @@
+"""An organization's audit log and its data export."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.shown_once import no_store
+from causeloop.web.api.base import (
+    ApiView,
+    InputSerializer,
+    OrganizationEndpoint,
+    Text,
+    page_of,
+    paginated,
+    resolve_organization,
+    responses,
+)
+from organizations import services
+from organizations.models import AuditLog
+from organizations.roles import Role
+
+
+class AuditLogSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    action = serializers.CharField()
+    actor = serializers.CharField(source="actor_name")
+    actor_user = serializers.CharField(source="actor_user_id", allow_null=True)
+    actor_api_key = serializers.CharField(source="actor_api_key_id", allow_null=True)
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    target = serializers.CharField(source="target_repr")
+    details = serializers.DictField()
+    ip_address = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class AuditLogApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="audit_log_list",
+        parameters=[
+            OpenApiParameter("action", str, description="Only this action, e.g. member.joined."),
+        ],
+        responses=responses(page_of(AuditLogSerializer), 404),
+    )
+    def get(self, request: Request, org: str) -> Response:
+        self.require(Role.ADMIN)
+        rows = AuditLog.objects.filter(organization=self.organization)
+        action = request.query_params.get("action", "").strip()
+        if action:
+            rows = rows.filter(action=action[:64])
+        return paginated(self, rows.order_by("-created_at", "-id"), AuditLogSerializer)
+
+
+class ExportInput(InputSerializer):
+    organization = Text(max_length=64, help_text="ID or slug.")
+
+
+class ExportApi(ApiView):
+    @extend_schema(
+        operation_id="gdpr_export",
+        request=ExportInput,
+        responses=responses(OpenApiTypes.OBJECT, 404),
+    )
+    @no_store
+    def post(self, request: Request) -> Response:
+        data = ExportInput.validated(request.data)
+        organization, _role = resolve_organization(request, data["organization"])
+        services.ensure_usable(organization)
+        return Response(services.organization_export(organization=organization, actor=self.actor))

@@ -1,0 +1,132 @@
+"""`POST /api/v1/governance/rtbf/requests`: the right to be forgotten, with consent.
+
+`scope: "account"` (the default) erases an account everywhere: a platform action (the root
+key or a staff user's token). `scope: "organization"` forgets a person in one organization the
+caller administers, and never touches the account. A person erases their own account with
+`DELETE /api/v1/me` (`causeloop.web.api.accounts.MeApi`). The rules are `memberships.erasure`'s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.errors import Forbidden, NotFound
+from causeloop.web.api.base import (
+    PLATFORM_AUTHENTICATION,
+    ApiView,
+    InputSerializer,
+    IsPlatformOperator,
+    Text,
+    resolve_organization,
+    responses,
+)
+from causeloop.web.authentication import RootOperator
+from memberships.erasure import account_erase, member_erase
+from memberships.models import User
+from organizations.services import ensure_usable
+
+
+class ErasureInput(InputSerializer):
+    email = Text(max_length=254)
+    mode = serializers.ChoiceField(choices=["erasure"])
+    scope = serializers.ChoiceField(
+        choices=["account", "organization"],
+        default="account",
+        help_text=(
+            "`account`: erase the account everywhere (platform operators only; a staff account "
+            "only by a superuser). `organization`: remove the person from `organization` and "
+            "forget them in its audit rows (its admins); the account is not touched."
+        ),
+    )
+    organization = Text(
+        max_length=64, required=False, help_text="ID or slug; required with scope organization."
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data["scope"] == "organization" and not data.get("organization"):
+            raise serializers.ValidationError({"organization": ["Name the organization."]})
+        if data["scope"] == "account" and "organization" in data:
+            raise serializers.ValidationError(
+                {"organization": ["Only a request with scope organization names one."]}
+            )
+        return data
+
+
+class ErasureResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["erased"])
+    scope = serializers.ChoiceField(choices=["account", "organization"])
+    memberships_removed = serializers.IntegerField()
+    invitations_removed = serializers.IntegerField()
+    audit_rows_scrubbed = serializers.IntegerField()
+
+
+class EraseMeInput(InputSerializer):
+    """`DELETE /me`: the password that confirms it."""
+
+    password = Text(max_length=4096, trim_whitespace=False)
+
+
+class BodyOnDeleteSchema(AutoSchema):
+    """drf-spectacular documents request bodies for POST, PUT and PATCH only; `DELETE /me`
+    carries the password that confirms it."""
+
+    def _get_request_body(self, direction: str = "request") -> Any:
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
+class ErasureApi(ApiView):
+    authentication_classes = PLATFORM_AUTHENTICATION
+
+    @extend_schema(
+        operation_id="rtbf_erase",
+        request=ErasureInput,
+        responses=responses(ErasureResultSerializer, 404, 409),
+        examples=[
+            OpenApiExample(
+                "Erase an account (platform)",
+                value={"email": "person@example.com", "mode": "erasure"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Forget a person in one organization (its admins)",
+                value={
+                    "email": "person@example.com",
+                    "mode": "erasure",
+                    "scope": "organization",
+                    "organization": "acme",
+                },
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = ErasureInput.validated(request.data)
+        if data["scope"] == "organization":
+            if isinstance(request.user, RootOperator):  # no organization of its own to act in
+                raise NotFound("Organization not found.")
+            organization, _role = resolve_organization(request, data["organization"])
+            ensure_usable(organization)
+            result = member_erase(organization=organization, actor=self.actor, email=data["email"])
+        else:
+            if not IsPlatformOperator().has_permission(request, self):
+                raise Forbidden(
+                    "Erasing an account is a platform action. Remove a person from your "
+                    'organization with scope "organization"; erase your own account with '
+                    "DELETE /api/v1/me.",
+                    code="permission_denied",
+                )
+            operator = request.user if isinstance(request.user, User) else None
+            result = account_erase(email=data["email"], operator=operator)
+        return Response(ErasureResultSerializer(result).data)

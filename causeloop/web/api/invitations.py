@@ -1,0 +1,265 @@
+"""Invitations and invite codes: issue, resend, revoke, accept, join."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.errors import NotFound
+from causeloop.core.shown_once import no_store
+from causeloop.core.tenancy import enter_tenant, platform_lookup
+from causeloop.web.api.accounts import OrganizationSummarySerializer
+from causeloop.web.api.base import (
+    ApiView,
+    InputSerializer,
+    Integer,
+    OrganizationEndpoint,
+    Text,
+    page_of,
+    paginated,
+    resolve_active_organization,
+    responses,
+)
+from causeloop.web.idempotency import idempotent
+from causeloop.web.throttling import invitation_mail, throttles
+from memberships import services
+from memberships.models import Invitation, InviteCode, Membership
+from organizations.roles import Role
+from organizations.services import get_owned
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    state = serializers.CharField()
+    invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class NewInvitationSerializer(InvitationSerializer):
+    accept_url = serializers.CharField()
+
+
+class PublicInvitationSerializer(serializers.Serializer):
+    organization = serializers.CharField(source="organization.name")
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    inviter = serializers.CharField(allow_null=True)
+    expires_at = serializers.DateTimeField()
+    state = serializers.CharField()
+
+
+class InviteCodeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    code = serializers.CharField()
+    is_active = serializers.BooleanField()
+    uses = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class JoinResultSerializer(serializers.Serializer):
+    membership_id = serializers.CharField()
+    organization = OrganizationSummarySerializer()
+
+
+def _joined(membership: Membership) -> dict[str, Any]:
+    return {"membership_id": membership.pk, "organization": membership.organization}
+
+
+class InviteInput(InputSerializer):
+    email = Text(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+
+def _new_invitation(invitation: Invitation, token: str) -> Response:
+    invitation.accept_url = services.invitation_url(token)  # type: ignore[attr-defined]
+    return Response(NewInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationsApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invitations_list", responses=responses(page_of(InvitationSerializer), 404)
+    )
+    def get(self, request: Request, org: str) -> Response:
+        self.require(Role.ADMIN)
+        pending = self.organization.invitations.filter(status=Invitation.Status.PENDING)
+        return paginated(self, pending.order_by("-created_at", "-id"), InvitationSerializer)
+
+    @extend_schema(
+        operation_id="invitations_create",
+        request=InviteInput,
+        responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
+    )
+    @no_store  # the accept link holds the invitation's token
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = InviteInput.validated(request.data)
+        with invitation_mail(request, organization=self.organization, email=data["email"]):
+            invitation, token = services.invitation_create(
+                organization=self.organization, actor=self.actor, **data
+            )
+        return _new_invitation(invitation, token)
+
+
+class InvitationResendApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invitations_resend",
+        request=None,
+        responses=responses(InvitationSerializer, 404, 409, 410, 429),
+    )
+    def post(self, request: Request, org: str, invitation_id: str) -> Response:
+        invitation = get_owned(Invitation, self.organization, invitation_id)
+        with invitation_mail(
+            request, organization=self.organization, email=invitation.email, invitation=invitation
+        ):
+            invitation, _token = services.invitation_resend(invitation=invitation, actor=self.actor)
+        return Response(InvitationSerializer(invitation).data)
+
+
+class InvitationApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invitations_revoke", responses=responses(None, 404, 409, 410, status=204)
+    )
+    def delete(self, request: Request, org: str, invitation_id: str) -> Response:
+        invitation = get_owned(Invitation, self.organization, invitation_id)
+        services.invitation_revoke(invitation=invitation, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActiveOrganizationInviteApi(ApiView):
+    """`POST /invitations`: invite into the caller's active organization (or the API key's)."""
+
+    @extend_schema(
+        operation_id="invitations_create_in_active_organization",
+        request=InviteInput,
+        responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
+    )
+    @no_store
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = InviteInput.validated(request.data)
+        organization = resolve_active_organization(request)
+        with invitation_mail(request, organization=organization, email=data["email"]):
+            invitation, token = services.invitation_create(
+                organization=organization, actor=self.actor, **data
+            )
+        return _new_invitation(invitation, token)
+
+
+class PublicInvitationApi(ApiView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="invitations_show",
+        responses=responses(PublicInvitationSerializer, 404, public=True),
+        auth=[],
+    )
+    def get(self, request: Request, token: str) -> Response:
+        invitation = services.invitation_by_token(token)
+        invitation.inviter = invitation.invited_by.display_name if invitation.invited_by else None  # type: ignore[attr-defined]
+        return Response(PublicInvitationSerializer(invitation).data)
+
+
+class InvitationAcceptApi(ApiView):
+    def get_throttles(self) -> list[Any]:
+        return throttles("join")
+
+    @extend_schema(
+        operation_id="invitations_accept",
+        request=None,
+        responses=responses(JoinResultSerializer, 404, 409, 410, 429),
+    )
+    def post(self, request: Request, token_or_id: str) -> Response:
+        user = self.person
+        if token_or_id.startswith("inv_"):
+            invitation = _own_invitation(user.email, token_or_id)
+        else:
+            invitation = services.invitation_by_token(token_or_id)
+        membership = services.invitation_accept(invitation=invitation, user=user)
+        return Response(JoinResultSerializer(_joined(membership)).data)
+
+
+def _own_invitation(email: str, invitation_id: str) -> Invitation:
+    """An invitation addressed by ID: only the person it names may reach it."""
+    with platform_lookup():  # the invitation names the tenant; none is known yet
+        invitation = (
+            Invitation.objects.select_related("organization", "invited_by")
+            .filter(pk=invitation_id[:64], email__iexact=email)
+            .first()
+        )
+    if invitation is None:
+        raise NotFound("Invitation not found.")
+    enter_tenant(invitation.organization)
+    return invitation
+
+
+class InviteCodeInput(InputSerializer):
+    expires_in_days = Integer(min_value=1, max_value=90, required=False)
+
+
+class InviteCodesApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invite_codes_list", responses=responses(page_of(InviteCodeSerializer), 404)
+    )
+    def get(self, request: Request, org: str) -> Response:
+        self.require(Role.ADMIN)
+        codes = self.organization.invite_codes.order_by("-created_at", "-id")
+        return paginated(self, codes, InviteCodeSerializer)
+
+    @extend_schema(
+        operation_id="invite_codes_create",
+        request=InviteCodeInput,
+        responses=responses(InviteCodeSerializer, 404, status=201),
+    )
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = InviteCodeInput.validated(request.data)
+        invite_code = services.invite_code_create(
+            organization=self.organization, actor=self.actor, **data
+        )
+        return Response(InviteCodeSerializer(invite_code).data, status=status.HTTP_201_CREATED)
+
+
+class InviteCodeApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="invite_codes_deactivate", responses=responses(None, 404, status=204)
+    )
+    def delete(self, request: Request, org: str, code_id: str) -> Response:
+        invite_code = self._invite_code(code_id)
+        services.invite_code_deactivate(invite_code=invite_code, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _invite_code(self, reference: str) -> InviteCode:
+        """By ID (`code_…`) or by the code itself."""
+        if reference.startswith("code_"):
+            return get_owned(InviteCode, self.organization, reference)
+        invite_code = self.organization.invite_codes.filter(
+            code=services.normalize_invite_code(reference)[:16]
+        ).first()
+        if invite_code is None:
+            raise NotFound("Invite code not found.")
+        return invite_code
+
+
+class InviteCodeJoinApi(ApiView):
+    def get_throttles(self) -> list[Any]:
+        return throttles("join")
+
+    @extend_schema(
+        operation_id="invite_codes_join",
+        request=None,
+        responses=responses(JoinResultSerializer, 404, 409, 410, 429, status=201),
+    )
+    def post(self, request: Request, code: str) -> Response:
+        membership = services.invite_code_join(code=code, user=self.person)
+        return Response(
+            JoinResultSerializer(_joined(membership)).data, status=status.HTTP_201_CREATED
+        )

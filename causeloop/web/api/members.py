@@ -1,0 +1,183 @@
+"""An organization's members: list, add, change role, remove, transfer ownership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.errors import NotFound
+from causeloop.core.shown_once import no_store
+from causeloop.core.tenancy import enter_tenant
+from causeloop.web.api.accounts import UserSerializer
+from causeloop.web.api.base import (
+    ApiView,
+    InputSerializer,
+    IsPlatformOperator,
+    OrganizationEndpoint,
+    Text,
+    page_of,
+    paginated,
+    responses,
+)
+from causeloop.web.api.invitations import NewInvitationSerializer, _new_invitation
+from causeloop.web.authentication import (
+    BearerTokenAuthentication,
+    RootKeyAuthentication,
+    RootOperator,
+    SessionAuthentication,
+)
+from causeloop.web.idempotency import idempotent
+from causeloop.web.throttling import invitation_mail
+from memberships import services
+from memberships.models import Membership, User
+from organizations.roles import Role
+from organizations.selectors import organization_by_reference
+from organizations.services import get_owned
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    user = UserSerializer()
+    role = serializers.CharField()
+    is_active = serializers.BooleanField()
+    joined_at = serializers.DateTimeField()
+    invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
+
+
+class MemberAddInput(InputSerializer):
+    email = Text(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberChangeInput(InputSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+MemberOrInvitation = PolymorphicProxySerializer(
+    component_name="MemberOrInvitation",
+    serializers=[MemberSerializer, NewInvitationSerializer],
+    resource_type_field_name=None,
+)
+
+
+class MembersApi(OrganizationEndpoint):
+    # The root key may add members (`POST`); everything else here is for members, whose
+    # credentials win when a request carries both.
+    authentication_classes = [
+        BearerTokenAuthentication,
+        SessionAuthentication,
+        RootKeyAuthentication,
+    ]
+    by_platform = False
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method == "POST" and IsPlatformOperator().has_permission(request, self):
+            ApiView.initial(self, request, *args, **kwargs)
+            self.by_platform = True
+            self.organization = organization_by_reference(kwargs["org"])
+            enter_tenant(self.organization)
+            return
+        if isinstance(request.user, RootOperator):  # a member's view: the root key is none
+            raise NotFound("Organization not found.")
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="members_list",
+        parameters=[
+            OpenApiParameter("role", str, enum=Role.values, description="Only this role."),
+            OpenApiParameter("search", str, description="Part of the member's email."),
+        ],
+        responses=responses(page_of(MemberSerializer), 404),
+    )
+    def get(self, request: Request, org: str) -> Response:
+        members: QuerySet[Membership] = self.organization.memberships.select_related("user")
+        role = request.query_params.get("role")
+        if role:
+            if role not in Role.values:
+                raise_invalid("role", f"Choose one of {', '.join(Role.values)}.")
+            members = members.filter(role=role)
+        search = request.query_params.get("search", "").strip()
+        if search:
+            members = members.filter(user__email__icontains=search[:254])
+        return paginated(self, members.order_by("joined_at", "id"), MemberSerializer)
+
+    @extend_schema(
+        operation_id="members_add",
+        description=(
+            "Nobody joins an organization without consent: an organization's admin (or its API "
+            "key) gets an invitation created and mailed instead (201 with the invitation, as "
+            "`POST …/invitations`). Platform operators (the root key, a staff user's token) add "
+            "an existing user directly (201 with the membership)."
+        ),
+        request=MemberAddInput,
+        responses=responses(MemberOrInvitation, 404, 409, 429, status=201),
+    )
+    @no_store  # an invitation's accept link holds its token
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = MemberAddInput.validated(request.data)
+        if self.by_platform:
+            operator = request.user if isinstance(request.user, User) else None
+            membership = services.membership_add(
+                organization=self.organization, actor=operator, **data
+            )
+            return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        with invitation_mail(request, organization=self.organization, email=data["email"]):
+            invitation, token = services.invitation_create(
+                organization=self.organization, actor=self.actor, **data
+            )
+        return _new_invitation(invitation, token)
+
+
+class MemberApi(OrganizationEndpoint):
+    def _membership(self, member_id: str) -> Membership:
+        membership = get_owned(Membership, self.organization, member_id)
+        return membership
+
+    @extend_schema(
+        operation_id="members_change_role",
+        request=MemberChangeInput,
+        responses=responses(MemberSerializer, 404, 409),
+    )
+    def patch(self, request: Request, org: str, member_id: str) -> Response:
+        membership = self._membership(member_id)
+        data = MemberChangeInput.validated(request.data)
+        membership = services.membership_change_role(
+            membership=membership, actor=self.actor, role=data["role"]
+        )
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(operation_id="members_remove", responses=responses(None, 404, 409, status=204))
+    def delete(self, request: Request, org: str, member_id: str) -> Response:
+        services.membership_remove(membership=self._membership(member_id), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TransferInput(InputSerializer):
+    membership_id = Text(max_length=64)
+
+
+class TransferOwnershipApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="organizations_transfer_ownership",
+        request=TransferInput,
+        responses=responses(MemberSerializer, 404, 409),
+    )
+    def post(self, request: Request, org: str) -> Response:
+        data = TransferInput.validated(request.data)
+        membership = get_owned(Membership, self.organization, data["membership_id"])
+        membership = services.ownership_transfer(
+            organization=self.organization, actor=self.actor, membership=membership
+        )
+        return Response(MemberSerializer(membership).data)
+
+
+def raise_invalid(field: str, message: str) -> None:
+    from causeloop.core.errors import ValidationFailed
+
+    raise ValidationFailed(f"{field}: {message}", fields={field: [message]})

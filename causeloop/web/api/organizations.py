@@ -1,0 +1,202 @@
+"""Organizations: list, create, show, update, delete, switch to, and their branding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.web.api.base import (
+    ApiView,
+    InputSerializer,
+    OrganizationEndpoint,
+    Text,
+    page_of,
+    paginated,
+    resolve_organization,
+    responses,
+)
+from causeloop.web.idempotency import idempotent
+from causeloop.web.parsers import GuardedJSONParser
+from memberships.models import Membership
+from memberships.services import organization_switch, seats_used
+from organizations import services
+from organizations.models import ApiKey, Organization, Plan
+from organizations.roles import Role
+
+
+class MyOrganizationSerializer(serializers.Serializer):
+    id = serializers.CharField(source="organization.id")
+    name = serializers.CharField(source="organization.name")
+    slug = serializers.CharField(source="organization.slug")
+    status = serializers.CharField(source="organization.status")
+    role = serializers.CharField()
+    is_active = serializers.BooleanField()
+    joined_at = serializers.DateTimeField(allow_null=True)
+
+
+class BrandingSerializer(serializers.Serializer):
+    logo_url = serializers.SerializerMethodField()
+    primary_color = serializers.CharField()
+    secondary_color = serializers.CharField()
+
+    def get_logo_url(self, organization: Organization) -> str | None:
+        return organization.logo.url if organization.logo else None
+
+
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    plan = serializers.CharField(source="plan_id")
+    seats = serializers.IntegerField()
+    seats_used = serializers.IntegerField()
+    timezone = serializers.CharField()
+    settings = serializers.DictField()
+    branding = BrandingSerializer(source="*")
+    role = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+def _organization_data(organization: Organization, role: Role) -> dict[str, Any]:
+    organization.seats_used = seats_used(organization)  # type: ignore[attr-defined]
+    organization.role = role.value  # type: ignore[attr-defined]
+    return OrganizationSerializer(organization).data
+
+
+class OrganizationCreateInput(InputSerializer):
+    name = Text(max_length=200)
+    slug = Text(max_length=50, required=False, allow_blank=True)
+    plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
+    timezone = Text(max_length=64, default="UTC")
+    kind = serializers.ChoiceField(choices=Organization.Kind.choices, default="company")
+
+
+class OrganizationUpdateInput(InputSerializer):
+    name = Text(max_length=200, required=False)
+    slug = Text(max_length=50, required=False)
+    timezone = Text(max_length=64, required=False)
+    settings = serializers.DictField(required=False)
+
+
+class OrganizationsApi(ApiView):
+    @extend_schema(
+        operation_id="organizations_list",
+        responses=responses(page_of(MyOrganizationSerializer)),
+    )
+    def get(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiKey):
+            organization, _role = resolve_organization(request, request.auth.organization_id)
+            mine = [
+                {
+                    "organization": organization,
+                    "role": Role.ADMIN,
+                    "is_active": True,
+                    "joined_at": None,
+                }
+            ]
+            return paginated(self, mine, MyOrganizationSerializer)
+        memberships = (
+            Membership.objects.filter(user=self.person)
+            .select_related("organization")
+            .order_by("joined_at", "id")
+        )
+        return paginated(self, memberships, MyOrganizationSerializer)
+
+    @extend_schema(
+        operation_id="organizations_create",
+        request=OrganizationCreateInput,
+        responses=responses(OrganizationSerializer, 409, status=201),
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = OrganizationCreateInput.validated(request.data)
+        organization = services.organization_create(
+            user=self.person,
+            name=data["name"],
+            slug=data.get("slug") or None,
+            plan=data["plan"],
+            timezone_name=data["timezone"],
+            kind=data["kind"],
+        )
+        return Response(
+            _organization_data(organization, Role.OWNER), status=status.HTTP_201_CREATED
+        )
+
+
+class OrganizationApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="organizations_show", responses=responses(OrganizationSerializer, 404)
+    )
+    def get(self, request: Request, org: str) -> Response:
+        return Response(_organization_data(self.organization, self.role))
+
+    @extend_schema(
+        operation_id="organizations_update",
+        request=OrganizationUpdateInput,
+        responses=responses(OrganizationSerializer, 404, 409),
+    )
+    def patch(self, request: Request, org: str) -> Response:
+        data = OrganizationUpdateInput.validated(request.data)
+        organization = services.organization_update(
+            organization=self.organization,
+            actor=self.actor,
+            name=data.get("name"),
+            slug=data.get("slug"),
+            timezone_name=data.get("timezone"),
+            settings_data=data.get("settings"),
+        )
+        return Response(_organization_data(organization, self.role))
+
+    @extend_schema(operation_id="organizations_delete", responses=responses(None, 404, status=204))
+    def delete(self, request: Request, org: str) -> Response:
+        services.organization_delete(
+            organization=self.organization,
+            actor=self.actor,
+            confirm_slug=self.organization.slug,  # addressing it in the path is the confirmation
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrganizationSwitchApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="organizations_switch",
+        request=None,
+        responses=responses(OrganizationSerializer, 404),
+    )
+    def post(self, request: Request, org: str) -> Response:
+        organization_switch(user=self.person, organization=self.organization)
+        return Response(_organization_data(self.organization, self.role))
+
+
+class BrandingInput(InputSerializer):
+    primary_color = Text(max_length=7, required=False)
+    secondary_color = Text(max_length=7, required=False)
+    logo = serializers.ImageField(required=False, help_text="multipart/form-data only")
+    remove_logo = serializers.BooleanField(required=False, default=False)
+
+
+class BrandingApi(OrganizationEndpoint):
+    parser_classes = [GuardedJSONParser, MultiPartParser]
+
+    @extend_schema(operation_id="branding_show", responses=responses(BrandingSerializer, 404))
+    def get(self, request: Request, org: str) -> Response:
+        return Response(BrandingSerializer(self.organization).data)
+
+    @extend_schema(
+        operation_id="branding_update",
+        request={"application/json": BrandingInput, "multipart/form-data": BrandingInput},
+        responses=responses(BrandingSerializer, 404),
+    )
+    def patch(self, request: Request, org: str) -> Response:
+        data = BrandingInput.validated(request.data)
+        organization = services.branding_update(
+            organization=self.organization, actor=self.actor, **data
+        )
+        return Response(BrandingSerializer(organization).data)

@@ -1,0 +1,203 @@
+"""The platform API: what operators' tooling calls (root key or a staff user's token).
+
+Dry-run and onboard take the same body; field names follow the platform's contract
+(`company_name`, `admin_email`, `subscription_plan`) and errors name those fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.errors import DomainError
+from causeloop.core.shown_once import no_store
+from causeloop.web.api.base import InputSerializer, Integer, PlatformEndpoint, Text, responses
+from causeloop.web.idempotency import idempotent
+from memberships.models import User
+from onboarding.services import onboard_dryrun, onboard_with_api_key
+from organizations.models import Plan, Subscription
+from organizations.selectors import organization_by_reference
+from organizations.services import (
+    organization_reinstate,
+    organization_suspend,
+    subscription_sync,
+)
+
+# The service's parameter → the platform API's field.
+_FIELD_NAMES = {
+    "org_name": "company_name",
+    "org_slug": "org_slug",
+    "owner_email": "admin_email",
+    "plan": "subscription_plan",
+    "timezone": "timezone",
+    "seats": "seats",
+}
+
+
+class OnboardInput(InputSerializer):
+    org_slug = Text(max_length=50)
+    company_name = Text(max_length=200)
+    admin_email = Text(max_length=254)
+    subscription_plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
+    timezone = Text(max_length=64, default="UTC")
+    seats = Integer(min_value=1, max_value=100_000, required=False)
+    regenerate_api_key_if_exists = serializers.BooleanField(default=False)
+
+
+def _service_params(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "org_name": data["company_name"],
+        "org_slug": data["org_slug"],
+        "owner_email": data["admin_email"],
+        "plan": data["subscription_plan"],
+        "timezone": data["timezone"],
+        "seats": data.get("seats"),
+    }
+
+
+def _renamed(error: DomainError) -> DomainError:
+    """The service's field names as the platform API's."""
+    error.fields = {_FIELD_NAMES.get(name, name): value for name, value in error.fields.items()}
+    for service_name, api_name in _FIELD_NAMES.items():
+        error.message = error.message.replace(f"{service_name}:", f"{api_name}:")
+    return error
+
+
+class OnboardResultSerializer(serializers.Serializer):
+    org_id = serializers.CharField()
+    workspace_id = serializers.CharField()
+    user_id = serializers.CharField()
+    membership_id = serializers.CharField()
+    created = serializers.BooleanField()
+    api_key = serializers.CharField(help_text="The organization's API key: shown this once.")
+
+
+class CheckSerializer(serializers.Serializer):
+    check_name = serializers.CharField()
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class SummarySerializer(serializers.Serializer):
+    total_checks = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    all_passed = serializers.BooleanField()
+
+
+class DryRunSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    validation_summary = SummarySerializer()
+    validation_results = CheckSerializer(many=True)
+    ready_for_onboarding = serializers.BooleanField()
+
+
+class DryRunApi(PlatformEndpoint):
+    @extend_schema(
+        operation_id="platform_onboard_dryrun",
+        request=OnboardInput,
+        responses=responses(DryRunSerializer),
+    )
+    def post(self, request: Request) -> Response:
+        # Only the shape is checked here: the report says what is wrong with the values.
+        data = request.data if isinstance(request.data, dict) else {}
+        params = {
+            "org_name": data.get("company_name"),
+            "org_slug": data.get("org_slug"),
+            "owner_email": data.get("admin_email"),
+            "plan": data.get("subscription_plan") or "free",
+            "timezone": data.get("timezone") or "UTC",
+            "seats": data.get("seats"),
+        }
+        return Response(onboard_dryrun(**params))
+
+
+class OnboardApi(PlatformEndpoint):
+    @extend_schema(
+        operation_id="platform_onboard",
+        request=OnboardInput,
+        responses=responses(OnboardResultSerializer, 409, status=201),
+    )
+    @no_store  # the new API key
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = OnboardInput.validated(request.data)
+        try:
+            result, secret = onboard_with_api_key(
+                regenerate_api_key_if_exists=data["regenerate_api_key_if_exists"],
+                **_service_params(data),
+            )
+        except DomainError as error:
+            raise _renamed(error) from None
+        body = {**result.as_dict(), "api_key": secret}
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(OnboardResultSerializer(body).data, status=code)
+
+
+def _operator(request: Request) -> User | None:
+    """The staff member acting, or None for the platform itself (the root key)."""
+    return request.user if isinstance(request.user, User) else None
+
+
+class SubscriptionInput(InputSerializer):
+    plan = serializers.ChoiceField(choices=Plan.Code.choices)
+    billing_status = serializers.ChoiceField(choices=Subscription.BillingStatus.choices)
+    trial_ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    seats = Integer(min_value=1, max_value=100_000, required=False)
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    organization = serializers.CharField(source="organization_id")
+    plan = serializers.CharField(source="organization.plan_id")
+    seats = serializers.IntegerField(source="organization.seats")
+    billing_status = serializers.CharField()
+    trial_ends_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+class SubscriptionApi(PlatformEndpoint):
+    @extend_schema(
+        operation_id="platform_subscription_sync",
+        request=SubscriptionInput,
+        responses=responses(SubscriptionSerializer, 404),
+    )
+    def put(self, request: Request, org: str) -> Response:
+        organization = organization_by_reference(org)
+        data = SubscriptionInput.validated(request.data)
+        subscription = subscription_sync(
+            organization=organization, actor=_operator(request), **data
+        )
+        return Response(SubscriptionSerializer(subscription).data)
+
+
+class StatusSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.CharField()
+    suspended_at = serializers.DateTimeField(allow_null=True)
+
+
+class SuspendApi(PlatformEndpoint):
+    @extend_schema(
+        operation_id="platform_suspend", request=None, responses=responses(StatusSerializer, 404)
+    )
+    def post(self, request: Request, org: str) -> Response:
+        organization = organization_suspend(
+            organization=organization_by_reference(org), actor=_operator(request)
+        )
+        return Response(StatusSerializer(organization).data)
+
+
+class ReinstateApi(PlatformEndpoint):
+    @extend_schema(
+        operation_id="platform_reinstate", request=None, responses=responses(StatusSerializer, 404)
+    )
+    def post(self, request: Request, org: str) -> Response:
+        organization = organization_reinstate(
+            organization=organization_by_reference(org), actor=_operator(request)
+        )
+        return Response(StatusSerializer(organization).data)

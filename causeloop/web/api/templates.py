@@ -1,0 +1,96 @@
+"""An organization's shared templates."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from causeloop.core.errors import ValidationFailed
+from causeloop.web.api.base import (
+    InputSerializer,
+    OrganizationEndpoint,
+    Text,
+    page_of,
+    paginated,
+    responses,
+)
+from causeloop.web.idempotency import idempotent
+from organizations import services
+from organizations.models import Template
+
+
+class TemplateSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    body = serializers.CharField()
+    created_by = serializers.CharField(source="created_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class TemplateInput(InputSerializer):
+    name = Text(max_length=200)
+    kind = serializers.ChoiceField(choices=Template.Kind.choices, default=Template.Kind.PROMPT)
+    description = Text(max_length=2000, required=False, allow_blank=True)
+    body = Text(
+        max_length=Template.MAX_BODY_BYTES, required=False, allow_blank=True, trim_whitespace=False
+    )
+
+
+class TemplatesApi(OrganizationEndpoint):
+    @extend_schema(
+        operation_id="templates_list",
+        parameters=[OpenApiParameter("kind", str, enum=Template.Kind.values)],
+        responses=responses(page_of(TemplateSerializer), 404),
+    )
+    def get(self, request: Request, org: str) -> Response:
+        templates = Template.objects.for_org(self.organization)
+        kind = request.query_params.get("kind")
+        if kind:
+            if kind not in Template.Kind.values:
+                message = '"kind" must be "agent" or "prompt".'
+                raise ValidationFailed(message, fields={"kind": [message]})
+            templates = templates.filter(kind=kind)
+        return paginated(self, templates.order_by("name", "id"), TemplateSerializer)
+
+    @extend_schema(
+        operation_id="templates_create",
+        request=TemplateInput,
+        responses=responses(TemplateSerializer, 404, status=201),
+    )
+    @idempotent
+    def post(self, request: Request, org: str) -> Response:
+        data = TemplateInput.validated(request.data)
+        template = services.template_create(
+            organization=self.organization, actor=self.actor, data=data
+        )
+        return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateApi(OrganizationEndpoint):
+    def _template(self, template_id: str) -> Template:
+        return services.get_owned(Template, self.organization, template_id)
+
+    @extend_schema(operation_id="templates_show", responses=responses(TemplateSerializer, 404))
+    def get(self, request: Request, org: str, template_id: str) -> Response:
+        return Response(TemplateSerializer(self._template(template_id)).data)
+
+    @extend_schema(
+        operation_id="templates_update",
+        request=TemplateInput(partial=True),
+        responses=responses(TemplateSerializer, 404),
+    )
+    def patch(self, request: Request, org: str, template_id: str) -> Response:
+        template = self._template(template_id)
+        data = TemplateInput.validated(request.data, partial=True)
+        template = services.template_update(template=template, actor=self.actor, data=data)
+        return Response(TemplateSerializer(template).data)
+
+    @extend_schema(operation_id="templates_delete", responses=responses(None, 404, status=204))
+    def delete(self, request: Request, org: str, template_id: str) -> Response:
+        services.template_delete(template=self._template(template_id), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)

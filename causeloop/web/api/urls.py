@@ -1,0 +1,77 @@
+"""`/api/`: the versioned REST API (no trailing slashes), its OpenAPI document and docs.
+
+Anything else under `/api/` answers the API's JSON 404, not an HTML page.
+"""
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from causeloop.core.errors import error_body
+from causeloop.web.api import (
+    accounts,
+    api_keys,
+    data,
+    erasure,
+    invitations,
+    members,
+    organizations,
+    platform,
+    templates,
+)
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+
+
+ORG = "organizations/<str:org>"
+
+v1: list[URLPattern | URLResolver] = [
+    path("auth/register", accounts.RegisterApi.as_view()),
+    path("auth/tokens", accounts.TokensApi.as_view()),
+    path("auth/tokens/<str:token_id>", accounts.TokenApi.as_view()),
+    path("me", accounts.MeApi.as_view()),
+    # platform
+    path("organizations/dryrun", platform.DryRunApi.as_view()),
+    path("organizations/onboard", platform.OnboardApi.as_view()),
+    path(f"{ORG}/subscription", platform.SubscriptionApi.as_view()),
+    path(f"{ORG}/suspend", platform.SuspendApi.as_view()),
+    path(f"{ORG}/reinstate", platform.ReinstateApi.as_view()),
+    # organizations
+    path("organizations", organizations.OrganizationsApi.as_view()),
+    path(ORG, organizations.OrganizationApi.as_view()),
+    path(f"{ORG}/switch", organizations.OrganizationSwitchApi.as_view()),
+    path(f"{ORG}/branding", organizations.BrandingApi.as_view()),
+    path(f"{ORG}/api-keys", api_keys.ApiKeysApi.as_view()),
+    path(f"{ORG}/api-keys/<str:key_id>", api_keys.ApiKeyApi.as_view()),
+    path(f"{ORG}/api-keys/<str:key_id>/rotate", api_keys.ApiKeyRotateApi.as_view()),
+    path(f"{ORG}/templates", templates.TemplatesApi.as_view()),
+    path(f"{ORG}/templates/<str:template_id>", templates.TemplateApi.as_view()),
+    path(f"{ORG}/audit-log", data.AuditLogApi.as_view()),
+    # people
+    path(f"{ORG}/members", members.MembersApi.as_view()),
+    path(f"{ORG}/members/<str:member_id>", members.MemberApi.as_view()),
+    path(f"{ORG}/transfer-ownership", members.TransferOwnershipApi.as_view()),
+    path(f"{ORG}/invitations", invitations.InvitationsApi.as_view()),
+    path(f"{ORG}/invitations/<str:invitation_id>", invitations.InvitationApi.as_view()),
+    path(
+        f"{ORG}/invitations/<str:invitation_id>/resend", invitations.InvitationResendApi.as_view()
+    ),
+    path(f"{ORG}/invite-codes", invitations.InviteCodesApi.as_view()),
+    path(f"{ORG}/invite-codes/<str:code_id>", invitations.InviteCodeApi.as_view()),
+    path("invitations", invitations.ActiveOrganizationInviteApi.as_view()),
+    path("invitations/<str:token>", invitations.PublicInvitationApi.as_view()),
+    path("invitations/<str:token_or_id>/accept", invitations.InvitationAcceptApi.as_view()),
+    path("invite-codes/<str:code>/join", invitations.InviteCodeJoinApi.as_view()),
+    # data
+    path("gdpr/export-requests", data.ExportApi.as_view()),
+    path("governance/rtbf/requests", erasure.ErasureApi.as_view()),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^(?P<rest>.*)$", api_not_found),
+]

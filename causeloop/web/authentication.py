@@ -1,0 +1,130 @@
+"""API authentication: `Authorization: Bearer <token>` (organization API key or personal token,
+also `X-API-Key`) and the browser session with CSRF.
+
+A credential is found by its keyed hash in one indexed query; no slow password hash runs per
+request, and `last_used_at` is written at most once a minute per credential.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from causeloop.core.crypto import keyed_hash
+from causeloop.core.tenancy import platform_lookup
+from memberships.models import PersonalToken
+from organizations.models import ApiKey
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiKeyUser(AnonymousUser):
+    """The `request.user` of a request made with an organization API key."""
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+
+    @property
+    def is_authenticated(self) -> bool:  # type: ignore[override]
+        return True
+
+    def __str__(self) -> str:
+        return self.api_key.display_name
+
+
+def _touch(model: type[PersonalToken] | type[ApiKey], row: PersonalToken | ApiKey) -> None:
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        model.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+
+
+def credential_from_request(request: Request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return value.strip() or None
+    return request.META.get("HTTP_X_API_KEY", "").strip() or None
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """Personal access tokens (`cl_pat_…`) and organization API keys."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        secret = credential_from_request(request)
+        if secret is None:
+            return None
+        if len(secret) > 200:
+            raise exceptions.AuthenticationFailed("Invalid API key or token.")
+        digest = keyed_hash(secret)
+        refused = exceptions.AuthenticationFailed("Invalid API key or token.")
+        if secret.startswith(PersonalToken.PREFIX):
+            # The credential names the person; nobody is known before it.
+            with platform_lookup() as lookup:
+                token = PersonalToken.objects.select_related("user").filter(key_hash=digest).first()
+                if token is None or not token.is_usable or not token.user.is_active:
+                    raise refused
+                lookup.then_enter_user(token.user)
+            _touch(PersonalToken, token)
+            return token.user, token
+        # The credential names the tenant; none is known before it.
+        with platform_lookup() as lookup:
+            api_key = (
+                ApiKey.objects.select_related("organization", "organization__subscription")
+                .filter(key_hash=digest)
+                .first()
+            )
+            if api_key is None or not api_key.is_usable:
+                raise refused
+            lookup.then_enter_tenant(api_key.organization)
+        _touch(ApiKey, api_key)
+        return ApiKeyUser(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class RootOperator(AnonymousUser):
+    """The `request.user` of a request made with `X-Root-Key`: the platform itself."""
+
+    is_staff = True  # type: ignore[assignment]  # AnonymousUser declares it False
+
+    @property
+    def is_authenticated(self) -> bool:  # type: ignore[override]
+        return True
+
+    def __str__(self) -> str:
+        return "platform"
+
+
+class RootKeyAuthentication(authentication.BaseAuthentication):
+    """`X-Root-Key: $CAUSELOOP_ROOT_KEY`, compared in constant time; platform endpoints only."""
+
+    header = "HTTP_X_ROOT_KEY"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        presented = request.META.get(self.header)
+        if presented is None:
+            return None
+        expected = settings.CAUSELOOP_ROOT_KEY
+        if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+            raise exceptions.AuthenticationFailed("Invalid root key.")
+        return RootOperator(), None
+
+    def authenticate_header(self, request: Request) -> str:
+        return "X-Root-Key"
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser session; unsafe methods need the CSRF token."""

@@ -1,0 +1,211 @@
+"""The pages' shared machinery — which organization a page is about, the role it needs, how a
+service's error reaches a form — and the pages that belong to no app: home, the switcher, the
+brand stylesheet and the error pages.
+
+`OrganizationPage` is to the pages what `web.api.base.OrganizationEndpoint` is to the API: the
+active organization is resolved through the signed-in person's membership and entered for
+row-level security; a member below the page's role gets the 403 page; a suspended or pending
+organization shows its own page instead. Views never look a tenant up themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from causeloop.core.errors import DomainError, Forbidden, NotFound
+from causeloop.core.tenancy import enter_tenant
+from memberships.models import Membership, User
+from memberships.services import active_membership_for, organization_switch
+from organizations.models import AuditLog, Organization
+from organizations.roles import Role
+from organizations.services import organization_create
+
+
+def apply_error(form: forms.Form, error: DomainError) -> None:
+    """Put a service's error next to the field it names (or at the top of the form). A refusal
+    (403) or an absence (404) is no form error, unless it names one of the form's fields (an
+    invite code that is not valid, or whose organization is suspended): it goes on to the
+    error pages."""
+    names_a_field = any(field in form.fields for field in error.fields)
+    if isinstance(error, (Forbidden, NotFound)) and not names_a_field:
+        raise error
+    placed = False
+    for field, field_messages in error.fields.items():
+        if field in form.fields:
+            for message in field_messages:
+                form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+def user_organizations(user: Any) -> list[Membership]:
+    """The memberships the header's switcher lists."""
+    return list(Membership.objects.summaries_of(user).order_by("organization__name", "id"))
+
+
+class OrganizationPage(LoginRequiredMixin, View):
+    """A page about the signed-in person's active organization; `required_role` to see it."""
+
+    required_role: Role = Role.MEMBER
+    organization: Organization
+    membership: Membership
+    role: Role
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        membership = active_membership_for(request.user)
+        if membership is None:
+            return redirect("onboarding:start")
+        self.membership = membership
+        self.organization = membership.organization
+        self.role = Role(membership.role)
+        enter_tenant(self.organization)
+        if self.organization.status == Organization.Status.SUSPENDED:
+            return render(request, "pages/suspended.html", self.base_context(), status=403)
+        if self.organization.status == Organization.Status.PENDING:
+            return render(request, "pages/pending.html", self.base_context())
+        if self.role < self.required_role:
+            raise PermissionDenied(
+                f"This page needs the {self.required_role.label.lower()} role or higher."
+            )
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from None
+        except Forbidden as error:
+            raise PermissionDenied(error.message) from None
+        except DomainError as error:
+            # A rule the form could not place (a race, a stale page): say it and go back.
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.path)
+
+    @property
+    def person(self) -> User:
+        """The signed-in person (the page requires one)."""
+        return cast(User, self.request.user)
+
+    def base_context(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "organization": self.organization,
+            "membership": self.membership,
+            "role": self.role,
+            "is_admin": self.role >= Role.ADMIN,
+            "is_owner": self.role >= Role.OWNER,
+            "can_edit_templates": self.role >= Role.ANALYST,
+            "my_organizations": user_organizations(self.request.user),
+            **extra,
+        }
+
+    def page(self, template_name: str, status: int = 200, **extra: Any) -> HttpResponse:
+        return render(self.request, template_name, self.base_context(**extra), status=status)
+
+    def done(self, message: str, to: str | None = None) -> HttpResponseRedirect:
+        """After a successful POST: a message, then back to the page (post/redirect/get)."""
+        messages.success(self.request, message)
+        return HttpResponseRedirect(to or self.request.path)
+
+
+class HomePage(OrganizationPage):
+    """The active organization's dashboard."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if (
+            request.user.is_authenticated
+            and settings.CAUSELOOP_PERSONAL_ORG
+            and not Membership.objects.filter(user=request.user).exists()
+        ):
+            # Personal organizations: the first sign-in makes one instead of the setup step.
+            name = request.user.name or request.user.email.split("@")[0]
+            organization_create(user=request.user, name=f"{name}'s organization"[:200])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        organization = self.organization
+        members = list(
+            organization.memberships.select_related("user").order_by("joined_at", "id")[:8]
+        )
+        member_count = organization.memberships.count()
+        pending = organization.invitations.filter(status="pending").count()
+        activity = (
+            list(AuditLog.objects.filter(organization=organization).order_by("-created_at")[:8])
+            if self.role >= Role.ADMIN
+            else []
+        )
+        return self.page(
+            "pages/home.html",
+            members=members,
+            member_count=member_count,
+            pending_invitations=pending,
+            seats_used=member_count + pending,
+            activity=activity,
+            plan=organization.plan,
+        )
+
+
+@require_POST
+def switch_organization(request: HttpRequest) -> HttpResponse:
+    """The header's switcher: make another of my organizations the active one."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    reference = request.POST.get("organization", "")
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(user=request.user, organization_id=reference[:64])
+        .first()
+    )
+    if membership is None:
+        raise Http404("Organization not found.")
+    organization_switch(user=request.user, organization=membership.organization)
+    messages.success(request, f"Switched to {membership.organization.name}.")
+    return redirect("home")
+
+
+def brand_stylesheet(request: HttpRequest) -> HttpResponse:
+    """The active organization's colours as CSS variables (a stylesheet, since the content
+    security policy allows no inline styles)."""
+    primary, secondary = "#1f2937", "#ffffff"
+    if request.user.is_authenticated:
+        membership = active_membership_for(request.user)
+        if membership is not None:
+            primary = membership.organization.primary_color
+            secondary = membership.organization.secondary_color
+    css = (
+        f":root {{ --brand-primary: {primary}; --brand-secondary: {secondary}; "
+        f"--brand-on-primary: {readable_on(primary)}; }}\n"
+    )
+    response = HttpResponse(css, content_type="text/css")
+    patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
+    return response
+
+
+def readable_on(background: str) -> str:
+    """Near-black or white, whichever reads better on `background` (#rrggbb)."""
+    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "#111827" if luminance > 0.55 else "#ffffff"
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

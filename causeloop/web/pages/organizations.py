@@ -1,0 +1,354 @@
+"""The `/admin/*` pages of the active organization: settings, branding, templates, API keys and
+data. Each is an `OrganizationPage`: tenant resolved and entered, role checked, services decide."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from causeloop.core.errors import DomainError
+from causeloop.core.shown_once import no_store, show_once, take_shown_once
+from causeloop.web.pages.base import OrganizationPage, apply_error
+from memberships.models import Membership
+from memberships.services import ownership_transfer
+from organizations import services
+from organizations.forms import (
+    ApiKeyForm,
+    AuditFilterForm,
+    BrandingForm,
+    DeleteForm,
+    OrganizationForm,
+    TemplateForm,
+    TransferForm,
+)
+from organizations.models import ApiKey, AuditLog, Template
+from organizations.roles import Role
+
+# --- organization -----------------------------------------------------------------------------
+
+
+class OrganizationSettingsPage(OrganizationPage):
+    required_role = Role.ADMIN
+
+    def _candidates(self) -> list[tuple[str, str]]:
+        """Who ownership can go to: every other member."""
+        members = (
+            self.organization.memberships.select_related("user")
+            .exclude(user=self.person)
+            .order_by("joined_at", "id")
+        )
+        return [
+            (m.pk, f"{m.user.display_name} ({m.user.email}) — {m.get_role_display()}")
+            for m in members
+        ]
+
+    def _forms(self, candidates: list[tuple[str, str]], **bound: Any) -> dict[str, Any]:
+        organization = self.organization
+        return {
+            "form": bound.get("form")
+            or OrganizationForm(
+                initial={
+                    "name": organization.name,
+                    "slug": organization.slug,
+                    "timezone": organization.timezone,
+                }
+            ),
+            "transfer_form": bound.get("transfer_form") or TransferForm(candidates=candidates),
+            "delete_form": bound.get("delete_form") or DeleteForm(),
+            "candidates": candidates,
+        }
+
+    def _settings_page(self, status: int = 200, **bound: Any) -> HttpResponse:
+        candidates = bound.pop("candidates", None)
+        forms = self._forms(self._candidates() if candidates is None else candidates, **bound)
+        return self.page("organizations/settings.html", status=status, **forms)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._settings_page()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        action = request.POST.get("action")
+        if action == "transfer":
+            return self._transfer()
+        if action == "delete":
+            return self._delete()
+        form = OrganizationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.organization_update(
+                    organization=self.organization,
+                    actor=self.person,
+                    name=form.cleaned_data["name"],
+                    slug=form.cleaned_data["slug"],
+                    timezone_name=form.cleaned_data["timezone"],
+                )
+                return self.done("Organization settings saved.")
+            except DomainError as error:
+                apply_error(form, error)
+        return self._settings_page(status=400, form=form)
+
+    def _transfer(self) -> HttpResponse:
+        candidates = self._candidates()
+        form = TransferForm(self.request.POST, candidates=candidates)
+        if form.is_valid():
+            try:
+                if form.cleaned_data["confirm"] != self.organization.slug:
+                    form.add_error("confirm", f'Type "{self.organization.slug}" to confirm.')
+                else:
+                    membership = services.get_owned(
+                        Membership, self.organization, form.cleaned_data["membership"]
+                    )
+                    new_owner = ownership_transfer(
+                        organization=self.organization,
+                        actor=self.person,
+                        membership=membership,
+                    )
+                    return self.done(f"{new_owner.user.email} is now the owner; you are an admin.")
+            except DomainError as error:
+                apply_error(form, error)
+        return self._settings_page(status=400, transfer_form=form, candidates=candidates)
+
+    def _delete(self) -> HttpResponse:
+        form = DeleteForm(self.request.POST)
+        if delete_organization(self, form):
+            return self.done(f"{self.organization.name} was deleted.", to="/")
+        return self._settings_page(status=400, delete_form=form)
+
+
+def delete_organization(page: OrganizationPage, form: DeleteForm) -> bool:
+    """Delete the page's organization if the form confirms it; else the form says why."""
+    if not form.is_valid():
+        return False
+    try:
+        services.organization_delete(
+            organization=page.organization,
+            actor=page.person,
+            confirm_slug=form.cleaned_data["confirm"].strip(),
+        )
+    except DomainError as error:
+        apply_error(form, error)
+        return False
+    return True
+
+
+# --- branding -------------------------------------------------------------------------------
+
+
+class BrandingPage(OrganizationPage):
+    required_role = Role.ADMIN
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = BrandingForm(
+            initial={
+                "primary_color": self.organization.primary_color,
+                "secondary_color": self.organization.secondary_color,
+            }
+        )
+        if not self.organization.logo:
+            del form.fields["remove_logo"]
+        return self.page("organizations/branding.html", form=form)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = BrandingForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.branding_update(
+                    organization=self.organization,
+                    actor=self.person,
+                    primary_color=form.cleaned_data["primary_color"],
+                    secondary_color=form.cleaned_data["secondary_color"],
+                    logo=form.cleaned_data["logo"] or None,
+                    remove_logo=form.cleaned_data["remove_logo"],
+                )
+                return self.done("Branding saved.")
+            except DomainError as error:
+                apply_error(form, error)
+        return self.page("organizations/branding.html", status=400, form=form)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+class TemplatesPage(OrganizationPage):
+    """Everyone sees the templates; analysts and up create them."""
+
+    def _list(self, form: TemplateForm | None = None, status: int = 200) -> HttpResponse:
+        templates = Template.objects.for_org(self.organization).order_by("name", "id")
+        return self.page(
+            "organizations/templates.html",
+            status=status,
+            templates=templates,
+            form=form or TemplateForm(initial={"kind": Template.Kind.PROMPT}),
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._list()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = TemplateForm(request.POST)
+        if form.is_valid():
+            try:
+                template = services.template_create(
+                    organization=self.organization, actor=self.person, data=form.cleaned_data
+                )
+                return self.done(f"Template “{template.name}” created.")
+            except DomainError as error:
+                apply_error(form, error)
+        return self._list(form, status=400)
+
+
+class TemplatePage(OrganizationPage):
+    def _template(self, template_id: str) -> Template:
+        return services.get_owned(Template, self.organization, template_id)
+
+    def get(self, request: HttpRequest, template_id: str) -> HttpResponse:
+        template = self._template(template_id)
+        form = TemplateForm(
+            initial={
+                "name": template.name,
+                "kind": template.kind,
+                "description": template.description,
+                "body": template.body,
+            }
+        )
+        return self.page("organizations/template.html", template=template, form=form)
+
+    def post(self, request: HttpRequest, template_id: str) -> HttpResponse:
+        template = self._template(template_id)
+        if request.POST.get("action") == "delete":
+            services.template_delete(template=template, actor=self.person)
+            return self.done(f"Template “{template.name}” deleted.", to="/admin/templates/")
+        form = TemplateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.template_update(
+                    template=template, actor=self.person, data=form.cleaned_data
+                )
+                return self.done("Template saved.")
+            except DomainError as error:
+                apply_error(form, error)
+        return self.page("organizations/template.html", status=400, template=template, form=form)
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+
+class ApiKeysPage(OrganizationPage):
+    required_role = Role.ADMIN
+
+    def _list(self, form: ApiKeyForm | None = None, status: int = 200) -> HttpResponse:
+        keys = self.organization.api_keys.select_related("created_by").order_by(
+            "revoked_at", "-created_at", "-id"
+        )
+        return self.page(
+            "organizations/api_keys.html",
+            status=status,
+            keys=keys,
+            form=form or ApiKeyForm(),
+            shown_once=take_shown_once(self.request),
+        )
+
+    @no_store  # it may show a new key
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._list()
+
+    @no_store
+    def post(self, request: HttpRequest) -> HttpResponse:
+        action = request.POST.get("action", "create")
+        if action in ("rotate", "revoke"):
+            api_key = services.get_owned(ApiKey, self.organization, request.POST.get("key"))
+            if action == "revoke":
+                services.api_key_revoke(api_key=api_key, actor=self.person)
+                return self.done(f"Key “{api_key.name}” revoked; it stops working now.")
+            new_key, secret = services.api_key_rotate(api_key=api_key, actor=self.person)
+            show_once(request, f"New key for “{new_key.name}”", secret)
+            return self.done("Key rotated; the old one stopped working.")
+        form = ApiKeyForm(request.POST)
+        if form.is_valid():
+            try:
+                api_key, secret = services.api_key_create(
+                    organization=self.organization,
+                    actor=self.person,
+                    name=form.cleaned_data["name"],
+                )
+                show_once(request, f"Key “{api_key.name}”", secret)
+                return self.done("Key created. Copy it now: it is shown only once.")
+            except DomainError as error:
+                apply_error(form, error)
+        return self._list(form, status=400)
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+class DataPage(OrganizationPage):
+    required_role = Role.ADMIN
+    page_size = 25
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filters = AuditFilterForm(request.GET or None)
+        rows = AuditLog.objects.filter(organization=self.organization).order_by(
+            "-created_at", "-id"
+        )
+        if filters.is_valid():
+            if filters.cleaned_data["action"]:
+                rows = rows.filter(action=filters.cleaned_data["action"])
+            if filters.cleaned_data["actor"]:
+                rows = rows.filter(actor_name__icontains=filters.cleaned_data["actor"])
+        page = Paginator(rows, self.page_size).get_page(request.GET.get("page"))
+        actions = (
+            AuditLog.objects.filter(organization=self.organization)
+            .order_by("action")
+            .values_list("action", flat=True)
+            .distinct()
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        return self.page(
+            "organizations/data.html",
+            filters=filters,
+            page=page,
+            actions=list(actions),
+            query=query.urlencode(),
+            delete_form=DeleteForm(),
+        )
+
+
+class ExportDownload(OrganizationPage):
+    required_role = Role.ADMIN
+
+    @no_store  # the organization's data: kept by no cache on the way
+    def get(self, request: HttpRequest) -> HttpResponse:
+        data = services.organization_export(organization=self.organization, actor=self.person)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response = HttpResponse(
+            json.dumps(data, indent=2, default=str), content_type="application/json"
+        )
+        filename = f"{self.organization.slug}-export-{stamp}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class PurgePage(OrganizationPage):
+    """Delete the organization and everything in it (owner; typed confirmation)."""
+
+    required_role = Role.OWNER
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = DeleteForm(request.POST)
+        if delete_organization(self, form):
+            return self.done(f"{self.organization.name} and all its data were deleted.", to="/")
+        rows = AuditLog.objects.filter(organization=self.organization).order_by("-created_at")
+        return self.page(
+            "organizations/data.html",
+            status=400,
+            filters=AuditFilterForm(),
+            page=Paginator(rows, DataPage.page_size).get_page(1),
+            actions=[],
+            query="",
+            delete_form=form,
+        )

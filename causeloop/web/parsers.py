@@ -1,0 +1,134 @@
+"""The API's JSON parser: the one boundary every JSON body passes (SPEC §8 Input).
+
+A body larger than `DATA_UPLOAD_MAX_MEMORY_SIZE` is refused with 413; one that is not UTF-8,
+nested deeper than `MAX_DEPTH`, or holding a NUL character or a lone surrogate anywhere (keys
+or values) with 400 `invalid_input`. No view, serializer or database sees such input, so none
+of them has to guard against it.
+"""
+
+import re
+from collections.abc import Mapping
+from itertools import accumulate
+from typing import IO, Any
+
+from django import forms
+from django.conf import settings
+from django.db import models
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.utils import json
+
+MAX_DEPTH = 32
+
+# A JSON string (what it holds cannot open or close a container), then the brackets left. An
+# unterminated string runs to the end of the text: the pattern matches from every quote, so the
+# scan stays linear whatever the body (json.loads refuses such a text anyway).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_BRACKETS = re.compile(r"[\[\]{}]")
+# PostgreSQL stores neither, and a lone surrogate cannot even be encoded back to UTF-8.
+_REFUSED = re.compile("[\x00\ud800-\udfff]")
+REFUSED_MESSAGE = "Text must not contain NUL characters or lone surrogates."
+
+
+class InputRefused(APIException):
+    """The parser's refusal, rendered by the API's exception handler like the `DomainError`s
+    `InvalidInput` (400 `invalid_input`) and `PayloadTooLarge` (413 `payload_too_large`). A DRF
+    exception, as the authentication classes raise: DRF imports this module from its settings
+    while `causeloop.core.errors` may still be loading."""
+
+    status_code = 400
+    default_code = "invalid_input"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        status_code: int = 400,
+        code: str = "invalid_input",
+    ) -> None:
+        super().__init__(message, code)
+        self.status_code = status_code
+        self.fields = fields or {}
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply the JSON document `text` nests arrays and objects, found without recursion."""
+    steps = map(_BRACKET_STEP.__getitem__, _BRACKETS.findall(_STRING.sub("", text)))
+    return max(accumulate(steps), default=0)
+
+
+def refused_text_at(data: Any) -> str | None:
+    """The field path (`settings.key`, `items.2`) of the first key or string holding a NUL
+    character or a lone surrogate, `non_field_errors` for the document itself, else None."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if _REFUSED.search(value):
+                return path or "non_field_errors"
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if _REFUSED.search(key):
+                    # The key itself cannot be named in the answer: it would not encode.
+                    return path or "non_field_errors"
+                pending.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            pending.extend(
+                (f"{path}.{index}" if path else str(index), item)
+                for index, item in enumerate(value)
+            )
+    return None
+
+
+class GuardedJSONParser(JSONParser):
+    """DRF's JSON parser behind the size, encoding, depth and character rules."""
+
+    def parse(
+        self,
+        stream: IO[bytes] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        if stream is None:
+            return None
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            message = f"The request body must be at most {limit} bytes."
+            raise InputRefused(message, status_code=413, code="payload_too_large")
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise InputRefused(f"The request body is not valid {encoding} text.") from None
+        if nesting_depth(text) > MAX_DEPTH:
+            raise InputRefused(f"JSON may nest arrays and objects at most {MAX_DEPTH} deep.")
+        try:
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+        except RecursionError:
+            # Unreachable after the depth check; kept so no parse can ever answer 500.
+            raise InputRefused(f"JSON may nest at most {MAX_DEPTH} deep.") from None
+        field = refused_text_at(data)
+        if field is not None:
+            raise InputRefused(REFUSED_MESSAGE, fields={field: [REFUSED_MESSAGE]})
+        return data
+
+
+class GuardedJSONFormField(forms.JSONField):
+    """A form's JSON field (the platform admin's `settings`, `scopes`) under the same rule."""
+
+    def to_python(self, value: Any) -> Any:
+        converted = super().to_python(value)
+        if refused_text_at(converted) is not None:
+            raise forms.ValidationError(REFUSED_MESSAGE, code="invalid_input")
+        return converted
+
+
+# ModelAdmin.formfield_overrides for every admin that edits a JSON field.
+JSON_FORMFIELD_OVERRIDES: dict[Any, dict[str, Any]] = {
+    models.JSONField: {"form_class": GuardedJSONFormField}
+}
