@@ -16,7 +16,7 @@ test:
 	@bash .ci/test.sh
 
 lint: setup
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache
 
 typecheck: setup
 	DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding

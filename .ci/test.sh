@@ -11,5 +11,6 @@ echo "==> lint and types"
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .
 DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding
+.venv/bin/lint-imports --no-cache
 echo "==> running the test suite on $DATABASE_URL"
 exec .venv/bin/pytest -q "$@"
