@@ -133,24 +133,26 @@ def start_servers(database: str, ports: list[int], workers: int) -> list[subproc
     deadline = time.monotonic() + 90
     try:
         for port in ports:
-            while True:
-                try:
-                    if (
-                        requests.get(
-                            f"http://127.0.0.1:{port}/platform-admin/login/", timeout=20
-                        ).status_code
-                        == 200
-                    ):
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"the server on port {port} did not come up")
-                time.sleep(0.3)
+            _wait_until_up(port, deadline)
     except BaseException:
         stop_servers(servers)
         raise
     return servers
+
+
+def _answers(port: int) -> bool:
+    try:
+        url = f"http://127.0.0.1:{port}/platform-admin/login/"
+        return requests.get(url, timeout=20).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _wait_until_up(port: int, deadline: float) -> None:
+    while not _answers(port):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the server on port {port} did not come up")
+        time.sleep(0.3)
 
 
 def stop_servers(servers: list[subprocess.Popen]) -> None:

@@ -165,6 +165,16 @@ def main() -> None:
                     query_timings[name].append(time.perf_counter() - start)
     connections.close_all()
 
+    report(endpoint, options, timings, query_timings)
+
+
+def report(
+    endpoint: str,
+    options: argparse.Namespace,
+    timings: dict[str, list[float]],
+    query_timings: dict[str, list[float]],
+) -> None:
+    roles = list(timings)
     with_rls, without_rls = (statistics.median(values) for values in timings.values())
     print(
         f"GET {endpoint} — {ORGS} organizations × {MEMBERS} members, {TEMPLATES} templates, "
@@ -180,8 +190,8 @@ def main() -> None:
     print("The list query alone (set the tenant + one page of 50 members with their users):")
     for name, values in query_timings.items():
         print(f"  {name:36} median {statistics.median(values) * 1000:7.3f} ms")
-    query_ratio = statistics.median(query_timings[next(iter(roles))]) / statistics.median(
-        query_timings[list(roles)[1]]
+    query_ratio = statistics.median(query_timings[roles[0]]) / statistics.median(
+        query_timings[roles[1]]
     )
     print(f"  ratio with/without RLS: {query_ratio:.3f} ({(query_ratio - 1) * 100:+.1f}%)")
 

@@ -14,16 +14,16 @@ class Role(models.TextChoices):
         return _RANKS[self.value]
 
     # Roles compare by rank, also with their plain string values ("admin").
-    def __lt__(self, other: str) -> bool:  # type: ignore[override]
+    def __lt__(self, other: str) -> bool:
         return self.rank < Role(other).rank
 
-    def __le__(self, other: str) -> bool:  # type: ignore[override]
+    def __le__(self, other: str) -> bool:
         return self.rank <= Role(other).rank
 
-    def __gt__(self, other: str) -> bool:  # type: ignore[override]
+    def __gt__(self, other: str) -> bool:
         return self.rank > Role(other).rank
 
-    def __ge__(self, other: str) -> bool:  # type: ignore[override]
+    def __ge__(self, other: str) -> bool:
         return self.rank >= Role(other).rank
 
     __hash__ = str.__hash__

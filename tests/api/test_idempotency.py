@@ -87,7 +87,8 @@ def test_an_unusable_key_is_400(as_user, organization, make_member):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_retries_make_exactly_one_thing(_reseed_plans):
+@pytest.mark.usefixtures("_reseed_plans")
+def test_fifty_concurrent_retries_make_exactly_one_thing():
     organization = OrganizationFactory()
     user = UserFactory()
     MembershipFactory(user=user, organization=organization, role=Role.ANALYST, is_active=True)
