@@ -53,7 +53,8 @@ ENV = {
 
 SEED = """
 from causeloop.core.tenancy import enter_platform
-from memberships.services import invitation_create, personal_token_create
+from memberships.services.invitations import invitation_create
+from memberships.services.tokens import personal_token_create
 from onboarding.services import onboard_with_api_key
 from memberships.models import User
 

@@ -6,4 +6,5 @@ class MembershipsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from memberships import accounts  # noqa: F401 - connects the sign-up signal
+        # Receivers connect when their module is imported, once the models are ready.
+        from memberships import signals  # noqa: F401

@@ -9,7 +9,8 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.http import HttpRequest
 
-from memberships.credentials import personal_tokens_revoke_all
+from memberships.services.invitations import invited_email
+from memberships.services.tokens import personal_tokens_revoke_all
 from organizations.roles import INVITABLE_ROLES, Role
 
 INVITATION_SESSION_KEY = "causeloop.invitation_token"
@@ -43,24 +44,16 @@ class SignupForm(AllauthSignupForm):
         self.fields["email"].label = "Work email"
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
-        self.invited_email = self._invited_email(self.request)
+        self.invited_email = (
+            invited_email(request.session[INVITATION_SESSION_KEY])
+            if request is not None and INVITATION_SESSION_KEY in request.session
+            else None
+        )
         if self.invited_email:
             email = self.fields["email"]
             email.initial = self.invited_email
             email.widget.attrs["readonly"] = True
             email.help_text = "The invitation is for this address."
-
-    @staticmethod
-    def _invited_email(request: HttpRequest | None) -> str | None:
-        if request is None or INVITATION_SESSION_KEY not in request.session:
-            return None
-        from memberships.services import invitation_by_token
-
-        try:
-            invitation = invitation_by_token(request.session[INVITATION_SESSION_KEY])
-        except Exception:
-            return None
-        return invitation.email if invitation.state == "pending" else None
 
     def clean_email(self) -> str:
         email = super().clean_email()

@@ -139,10 +139,6 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} in {self.organization_id} ({self.role})"
 
-    @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
-
 
 def default_invitation_expiry() -> Any:
     return timezone.now() + timedelta(days=settings.CAUSELOOP_INVITATION_DAYS)

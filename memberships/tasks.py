@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 
 from causeloop.core.crypto import decrypt
 from causeloop.core.tenancy import platform_work
+from memberships.links import invitation_url
 from memberships.models import Invitation
-from memberships.services import invitation_url
 
 
 @task()

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from causeloop.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from memberships.models import Membership, User
-from memberships.services import membership_activate
+from memberships.services.active import membership_activate
 from memberships.verification import add_verified_email
 from organizations.models import AuditLog, Organization, Plan
 from organizations.roles import Role

@@ -43,10 +43,6 @@ class Plan(models.Model):
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
-    def for_user(self, user: Any) -> OrganizationQuerySet:
-        """Organizations the user is a member of."""
-        return self.filter(memberships__user=user)
-
     def with_slug(self, slug: str) -> OrganizationQuerySet:
         """The organization with this slug, compared case-insensitively. Filters on
         `lower(slug)`, the unique index (`slug__iexact` compiles to `upper()`, a full scan)."""

@@ -22,7 +22,7 @@ from causeloop.core.db import insert_together
 from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from causeloop.core.tenancy import acting_for, enter_tenant, platform_lookup
 from memberships.models import Membership, User
-from memberships.services import membership_activate
+from memberships.services.active import membership_activate
 from organizations.access import require_role
 from organizations.audit import audit, audit_entry
 from organizations.audit_rewrites import purge_audit_rows

@@ -26,10 +26,6 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
-def constant_time_equals(left: str, right: str) -> bool:
-    return hmac.compare_digest(left.encode(), right.encode())
-
-
 @cache
 def _fernet(master_key: str) -> Fernet:
     derived = hashlib.sha256(b"causeloop-stored-secrets:" + master_key.encode()).digest()

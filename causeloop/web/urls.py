@@ -7,9 +7,9 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 from causeloop.web.pages import base as views
+from causeloop.web.pages.accounts import SignupView
 from causeloop.web.pages.people import InvitationPage
 from causeloop.web.signin import AdminLoginForm
-from memberships.accounts import SignupView
 
 admin.site.site_header = "Causeloop platform"
 admin.site.site_title = "Causeloop platform"

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from organizations.models import ApiKey, Template
 from organizations.roles import Role
 from tests.api.conftest import client_with, error_code

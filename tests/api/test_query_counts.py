@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from organizations.audit import audit
 from organizations.roles import Role
 from tests.api.conftest import client_with

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory

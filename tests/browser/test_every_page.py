@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from memberships.services import invitation_create
+from memberships.services.invitations import invitation_create
 from organizations.audit import audit
 from organizations.roles import Role
 from tests.browser.conftest import check_accessibility

@@ -4,10 +4,10 @@ import pytest
 from zeal import zeal_ignore
 
 from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from memberships.erasure import account_erase, member_erase
 from memberships.models import Membership, User
-from memberships.services import (
-    invitation_create,
+from memberships.services.erasure import account_erase, member_erase
+from memberships.services.invitations import invitation_create
+from memberships.services.members import (
     membership_add,
     membership_change_role,
     membership_remove,
@@ -159,7 +159,10 @@ def test_an_outsider_gets_not_found(organization, member, other_organization, ma
 
 def test_ownership_transfer_makes_the_former_owner_an_admin(organization, owner, member):
     ownership_transfer(
-        organization=organization, actor=owner, membership=_membership(member, organization)
+        organization=organization,
+        actor=owner,
+        membership=_membership(member, organization),
+        confirm_slug=organization.slug,
     )
     assert _membership(member, organization).role == Role.OWNER
     assert _membership(owner, organization).role == Role.ADMIN

@@ -13,7 +13,7 @@ from django.db import transaction
 from PIL import Image
 from zeal import zeal_ignore
 
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from onboarding.services import offboard_client
 from organizations.models import Organization
 from organizations.services import branding_update

@@ -11,7 +11,7 @@ from django.test import Client
 from zeal import zeal_ignore
 
 from memberships.models import PersonalToken, User
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from tests.api.conftest import client_with
 from tests.factories import UserFactory
 

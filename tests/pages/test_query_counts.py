@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from zeal import zeal_ignore
 
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from organizations.audit import audit
 from organizations.roles import Role
 from tests.factories import (

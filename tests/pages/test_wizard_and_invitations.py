@@ -9,7 +9,8 @@ from django.utils import timezone
 from zeal import zeal_ignore
 
 from memberships.models import Invitation, Membership, User
-from memberships.services import invitation_create, invite_code_create
+from memberships.services.invitations import invitation_create
+from memberships.services.invite_codes import invite_code_create
 from memberships.verification import email_is_verified
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role

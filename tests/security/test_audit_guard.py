@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from causeloop.core.tenancy import enter_tenant, platform_work
-from memberships.erasure import account_erase, member_erase
+from memberships.services.erasure import account_erase, member_erase
 from organizations import audit_rewrites
 from organizations.audit import audit
 from organizations.models import AuditLog, Organization

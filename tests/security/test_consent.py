@@ -9,7 +9,9 @@ from django.core import mail
 from zeal import zeal_ignore
 
 from memberships.models import Invitation, Membership, PersonalToken, User
-from memberships.services import invitation_create, invite_code_create, personal_token_create
+from memberships.services.invitations import invitation_create
+from memberships.services.invite_codes import invite_code_create
+from memberships.services.tokens import personal_token_create
 from organizations.audit import audit
 from organizations.models import AuditLog, Organization
 from organizations.roles import Role

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from causeloop.core.errors import ValidationFailed
-from memberships.services import user_register
+from memberships.services.accounts import user_register
 from organizations.branding import MAX_LOGO_BYTES, clean_logo
 from tests.factories import UserFactory
 

@@ -9,7 +9,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from memberships.models import Invitation, User
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

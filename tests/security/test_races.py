@@ -14,16 +14,14 @@ from django.db import connection, transaction
 
 from causeloop.core.tenancy import enter_platform, enter_tenant, enter_user, platform_work
 from memberships.models import Membership, User
-from memberships.services import (
+from memberships.services.active import organization_switch
+from memberships.services.invitations import (
     invitation_accept,
     invitation_by_token,
     invitation_create,
-    invite_code_create,
-    invite_code_join,
-    membership_change_role,
-    membership_remove,
-    organization_switch,
 )
+from memberships.services.invite_codes import invite_code_create, invite_code_join
+from memberships.services.members import membership_change_role, membership_remove
 from onboarding.services import onboard_client
 from organizations.models import Organization
 from organizations.roles import Role

@@ -235,7 +235,7 @@ def test_api_key_authentication_enters_the_key_s_tenant(two_tenants):
 
 
 def test_personal_token_authentication_enters_the_user(two_tenants):
-    from memberships.services import personal_token_create
+    from memberships.services.tokens import personal_token_create
 
     owner = two_tenants[1]["owner"]
     with transaction.atomic():
@@ -250,13 +250,12 @@ def test_personal_token_authentication_enters_the_user(two_tenants):
 
 @pytest.mark.usefixtures("_no_zeal")
 def test_invitation_and_invite_code_flows_work_under_the_application_role(two_tenants):
-    from memberships.services import (
+    from memberships.services.invitations import (
         invitation_accept,
         invitation_by_token,
         invitation_create,
-        invite_code_create,
-        invite_code_join,
     )
+    from memberships.services.invite_codes import invite_code_create, invite_code_join
 
     acme, globex = (tenant["org"] for tenant in two_tenants)
     invitee = User.objects.create_user("new@person.test", "long-enough-password-1")
@@ -304,7 +303,8 @@ def platform_context():
 def test_services_that_move_a_person_across_organizations_see_all_their_memberships(two_tenants):
     """Adding someone active elsewhere, and purging their active organization, touch their
     memberships in other tenants: the services act for that person, not blind to them."""
-    from memberships.services import membership_add, personal_token_create
+    from memberships.services.members import membership_add
+    from memberships.services.tokens import personal_token_create
     from organizations.services import organization_purge
 
     acme, globex = (tenant["org"] for tenant in two_tenants)

@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from zeal import zeal_ignore
 
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY, client_with
 from tests.factories import ApiKeyFactory, UserFactory

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from causeloop.core.ratelimits import client_address
 from memberships.models import Membership, User
-from memberships.services import personal_token_create
+from memberships.services.tokens import personal_token_create
 from organizations.models import AuditLog
 from organizations.roles import Role
 from tests.factories import InviteCodeFactory, MembershipFactory, OrganizationFactory, UserFactory

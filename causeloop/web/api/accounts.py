@@ -25,9 +25,11 @@ from causeloop.web.api.base import (
 from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import password_guess, throttles
-from memberships import services
-from memberships.erasure import account_erase_own
 from memberships.models import Membership, PersonalToken
+from memberships.services.accounts import user_authenticate, user_register
+from memberships.services.active import active_membership_for
+from memberships.services.erasure import account_erase_own
+from memberships.services.tokens import personal_token_create, personal_token_revoke
 from memberships.verification import require_verified_email, send_verification_email
 from organizations.models import ApiKey, Organization
 
@@ -109,7 +111,7 @@ class RegisterApi(ApiView):
     @idempotent
     def post(self, request: Request) -> Response:
         data = RegisterInput.validated(request.data)
-        user = services.user_register(**data)
+        user = user_register(**data)
         send_verification_email(request._request, user)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -146,9 +148,9 @@ class TokensApi(ApiView):
     def post(self, request: Request) -> Response:
         data = TokenCreateInput.validated(request.data)
         with password_guess(request, login=data["email"]):
-            user = services.user_authenticate(email=data["email"], password=data["password"])
+            user = user_authenticate(email=data["email"], password=data["password"])
         require_verified_email(request._request, user)
-        token, secret = services.personal_token_create(user=user, name=data.get("name", ""))
+        token, secret = personal_token_create(user=user, name=data.get("name", ""))
         token.token = secret  # type: ignore[attr-defined]
         return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -159,7 +161,7 @@ class TokenApi(ApiView):
         token = PersonalToken.objects.filter(user=self.person, pk=token_id[:64]).first()
         if token is None:
             raise NotFound("Token not found.")
-        services.personal_token_revoke(token=token, user=self.person)
+        personal_token_revoke(token=token, user=self.person)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -220,7 +222,7 @@ class MeApi(ApiView):
         active = next((m for m in memberships if m.is_active), None)
         if active is None and memberships:
             # None active: the earliest joined becomes the active one (the services' rule).
-            active = services.active_membership_for(user)
+            active = active_membership_for(user)
             for membership in memberships:
                 membership.is_active = active is not None and membership.pk == active.pk
         return Response(

@@ -28,7 +28,7 @@ from causeloop.web.authentication import (
 )
 from causeloop.web.pagination import PageNumberPagination
 from memberships.models import Membership, User
-from memberships.services import active_membership_for
+from memberships.services.active import active_membership_for
 from organizations.access import ensure_role
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role

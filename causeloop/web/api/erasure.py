@@ -3,7 +3,8 @@
 `scope: "account"` (the default) erases an account everywhere: a platform action (the root
 key or a staff user's token). `scope: "organization"` forgets a person in one organization the
 caller administers, and never touches the account. A person erases their own account with
-`DELETE /api/v1/me` (`causeloop.web.api.accounts.MeApi`). The rules are `memberships.erasure`'s.
+`DELETE /api/v1/me` (`causeloop.web.api.accounts.MeApi`). The rules are
+`memberships.services.erasure`'s.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from causeloop.web.api.base import (
     responses,
 )
 from causeloop.web.authentication import RootOperator
-from memberships.erasure import account_erase, member_erase
 from memberships.models import User
+from memberships.services.erasure import account_erase, member_erase
 from organizations.services import ensure_usable
 
 

@@ -27,8 +27,22 @@ from causeloop.web.api.base import (
 )
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail, throttles
-from memberships import services
+from memberships.links import invitation_url
 from memberships.models import Invitation, InviteCode, Membership
+from memberships.selectors import pending_invitations_of
+from memberships.services.invitations import (
+    invitation_accept,
+    invitation_by_token,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+)
+from memberships.services.invite_codes import (
+    invite_code_create,
+    invite_code_deactivate,
+    invite_code_join,
+    normalize_invite_code,
+)
 from organizations.roles import Role
 from organizations.services import get_owned
 
@@ -80,7 +94,7 @@ class InviteInput(InputSerializer):
 
 
 def _new_invitation(invitation: Invitation, token: str) -> Response:
-    invitation.accept_url = services.invitation_url(token)  # type: ignore[attr-defined]
+    invitation.accept_url = invitation_url(token)  # type: ignore[attr-defined]
     return Response(NewInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -90,8 +104,7 @@ class InvitationsApi(OrganizationEndpoint):
     )
     def get(self, request: Request, org: str) -> Response:
         self.require(Role.ADMIN)
-        pending = self.organization.invitations.filter(status=Invitation.Status.PENDING)
-        return paginated(self, pending.order_by("-created_at", "-id"), InvitationSerializer)
+        return paginated(self, pending_invitations_of(self.organization), InvitationSerializer)
 
     @extend_schema(
         operation_id="invitations_create",
@@ -103,7 +116,7 @@ class InvitationsApi(OrganizationEndpoint):
     def post(self, request: Request, org: str) -> Response:
         data = InviteInput.validated(request.data)
         with invitation_mail(request, organization=self.organization, email=data["email"]):
-            invitation, token = services.invitation_create(
+            invitation, token = invitation_create(
                 organization=self.organization, actor=self.actor, **data
             )
         return _new_invitation(invitation, token)
@@ -120,7 +133,7 @@ class InvitationResendApi(OrganizationEndpoint):
         with invitation_mail(
             request, organization=self.organization, email=invitation.email, invitation=invitation
         ):
-            invitation, _token = services.invitation_resend(invitation=invitation, actor=self.actor)
+            invitation, _token = invitation_resend(invitation=invitation, actor=self.actor)
         return Response(InvitationSerializer(invitation).data)
 
 
@@ -130,7 +143,7 @@ class InvitationApi(OrganizationEndpoint):
     )
     def delete(self, request: Request, org: str, invitation_id: str) -> Response:
         invitation = get_owned(Invitation, self.organization, invitation_id)
-        services.invitation_revoke(invitation=invitation, actor=self.actor)
+        invitation_revoke(invitation=invitation, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -148,7 +161,7 @@ class ActiveOrganizationInviteApi(ApiView):
         data = InviteInput.validated(request.data)
         organization = resolve_active_organization(request)
         with invitation_mail(request, organization=organization, email=data["email"]):
-            invitation, token = services.invitation_create(
+            invitation, token = invitation_create(
                 organization=organization, actor=self.actor, **data
             )
         return _new_invitation(invitation, token)
@@ -163,7 +176,7 @@ class PublicInvitationApi(ApiView):
         auth=[],
     )
     def get(self, request: Request, token: str) -> Response:
-        invitation = services.invitation_by_token(token)
+        invitation = invitation_by_token(token)
         invitation.inviter = invitation.invited_by.display_name if invitation.invited_by else None  # type: ignore[attr-defined]
         return Response(PublicInvitationSerializer(invitation).data)
 
@@ -182,8 +195,8 @@ class InvitationAcceptApi(ApiView):
         if token_or_id.startswith("inv_"):
             invitation = _own_invitation(user.email, token_or_id)
         else:
-            invitation = services.invitation_by_token(token_or_id)
-        membership = services.invitation_accept(invitation=invitation, user=user)
+            invitation = invitation_by_token(token_or_id)
+        membership = invitation_accept(invitation=invitation, user=user)
         return Response(JoinResultSerializer(_joined(membership)).data)
 
 
@@ -222,9 +235,7 @@ class InviteCodesApi(OrganizationEndpoint):
     @idempotent
     def post(self, request: Request, org: str) -> Response:
         data = InviteCodeInput.validated(request.data)
-        invite_code = services.invite_code_create(
-            organization=self.organization, actor=self.actor, **data
-        )
+        invite_code = invite_code_create(organization=self.organization, actor=self.actor, **data)
         return Response(InviteCodeSerializer(invite_code).data, status=status.HTTP_201_CREATED)
 
 
@@ -234,7 +245,7 @@ class InviteCodeApi(OrganizationEndpoint):
     )
     def delete(self, request: Request, org: str, code_id: str) -> Response:
         invite_code = self._invite_code(code_id)
-        services.invite_code_deactivate(invite_code=invite_code, actor=self.actor)
+        invite_code_deactivate(invite_code=invite_code, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _invite_code(self, reference: str) -> InviteCode:
@@ -242,7 +253,7 @@ class InviteCodeApi(OrganizationEndpoint):
         if reference.startswith("code_"):
             return get_owned(InviteCode, self.organization, reference)
         invite_code = self.organization.invite_codes.filter(
-            code=services.normalize_invite_code(reference)[:16]
+            code=normalize_invite_code(reference)[:16]
         ).first()
         if invite_code is None:
             raise NotFound("Invite code not found.")
@@ -259,7 +270,7 @@ class InviteCodeJoinApi(ApiView):
         responses=responses(JoinResultSerializer, 404, 409, 410, 429, status=201),
     )
     def post(self, request: Request, code: str) -> Response:
-        membership = services.invite_code_join(code=code, user=self.person)
+        membership = invite_code_join(code=code, user=self.person)
         return Response(
             JoinResultSerializer(_joined(membership)).data, status=status.HTTP_201_CREATED
         )

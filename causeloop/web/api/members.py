@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from causeloop.core.errors import NotFound
+from causeloop.core.errors import NotFound, ValidationFailed
 from causeloop.core.shown_once import no_store
 from causeloop.core.tenancy import enter_tenant
 from causeloop.web.api.accounts import UserSerializer
@@ -33,8 +33,15 @@ from causeloop.web.authentication import (
 )
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail
-from memberships import services
 from memberships.models import Membership, User
+from memberships.selectors import members_of
+from memberships.services.invitations import invitation_create
+from memberships.services.members import (
+    membership_add,
+    membership_change_role,
+    membership_remove,
+    ownership_transfer,
+)
 from organizations.roles import Role
 from organizations.selectors import organization_by_reference
 from organizations.services import get_owned
@@ -95,7 +102,7 @@ class MembersApi(OrganizationEndpoint):
         responses=responses(page_of(MemberSerializer), 404),
     )
     def get(self, request: Request, org: str) -> Response:
-        members: QuerySet[Membership] = self.organization.memberships.select_related("user")
+        members: QuerySet[Membership] = members_of(self.organization)
         role = request.query_params.get("role")
         if role:
             if role not in Role.values:
@@ -104,7 +111,7 @@ class MembersApi(OrganizationEndpoint):
         search = request.query_params.get("search", "").strip()
         if search:
             members = members.filter(user__email__icontains=search[:254])
-        return paginated(self, members.order_by("joined_at", "id"), MemberSerializer)
+        return paginated(self, members, MemberSerializer)
 
     @extend_schema(
         operation_id="members_add",
@@ -123,12 +130,10 @@ class MembersApi(OrganizationEndpoint):
         data = MemberAddInput.validated(request.data)
         if self.by_platform:
             operator = request.user if isinstance(request.user, User) else None
-            membership = services.membership_add(
-                organization=self.organization, actor=operator, **data
-            )
+            membership = membership_add(organization=self.organization, actor=operator, **data)
             return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
         with invitation_mail(request, organization=self.organization, email=data["email"]):
-            invitation, token = services.invitation_create(
+            invitation, token = invitation_create(
                 organization=self.organization, actor=self.actor, **data
             )
         return _new_invitation(invitation, token)
@@ -147,14 +152,14 @@ class MemberApi(OrganizationEndpoint):
     def patch(self, request: Request, org: str, member_id: str) -> Response:
         membership = self._membership(member_id)
         data = MemberChangeInput.validated(request.data)
-        membership = services.membership_change_role(
+        membership = membership_change_role(
             membership=membership, actor=self.actor, role=data["role"]
         )
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(operation_id="members_remove", responses=responses(None, 404, 409, status=204))
     def delete(self, request: Request, org: str, member_id: str) -> Response:
-        services.membership_remove(membership=self._membership(member_id), actor=self.actor)
+        membership_remove(membership=self._membership(member_id), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -171,13 +176,14 @@ class TransferOwnershipApi(OrganizationEndpoint):
     def post(self, request: Request, org: str) -> Response:
         data = TransferInput.validated(request.data)
         membership = get_owned(Membership, self.organization, data["membership_id"])
-        membership = services.ownership_transfer(
-            organization=self.organization, actor=self.actor, membership=membership
+        membership = ownership_transfer(
+            organization=self.organization,
+            actor=self.actor,
+            membership=membership,
+            confirm_slug=self.organization.slug,  # addressing it in the path is the confirmation
         )
         return Response(MemberSerializer(membership).data)
 
 
 def raise_invalid(field: str, message: str) -> None:
-    from causeloop.core.errors import ValidationFailed
-
     raise ValidationFailed(f"{field}: {message}", fields={field: [message]})

@@ -23,7 +23,8 @@ from causeloop.web.api.base import (
 from causeloop.web.idempotency import idempotent
 from causeloop.web.parsers import GuardedJSONParser
 from memberships.models import Membership
-from memberships.services import organization_switch, seats_used
+from memberships.selectors import seats_used
+from memberships.services.active import organization_switch
 from organizations import services
 from organizations.models import ApiKey, Organization, Plan
 from organizations.roles import Role

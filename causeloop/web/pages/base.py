@@ -26,7 +26,8 @@ from django.views.decorators.http import require_POST
 from causeloop.core.errors import DomainError, Forbidden, NotFound
 from causeloop.core.tenancy import enter_tenant
 from memberships.models import Membership, User
-from memberships.services import active_membership_for, organization_switch
+from memberships.selectors import seats_used
+from memberships.services.active import active_membership_for, organization_switch
 from organizations.models import AuditLog, Organization
 from organizations.roles import Role
 from organizations.services import organization_create
@@ -138,7 +139,7 @@ class HomePage(OrganizationPage):
             organization.memberships.select_related("user").order_by("joined_at", "id")[:8]
         )
         member_count = organization.memberships.count()
-        pending = organization.invitations.filter(status="pending").count()
+        seats = seats_used(organization)
         activity = (
             list(AuditLog.objects.filter(organization=organization).order_by("-created_at")[:8])
             if self.role >= Role.ADMIN
@@ -148,8 +149,8 @@ class HomePage(OrganizationPage):
             "pages/home.html",
             members=members,
             member_count=member_count,
-            pending_invitations=pending,
-            seats_used=member_count + pending,
+            pending_invitations=seats - member_count,  # those holding a seat
+            seats_used=seats,
             activity=activity,
             plan=organization.plan,
         )

@@ -14,7 +14,7 @@ from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages.base import OrganizationPage, apply_error
 from memberships.models import Membership
-from memberships.services import ownership_transfer
+from memberships.services.members import ownership_transfer
 from organizations import services
 from organizations.forms import (
     ApiKeyForm,
@@ -96,18 +96,16 @@ class OrganizationSettingsPage(OrganizationPage):
         form = TransferForm(self.request.POST, candidates=candidates)
         if form.is_valid():
             try:
-                if form.cleaned_data["confirm"] != self.organization.slug:
-                    form.add_error("confirm", f'Type "{self.organization.slug}" to confirm.')
-                else:
-                    membership = services.get_owned(
-                        Membership, self.organization, form.cleaned_data["membership"]
-                    )
-                    new_owner = ownership_transfer(
-                        organization=self.organization,
-                        actor=self.person,
-                        membership=membership,
-                    )
-                    return self.done(f"{new_owner.user.email} is now the owner; you are an admin.")
+                membership = services.get_owned(
+                    Membership, self.organization, form.cleaned_data["membership"]
+                )
+                new_owner = ownership_transfer(
+                    organization=self.organization,
+                    actor=self.person,
+                    membership=membership,
+                    confirm_slug=form.cleaned_data["confirm"],
+                )
+                return self.done(f"{new_owner.user.email} is now the owner; you are an admin.")
             except DomainError as error:
                 apply_error(form, error)
         return self._settings_page(status=400, transfer_form=form, candidates=candidates)

@@ -15,9 +15,18 @@ from django.views import View
 from causeloop.core.errors import DomainError, NotFound
 from causeloop.web.pages.base import OrganizationPage, apply_error
 from causeloop.web.throttling import invitation_mail
-from memberships import services
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
 from memberships.models import Invitation, InviteCode, Membership, User
+from memberships.selectors import members_of, pending_invitations_of, seats_used
+from memberships.services.invitations import (
+    invitation_accept,
+    invitation_by_token,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+)
+from memberships.services.invite_codes import invite_code_create, invite_code_deactivate
+from memberships.services.members import membership_change_role, membership_remove
 from organizations.roles import Role
 from organizations.services import get_owned
 
@@ -27,7 +36,7 @@ class MembersPage(OrganizationPage):
 
     def _page(self, status: int = 200, **forms: Any) -> HttpResponse:
         organization = self.organization
-        members = list(organization.memberships.select_related("user").order_by("joined_at", "id"))
+        members = list(members_of(organization))
         # Admins manage everyone but owners; owners manage everyone.
         manageable = {
             member.pk for member in members if self.role >= Role.OWNER or member.role != Role.OWNER
@@ -39,11 +48,9 @@ class MembersPage(OrganizationPage):
             members=members,
             manageable=manageable,
             grantable_roles=grantable,
-            invitations=organization.invitations.filter(status=Invitation.Status.PENDING)
-            .select_related("invited_by")
-            .order_by("-created_at"),
+            invitations=pending_invitations_of(organization),
             invite_codes=organization.invite_codes.filter(is_active=True).order_by("-created_at"),
-            seats_used=services.seats_used(organization),
+            seats_used=seats_used(organization),
             invite_form=forms.get("invite_form") or InviteForm(),
             code_form=forms.get("code_form") or InviteCodeForm(),
         )
@@ -76,7 +83,7 @@ class MembersPage(OrganizationPage):
                 with invitation_mail(
                     request, organization=self.organization, email=form.cleaned_data["email"]
                 ):
-                    invitation, _token = services.invitation_create(
+                    invitation, _token = invitation_create(
                         organization=self.organization, actor=self.person, **form.cleaned_data
                     )
                 return self.done(f"Invitation sent to {invitation.email}.")
@@ -93,14 +100,14 @@ class MembersPage(OrganizationPage):
         if not form.is_valid():
             messages.error(request, "Choose a role.")
             return redirect(request.path)
-        services.membership_change_role(
+        membership_change_role(
             membership=membership, actor=self.person, role=form.cleaned_data["role"]
         )
         return self.done(f"{membership.user.email} is now {Role(form.cleaned_data['role']).label}.")
 
     def _remove(self, request: HttpRequest) -> HttpResponse:
         membership = self._membership(request)
-        services.membership_remove(membership=membership, actor=self.person)
+        membership_remove(membership=membership, actor=self.person)
         if membership.user_id == request.user.pk:
             return self.done(f"You left {self.organization.name}.", to="/")
         return self.done(f"{membership.user.email} was removed.")
@@ -113,22 +120,18 @@ class MembersPage(OrganizationPage):
         with invitation_mail(
             request, organization=self.organization, email=invitation.email, invitation=invitation
         ):
-            invitation, _token = services.invitation_resend(
-                invitation=invitation, actor=self.person
-            )
+            invitation, _token = invitation_resend(invitation=invitation, actor=self.person)
         return self.done(f"Invitation sent again to {invitation.email}, with a new link.")
 
     def _revoke(self, request: HttpRequest) -> HttpResponse:
-        invitation = services.invitation_revoke(
-            invitation=self._invitation(request), actor=self.person
-        )
+        invitation = invitation_revoke(invitation=self._invitation(request), actor=self.person)
         return self.done(f"Invitation for {invitation.email} revoked.")
 
     def _create_code(self, request: HttpRequest) -> HttpResponse:
         form = InviteCodeForm(request.POST)
         if form.is_valid():
             try:
-                code = services.invite_code_create(
+                code = invite_code_create(
                     organization=self.organization,
                     actor=self.person,
                     expires_in_days=form.cleaned_data["expires_in_days"],
@@ -140,7 +143,7 @@ class MembersPage(OrganizationPage):
 
     def _deactivate_code(self, request: HttpRequest) -> HttpResponse:
         code = get_owned(InviteCode, self.organization, request.POST.get("code"))
-        services.invite_code_deactivate(invite_code=code, actor=self.person)
+        invite_code_deactivate(invite_code=code, actor=self.person)
         return self.done(f"Invite code {code.code} deactivated.")
 
 
@@ -149,7 +152,7 @@ class InvitationPage(View):
 
     def _invitation(self, token: str) -> Invitation:
         try:
-            return services.invitation_by_token(token)
+            return invitation_by_token(token)
         except NotFound:
             return None  # type: ignore[return-value]
 
@@ -182,7 +185,7 @@ class InvitationPage(View):
         if not request.user.is_authenticated:
             return redirect(reverse("account_login") + "?" + urlencode({"next": request.path}))
         try:
-            services.invitation_accept(invitation=invitation, user=request.user)
+            invitation_accept(invitation=invitation, user=request.user)
         except DomainError as error:
             return render(
                 request,

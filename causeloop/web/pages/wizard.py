@@ -23,7 +23,7 @@ from causeloop.core.tenancy import enter_tenant
 from causeloop.web.pages.base import apply_error
 from causeloop.web.throttling import limit
 from memberships.models import Membership, User
-from memberships.services import invite_code_join
+from memberships.services.invite_codes import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
 from organizations.models import Organization, Plan
 from organizations.services import (

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 from causeloop.core.tenancy import enter_platform
 from memberships.models import Membership, User
-from memberships.services import membership_add
+from memberships.services.members import membership_add
 from memberships.verification import mark_email_verified
 from onboarding.services import onboard_client
 from organizations.models import Organization, Template

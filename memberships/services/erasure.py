@@ -21,13 +21,10 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from causeloop.core.errors import Forbidden, NotFound
-from causeloop.core.tenancy import enter_platform, enter_tenant
+from causeloop.core.tenancy import enter_platform
 from memberships.models import Invitation, Membership, PersonalToken, User
-from memberships.services import (
-    _activate_next_membership,
-    _ensure_owner_remains,
-    lock_organization,
-)
+from memberships.services.active import membership_activate_next
+from memberships.services.members import ensure_owner_remains, lock_organization
 from organizations.access import ensure_role, require_role
 from organizations.audit import audit
 from organizations.audit_rewrites import forget_person
@@ -77,7 +74,6 @@ def member_erase(*, organization: Organization, actor: User | ApiKey, email: str
     them. Their account, and their place in other organizations, stay as they are."""
     actor_role = require_role(actor, organization, at_least=Role.ADMIN)
     email = clean_email(email)
-    enter_tenant(organization)
     lock_organization(organization)
     user = User.objects.by_email(email)
     membership = (
@@ -85,7 +81,7 @@ def member_erase(*, organization: Organization, actor: User | ApiKey, email: str
     )
     if membership is not None and membership.role == Role.OWNER:
         ensure_role(actor_role, at_least=Role.OWNER)
-        _ensure_owner_remains(organization, membership)
+        ensure_owner_remains(organization, membership)
     invitations = Invitation.objects.filter(organization=organization, email__iexact=email)
     invitation_ids = list(invitations.values_list("pk", flat=True))
     invitations.delete()
@@ -94,7 +90,7 @@ def member_erase(*, organization: Organization, actor: User | ApiKey, email: str
         person_ids.append(membership.pk)  # before delete() forgets it
         audit(organization, actor=actor, action="member.erased", target=membership)
         membership.delete()
-        _activate_next_membership(membership.user_id)
+        membership_activate_next(user_id=membership.user_id)
     scrubbed = forget_person(
         organization_id=organization.pk, email=email, ids=[*person_ids, *invitation_ids]
     )
@@ -115,7 +111,7 @@ def _erase_everywhere(*, email: str, user: User | None, actor: User | None) -> R
     )
     for membership in memberships:
         lock_organization(membership.organization)
-        _ensure_owner_remains(membership.organization, membership)
+        ensure_owner_remains(membership.organization, membership)
     invitations = Invitation.objects.filter(email__iexact=email)
     invitation_ids = list(invitations.values_list("pk", flat=True))
     invitations.delete()

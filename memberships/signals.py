@@ -1,28 +1,21 @@
 """Glue between django-allauth's accounts and the memberships: an invitation accepted at
-sign-up, and a password reset that signs the person out everywhere."""
+sign-up, and a password reset that signs the person out everywhere. Connected in
+`MembershipsConfig.ready`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.signals import password_reset, user_signed_up
-from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from causeloop.core.errors import DomainError
 from causeloop.core.tenancy import enter_user
-from memberships.credentials import personal_tokens_revoke_all
 from memberships.forms import INVITATION_SESSION_KEY
-from memberships.services import invitation_accept, invitation_by_token
-
-
-class SignupView(AllauthSignupView):
-    """allauth's sign-up, with the request handed to the form (for an invitation's email)."""
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "request": self.request}
+from memberships.services.invitations import invitation_accept, invitation_by_token
+from memberships.services.tokens import personal_tokens_revoke_all
 
 
 @receiver(user_signed_up)
@@ -31,7 +24,9 @@ def accept_invitation_at_signup(request: HttpRequest, user: Any, **_kwargs: Any)
     token = request.session.pop(INVITATION_SESSION_KEY, None)
     if not token:
         return
-    enter_user(user)  # the new account's own rows, from now on in this request
+    # The sign-up page is public, so nobody entered a context for the account it just made:
+    # from now on in this request, the new account's own rows.
+    enter_user(user)
     try:
         invitation = invitation_by_token(token)
         invitation_accept(invitation=invitation, user=user)
