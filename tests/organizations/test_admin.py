@@ -7,7 +7,7 @@ from django.urls import reverse
 from zeal import zeal_context, zeal_ignore
 
 from memberships.models import Membership, User
-from onboarding.services import onboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.audit import audit
 from organizations.models import AuditLog, Organization, Subscription, Workspace
 from tests.factories import (
@@ -100,7 +100,9 @@ def test_every_change_list_renders_without_n_plus_one(
 
 
 def test_organization_change_list_shows_useful_columns_search_and_filters(staff_client):
-    onboard_client(org_name="Acme Corp", org_slug="acme", owner_email="alice@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme Corp", org_slug="acme", owner_email="alice@acme.com")
+    )
     with zeal_ignore():
         OrganizationFactory(name="Globex", slug="globex")
     page = staff_client.get(reverse(CHANGELIST), {"q": "acme"})
@@ -179,7 +181,9 @@ def test_onboard_form_shows_errors_next_to_fields_and_creates_nothing(
 
 
 def test_onboard_form_reports_a_taken_slug(staff_client):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     with zeal_ignore():
         response = staff_client.post(reverse(ONBOARD), ONBOARD_FORM)
     assert response.status_code == 200
@@ -221,7 +225,9 @@ def test_approve_action_approves_pending_and_reports_the_others(staff_client):
 
 
 def test_purge_asks_for_confirmation_first_and_deletes_only_when_confirmed(staff_client):
-    result = onboard_client(org_name="Acme", org_slug="acme", owner_email="alice@acme.com")
+    result = onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="alice@acme.com")
+    )
     keep = OrganizationFactory()
     organization = Organization.objects.get(pk=result.org_id)
 
