@@ -55,9 +55,7 @@ class OnboardField:
 ONBOARD_FIELDS: tuple[OnboardField, ...] = (
     OnboardField("org_name", "name", "company_name", required=True, csv_column_required=True),
     OnboardField("org_slug", "slug", "org_slug", required=True, csv_column_required=True),
-    OnboardField(
-        "owner_email", str, "email", "admin_email", required=True, csv_column_required=True
-    ),
+    OnboardField("owner_email", "email", "admin_email", required=True, csv_column_required=True),
     OnboardField("owner_name", "owner_name", None),
     OnboardField("workspace_name", "workspace_name", None),
     OnboardField("plan", "plan", "subscription_plan", default="free", csv_column_required=True),

@@ -80,14 +80,15 @@ def test_free_plan_defaults_to_ten_seats_and_an_active_subscription(db):
 
 
 def test_optional_parameters_are_used(db):
-    result = onboard_client(
+    values = {
         **ACME,
-        owner_name="Alice Liddell",
-        workspace_name="Research",
-        plan="starter",
-        seats="40",
-        timezone="Europe/Paris",
-    )
+        "owner_name": "Alice Liddell",
+        "workspace_name": "Research",
+        "plan": "starter",
+        "seats": "40",
+        "timezone": "Europe/Paris",
+    }
+    result = onboard_client(request=onboard_request_from(values, face=Face.COMMAND))
     organization = Organization.objects.get(pk=result.org_id)
     assert organization.seats == 40 and organization.plan_id == "starter"
     assert Workspace.objects.get(pk=result.workspace_id).name == "Research"

@@ -6,8 +6,6 @@ Dry-run and onboard take the same body; field names follow the platform's contra
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request

@@ -25,8 +25,8 @@ from causeloop.web.throttling import limit
 from memberships.models import Membership, User
 from memberships.services import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
-from organizations.models import Organization, Plan
 from onboarding.services.wizard import organization_setup
+from organizations.models import Organization, Plan
 from organizations.services import (
     organization_create,
     slug_is_available,
