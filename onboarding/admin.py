@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, URLResolver, path, reverse
+from django.urls import URLPattern, path, reverse
 
 from causeloop.core.errors import DomainError
 from onboarding.fields import Face
@@ -31,7 +31,7 @@ class OnboardingOrganizationAdmin(OrganizationAdmin):
         # An organization is never created bare: "add" is the onboarding form.
         return HttpResponseRedirect(reverse("admin:organizations_organization_onboard"))
 
-    def get_urls(self) -> list[URLPattern | URLResolver]:
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "onboard/",
