@@ -55,12 +55,14 @@ SEED = """
 from causeloop.core.tenancy import enter_platform
 from memberships.services.invitations import invitation_create
 from memberships.services.tokens import personal_token_create
-from onboarding.services import onboard_with_api_key
+from onboarding.services.onboard import OnboardRequest, onboard_with_api_key
 from memberships.models import User
 
 enter_platform()
 result, api_key = onboard_with_api_key(
-    org_name="Bench Corp", org_slug="bench", owner_email="owner@bench.test", plan="growth"
+    request=OnboardRequest(
+        org_name="Bench Corp", org_slug="bench", owner_email="owner@bench.test", plan="growth"
+    )
 )
 owner = User.objects.get(pk=result.user_id)
 _token, personal = personal_token_create(user=owner, name="bench")

@@ -84,11 +84,11 @@ def client_params(prefix: str, index: int) -> dict[str, str]:
 
 
 def run_service(n: int) -> float:
-    from onboarding.services import onboard_client
+    from onboarding.services.onboard import OnboardRequest, onboard_client
 
     started = time.perf_counter()
     for index in range(n):
-        result = onboard_client(**client_params("svc", index))
+        result = onboard_client(request=OnboardRequest(**client_params("svc", index)))
         assert result.created
     return time.perf_counter() - started
 
@@ -197,10 +197,10 @@ def queries_per_onboarding() -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from onboarding.services import onboard_client
+    from onboarding.services.onboard import OnboardRequest, onboard_client
 
     with CaptureQueriesContext(connection) as captured:
-        onboard_client(**client_params("probe", 0))
+        onboard_client(request=OnboardRequest(**client_params("probe", 0)))
     return [query["sql"] for query in captured.captured_queries]
 
 

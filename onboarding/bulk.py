@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from typing import IO
 
 from causeloop.core.errors import DomainError, ValidationFailed
-from onboarding.services import (
-    clean_onboard_request,
+from onboarding.fields import ONBOARD_FIELDS, Face
+from onboarding.services.onboard import (
+    OnboardRequest,
     existing_onboarding,
     onboard_client,
+    onboard_request_from,
 )
 from organizations.services import slug_is_available
 
-REQUIRED_COLUMNS = ("name", "slug", "email", "plan")
-OPTIONAL_COLUMNS = ("owner_name", "workspace_name", "timezone", "seats")
+REQUIRED_COLUMNS = tuple(field.csv_column for field in ONBOARD_FIELDS if field.csv_column_required)
 
 
 @dataclass(frozen=True)
@@ -43,21 +44,9 @@ def read_rows(stream: IO[str]) -> tuple[list[str], Iterator[dict[str, str]]]:
     return header, reader
 
 
-def _params(row: Mapping[str, str | None]) -> dict[str, object]:
-    def value(column: str) -> str | None:
-        raw = row.get(column)
-        return raw.strip() if isinstance(raw, str) and raw.strip() else None
-
-    return {
-        "org_name": value("name") or "",
-        "org_slug": value("slug") or "",
-        "owner_email": value("email") or "",
-        "plan": value("plan") or "free",
-        "owner_name": value("owner_name"),
-        "workspace_name": value("workspace_name"),
-        "timezone": value("timezone") or "UTC",
-        "seats": value("seats"),
-    }
+def _cells(row: Mapping[str, str | None]) -> dict[str, str]:
+    """The row's cells trimmed; a cell the row lacks is empty."""
+    return {field.csv_column: (row.get(field.csv_column) or "").strip() for field in ONBOARD_FIELDS}
 
 
 def onboard_rows(
@@ -70,16 +59,17 @@ def onboard_rows(
     outcomes: list[RowOutcome] = []
     seen_slugs: set[str] = set()
     for index, row in enumerate(rows, start=2):
-        params = _params(row)
-        slug = str(params["org_slug"])
+        cells = _cells(row)
+        slug = cells["slug"]
         try:
             if None in row:
                 raise ValidationFailed("the row has more values than the header has columns")
+            request = onboard_request_from(cells, face=Face.CSV)
             if dry_run:
-                verdict, detail = _validate_row(params, seen_slugs)
+                verdict, detail = _validate_row(request, seen_slugs)
                 outcome = RowOutcome(index, slug, verdict, detail)
             else:
-                result = onboard_client(**params)
+                result = onboard_client(request=request)
                 outcome = RowOutcome(
                     index,
                     slug,
@@ -94,9 +84,8 @@ def onboard_rows(
     return outcomes
 
 
-def _validate_row(params: dict[str, object], seen_slugs: set[str]) -> tuple[str, str]:
+def _validate_row(request: OnboardRequest, seen_slugs: set[str]) -> tuple[str, str]:
     """What onboarding this row would do, without writing anything."""
-    request = clean_onboard_request(**params)
     if request.org_slug in seen_slugs:
         raise ValidationFailed(f'slug "{request.org_slug}" appears twice in this file')
     seen_slugs.add(request.org_slug)

@@ -1,20 +1,18 @@
-"""The platform admin for organizations: onboarding, approval, suspension and purge."""
+"""The platform admin for organizations: approval, suspension and purge (onboarding's admin
+adds the "Onboard client" form to the organizations' pages)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
 
 from causeloop.core.errors import DomainError
 from causeloop.web.parsers import JSON_FORMFIELD_OVERRIDES
-from onboarding.services import onboard_client
 from organizations.models import (
     ApiKey,
     AuditLog,
@@ -31,21 +29,6 @@ from organizations.services import (
     organization_reinstate,
     organization_suspend,
 )
-
-
-class OnboardClientForm(forms.Form):
-    org_name = forms.CharField(label="Organization name", max_length=200)
-    org_slug = forms.CharField(
-        label="Slug", max_length=50, help_text="3–50 characters: a-z, 0-9, - and _."
-    )
-    owner_email = forms.EmailField(label="Owner email")
-    owner_name = forms.CharField(label="Owner name", required=False, max_length=200)
-    workspace_name = forms.CharField(label="Workspace name", required=False, max_length=200)
-    plan = forms.ChoiceField(label="Plan", choices=Plan.Code.choices, initial=Plan.Code.FREE)
-    timezone = forms.CharField(label="Timezone", initial="UTC", max_length=64)
-    seats = forms.IntegerField(
-        label="Seats", required=False, min_value=1, help_text="Leave empty for the plan's seats."
-    )
 
 
 class WorkspaceInline(admin.StackedInline):
@@ -71,7 +54,6 @@ class OrganizationAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "created_at", "updated_at", "suspended_at", "status")
     inlines = (WorkspaceInline, SubscriptionInline)
     actions = ("approve", "suspend", "reinstate", "purge")
-    change_list_template = "admin/organizations/organization/change_list.html"
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
@@ -84,54 +66,6 @@ class OrganizationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting goes through the "purge" action, which asks for confirmation.
         return False
-
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        # An organization is never created bare: "add" is the onboarding form.
-        return HttpResponseRedirect(reverse("admin:organizations_organization_onboard"))
-
-    def get_urls(self) -> list[Any]:
-        return [
-            path(
-                "onboard/",
-                self.admin_site.admin_view(self.onboard_view),
-                name="organizations_organization_onboard",
-            ),
-            *super().get_urls(),
-        ]
-
-    def onboard_view(self, request: HttpRequest) -> HttpResponse:
-        """The "Onboard client" form: the same service as the command and the API."""
-        if not self.has_add_permission(request):
-            return HttpResponse(status=403)
-        form = OnboardClientForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = onboard_client(**form.cleaned_data)
-            except DomainError as error:
-                for field, problems in error.fields.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
-                if not error.fields:
-                    form.add_error(None, error.message)
-            else:
-                verb = "Onboarded" if result.created else "Already onboarded:"
-                self.message_user(
-                    request,
-                    f"{verb} {form.cleaned_data['org_slug']} ({result.org_id}).",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:organizations_organization_change", args=[result.org_id])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Onboard client",
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/organizations/organization/onboard.html", context)
 
     def _each(
         self, request: HttpRequest, queryset: QuerySet[Organization], service: Any, verb: str

@@ -8,7 +8,7 @@ from django.db import connection
 from zeal import zeal_ignore
 
 from memberships.models import User
-from onboarding.services import onboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import Organization, Workspace
 
 HEADER = "name,slug,email,plan,owner_name,workspace_name,timezone,seats\n"
@@ -72,7 +72,9 @@ def test_rerunning_the_same_file_is_safe(db, tmp_path):
 
 
 def test_a_failing_row_is_reported_and_does_not_stop_the_others(db, tmp_path):
-    onboard_client(org_name="Taken", org_slug="taken", owner_email="someone@else.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Taken", org_slug="taken", owner_email="someone@else.com")
+    )
     path = write_csv(
         tmp_path,
         "Acme,acme,alice@acme.com,free,,,,\n"
@@ -93,7 +95,9 @@ def test_a_failing_row_is_reported_and_does_not_stop_the_others(db, tmp_path):
 
 
 def test_dry_run_validates_without_writing(db, tmp_path):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="alice@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="alice@acme.com")
+    )
     path = write_csv(
         tmp_path,
         "Acme,acme,alice@acme.com,free,,,,\n"
@@ -184,7 +188,9 @@ def test_no_progress_bar_when_not_a_terminal_and_one_on_a_terminal(db, tmp_path,
 
 
 def test_dry_run_reports_a_slug_taken_by_someone_else(db, tmp_path):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="alice@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="alice@acme.com")
+    )
     path = write_csv(tmp_path, "Acme,acme,mallory@evil.com,free,,,,\n")
     code, out, _ = run(str(path), "--dry-run")
     assert code == 1

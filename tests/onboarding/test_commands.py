@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from zeal import zeal_ignore
 
 from memberships.models import Membership, User
-from onboarding.services import onboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import AuditLog, Organization, Workspace
 
 ACME = ["--org-name", "Acme Corp", "--org-slug", "acme", "--owner-email", "alice@acme.com"]
@@ -69,14 +69,18 @@ def test_onboard_client_refuses_bad_input_and_writes_nothing(db, extra, message)
 
 
 def test_onboard_client_reports_slug_taken(db):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     with pytest.raises(CommandError, match='organization slug "acme" is already taken'):
         run("onboard_client", *ACME)
     assert Organization.objects.count() == 1
 
 
 def test_offboard_client_suspends_and_reinstates(db):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     out, _ = run("offboard_client", "acme", "--suspend")
     assert json.loads(out)["status"] == "suspended"
     assert Organization.objects.get(slug="acme").status == "suspended"
@@ -86,7 +90,9 @@ def test_offboard_client_suspends_and_reinstates(db):
 
 
 def test_offboard_client_refuses_to_run_without_an_action(db):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     with pytest.raises(CommandError, match="choose one action"):
         run("offboard_client", "acme")
     assert Organization.objects.get(slug="acme").status == "active"
@@ -104,7 +110,9 @@ def test_offboard_client_unknown_slug(db):
 
 
 def test_purge_asks_for_confirmation_and_a_wrong_answer_keeps_everything(db, monkeypatch):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     monkeypatch.setattr("builtins.input", lambda prompt: "nope")
     with pytest.raises(CommandError, match="purge cancelled"):
         run("offboard_client", "acme", "--purge")
@@ -112,7 +120,9 @@ def test_purge_asks_for_confirmation_and_a_wrong_answer_keeps_everything(db, mon
 
 
 def test_purge_with_the_typed_slug_deletes_the_organization_and_keeps_users(db, monkeypatch):
-    result = onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    result = onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     prompts = []
     monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "acme")
     out, _ = run("offboard_client", "acme", "--purge")
@@ -124,7 +134,9 @@ def test_purge_with_the_typed_slug_deletes_the_organization_and_keeps_users(db, 
 
 
 def test_purge_with_yes_does_not_ask(db, monkeypatch):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
 
     def no_questions(prompt):
         raise AssertionError("asked for confirmation despite --yes")
@@ -136,7 +148,9 @@ def test_purge_with_yes_does_not_ask(db, monkeypatch):
 
 def test_show_client_prints_organization_workspace_owner_and_audit(db):
     result = onboard_client(
-        org_name="Acme Corp", org_slug="acme", owner_email="bob@acme.com", plan="starter"
+        request=OnboardRequest(
+            org_name="Acme Corp", org_slug="acme", owner_email="bob@acme.com", plan="starter"
+        )
     )
     out, _ = run("show_client", "acme")
     assert result.org_id in out and "Acme Corp (acme)" in out
@@ -180,7 +194,9 @@ def test_offboard_and_show_client_process_unknown_slug(manage):
 
 
 def test_offboard_client_process_purge_without_yes_reads_the_confirmation(manage):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     refused = manage("offboard_client", "acme", "--purge", input="wrong\n")
     assert refused.returncode != 0 and "purge cancelled" in refused.stderr
     assert Organization.objects.filter(slug="acme").exists()
@@ -192,13 +208,17 @@ def test_offboard_client_process_purge_without_yes_reads_the_confirmation(manage
 
 @pytest.mark.parametrize("rows", ["-1", "5000"])
 def test_show_client_refuses_a_bad_number_of_audit_rows(db, rows):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     with pytest.raises(CommandError, match="between 0 and 1000"):
         run("show_client", "acme", "--audit-rows", rows)
 
 
 def test_show_client_limits_the_audit_rows(db):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     run("offboard_client", "acme", "--suspend")
     summary = json.loads(run("show_client", "acme", "--json", "--audit-rows", "1")[0])
     assert [row["action"] for row in summary["audit_log"]] == ["organization.suspended"]
@@ -261,7 +281,9 @@ def test_commands_show_a_slugs_escape_codes_as_text(manage):
 
 
 def test_show_client_prints_stored_escape_codes_as_text(db):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     Organization.objects.filter(slug="acme").update(name=f"Acme{ESCAPES}")
     User.objects.filter(email="bob@acme.com").update(name=ESCAPES)
     AuditLog.objects.create(
@@ -276,7 +298,9 @@ def test_show_client_prints_stored_escape_codes_as_text(db):
 
 
 def test_the_purge_prompt_shows_escape_codes_as_text(db, monkeypatch):
-    onboard_client(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
     Organization.objects.filter(slug="acme").update(name=f"Acme{ESCAPES}")
     prompts = []
     monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "no")

@@ -11,7 +11,7 @@ from zeal import zeal_ignore
 
 from causeloop.core.errors import DomainError
 from memberships.models import Membership, User
-from onboarding.services import onboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import AuditLog, Organization, Workspace
 from tests.factories import UserFactory
 
@@ -39,7 +39,9 @@ def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def onboarding(email: str, slug: str = "race") -> Callable[[], Any]:
-    return lambda: onboard_client(org_name="Race Corp", org_slug=slug, owner_email=email)
+    return lambda: onboard_client(
+        request=OnboardRequest(org_name="Race Corp", org_slug=slug, owner_email=email)
+    )
 
 
 def test_two_owners_racing_for_one_slug_make_one_organization_and_a_clean_slug_taken():

@@ -6,7 +6,10 @@ from zeal import zeal_ignore
 
 from causeloop.core.errors import Conflict, ValidationFailed
 from memberships.models import Membership, User
-from onboarding.services import client_summary, offboard_client, onboard_client, onboard_dryrun
+from onboarding.fields import Face
+from onboarding.services.dryrun import onboard_dryrun
+from onboarding.services.offboard import client_summary, offboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client, onboard_request_from
 from organizations.audit import audit_entry
 from organizations.models import (
     AuditLog,
@@ -27,7 +30,9 @@ def _counts():
 
 
 def test_onboard_client_provisions_everything_with_prefixed_ids(db):
-    result = onboard_client(**ACME, plan="growth", timezone="America/New_York")
+    result = onboard_client(
+        request=OnboardRequest(**ACME, plan="growth", timezone="America/New_York")
+    )
 
     assert result.created is True
     assert result.as_dict().keys() == {
@@ -67,7 +72,7 @@ def test_onboard_client_provisions_everything_with_prefixed_ids(db):
 
 
 def test_free_plan_defaults_to_ten_seats_and_an_active_subscription(db):
-    result = onboard_client(**ACME)
+    result = onboard_client(request=OnboardRequest(**ACME))
     organization = Organization.objects.get(pk=result.org_id)
     assert organization.plan_id == "free" and organization.seats == 10
     assert organization.timezone == "UTC"
@@ -75,14 +80,15 @@ def test_free_plan_defaults_to_ten_seats_and_an_active_subscription(db):
 
 
 def test_optional_parameters_are_used(db):
-    result = onboard_client(
+    values = {
         **ACME,
-        owner_name="Alice Liddell",
-        workspace_name="Research",
-        plan="starter",
-        seats="40",
-        timezone="Europe/Paris",
-    )
+        "owner_name": "Alice Liddell",
+        "workspace_name": "Research",
+        "plan": "starter",
+        "seats": "40",
+        "timezone": "Europe/Paris",
+    }
+    result = onboard_client(request=onboard_request_from(values, face=Face.COMMAND))
     organization = Organization.objects.get(pk=result.org_id)
     assert organization.seats == 40 and organization.plan_id == "starter"
     assert Workspace.objects.get(pk=result.workspace_id).name == "Research"
@@ -90,20 +96,22 @@ def test_optional_parameters_are_used(db):
 
 
 def test_running_it_again_returns_the_same_ids_and_changes_nothing(db):
-    first = onboard_client(**ACME)
+    first = onboard_client(request=OnboardRequest(**ACME))
     before = _counts()
     with zeal_ignore():
-        again = onboard_client(**{**ACME, "org_slug": "ACME", "owner_email": "Alice@ACME.com"})
+        again = onboard_client(
+            request=OnboardRequest(**{**ACME, "org_slug": "ACME", "owner_email": "Alice@ACME.com"})
+        )
     assert again.created is False
     assert {**again.as_dict(), "created": True} == first.as_dict()
     assert _counts() == before
 
 
 def test_a_slug_owned_by_someone_else_is_slug_taken(db):
-    onboard_client(**ACME)
+    onboard_client(request=OnboardRequest(**ACME))
     before = _counts()
     with pytest.raises(Conflict) as error, zeal_ignore():
-        onboard_client(**{**ACME, "owner_email": "mallory@evil.com"})
+        onboard_client(request=OnboardRequest(**{**ACME, "owner_email": "mallory@evil.com"}))
     assert error.value.code == "slug_taken"
     assert error.value.message == 'organization slug "acme" is already taken'
     assert list(error.value.fields) == ["org_slug"]
@@ -112,19 +120,19 @@ def test_a_slug_owned_by_someone_else_is_slug_taken(db):
 
 def test_an_existing_user_is_reused_whatever_the_email_case(db):
     alice = UserFactory(email="alice@acme.com")
-    result = onboard_client(**{**ACME, "owner_email": "ALICE@acme.com"})
+    result = onboard_client(request=OnboardRequest(**{**ACME, "owner_email": "ALICE@acme.com"}))
     assert result.user_id == alice.pk
     assert User.objects.filter(email__iexact="alice@acme.com").count() == 1
 
 
 def test_a_user_with_an_active_organization_keeps_it_active(organization, owner):
-    result = onboard_client(**{**ACME, "owner_email": owner.email})
+    result = onboard_client(request=OnboardRequest(**{**ACME, "owner_email": owner.email}))
     assert Membership.objects.get(user=owner, organization=organization).is_active
     assert not Membership.objects.get(pk=result.membership_id).is_active
 
 
 def test_the_slug_is_lower_cased(db):
-    result = onboard_client(**{**ACME, "org_slug": "  Acme-Labs  "})
+    result = onboard_client(request=OnboardRequest(**{**ACME, "org_slug": "  Acme-Labs  "}))
     assert Organization.objects.get(pk=result.org_id).slug == "acme-labs"
 
 
@@ -137,7 +145,7 @@ def _audit_entry_the_database_refuses(organization, **kwargs):
 def test_a_failure_at_the_last_step_leaves_nothing_behind(db, monkeypatch):
     monkeypatch.setattr("organizations.services.audit_entry", _audit_entry_the_database_refuses)
     with pytest.raises(DataError):
-        onboard_client(**ACME)
+        onboard_client(request=OnboardRequest(**ACME))
     assert _counts() == {name: 0 for name in _counts()}
 
 
@@ -145,7 +153,7 @@ def test_a_failing_audit_insert_rolls_back_even_an_existing_users_new_rows(db, m
     alice = UserFactory(email="alice@acme.com")
     monkeypatch.setattr("organizations.services.audit_entry", _audit_entry_the_database_refuses)
     with pytest.raises(DataError):
-        onboard_client(**ACME)
+        onboard_client(request=OnboardRequest(**ACME))
     assert _counts() == {**{model.__name__: 0 for model in TABLES}, "User": 1}
     assert User.objects.get().pk == alice.pk
 
@@ -189,7 +197,7 @@ BAD_INPUT = [
 @pytest.mark.parametrize(("parameter", "value", "field"), BAD_INPUT)
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(db, parameter, value, field):
     with pytest.raises(ValidationFailed) as error:
-        onboard_client(**{**ACME, parameter: value})
+        onboard_client(request=onboard_request_from({**ACME, parameter: value}, face=Face.FORM))
     assert list(error.value.fields) == [field]
     assert error.value.message.startswith(f"{field}: ")
     assert len(error.value.message) > len(field) + 10
@@ -198,19 +206,26 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(db, param
 
 def test_every_bad_field_is_reported_at_once(db):
     with pytest.raises(ValidationFailed) as error:
-        onboard_client(org_name="", org_slug="x", owner_email="nope", plan="gold")
+        onboard_client(
+            request=OnboardRequest(org_name="", org_slug="x", owner_email="nope", plan="gold")
+        )
     assert set(error.value.fields) == {"org_name", "org_slug", "owner_email", "plan"}
 
 
 def test_reserved_slug_names_the_reason(db):
     with pytest.raises(ValidationFailed) as error:
-        onboard_client(**{**ACME, "org_slug": "Admin"})
+        onboard_client(request=OnboardRequest(**{**ACME, "org_slug": "Admin"}))
     assert error.value.fields["org_slug"] == ['"admin" is reserved; choose another slug.']
 
 
 def test_dry_run_reports_every_check_and_writes_nothing(organization):
     report = onboard_dryrun(
-        org_name="Acme", org_slug=organization.slug, owner_email="bad", plan="free"
+        values={
+            "org_name": "Acme",
+            "org_slug": organization.slug,
+            "owner_email": "bad",
+            "plan": "free",
+        }
     )
     verdicts = {row["check_name"]: row["passed"] for row in report["validation_results"]}
     assert verdicts["email_format"] is False
@@ -219,14 +234,14 @@ def test_dry_run_reports_every_check_and_writes_nothing(organization):
     assert report["ready_for_onboarding"] is False
     assert Organization.objects.count() == 1
 
-    ready = onboard_dryrun(**ACME)
+    ready = onboard_dryrun(values=ACME)
     assert ready["ready_for_onboarding"] is True
     assert ready["validation_summary"]["failed"] == 0
     assert Organization.objects.count() == 1
 
 
 def test_offboarding_suspends_and_reinstates_with_audit_rows(db):
-    onboard_client(**ACME)
+    onboard_client(request=OnboardRequest(**ACME))
     assert offboard_client(slug="acme", action="suspend")["status"] == "suspended"
     organization = Organization.objects.get(slug="acme")
     assert organization.status == "suspended" and organization.suspended_at is not None
@@ -237,7 +252,7 @@ def test_offboarding_suspends_and_reinstates_with_audit_rows(db):
 
 
 def test_purging_a_client_keeps_its_users(db):
-    result = onboard_client(**ACME)
+    result = onboard_client(request=OnboardRequest(**ACME))
     outcome = offboard_client(slug="acme", action="purge")
     assert outcome["status"] == "purged"
     assert {model.__name__: model.objects.count() for model in TABLES} == {
@@ -247,7 +262,7 @@ def test_purging_a_client_keeps_its_users(db):
 
 
 def test_client_summary_shows_the_organization_workspace_owner_and_audit(db):
-    result = onboard_client(**ACME, plan="starter")
+    result = onboard_client(request=OnboardRequest(**ACME, plan="starter"))
     OrganizationFactory()
     summary = client_summary("acme")
     assert summary["organization"]["id"] == result.org_id
@@ -260,7 +275,7 @@ def test_client_summary_shows_the_organization_workspace_owner_and_audit(db):
 
 def test_an_existing_user_without_an_active_membership_gets_this_one_active(db):
     alice = UserFactory(email="alice@acme.com")
-    result = onboard_client(**ACME)
+    result = onboard_client(request=OnboardRequest(**ACME))
     assert result.user_id == alice.pk
     assert Membership.objects.get(pk=result.membership_id).is_active
 
@@ -271,6 +286,10 @@ def test_onboarding_a_new_owner_costs_a_fixed_small_number_of_queries(
     # validation (plan), the idempotency lookup, the owner lookup and insert (in a savepoint),
     # the tenant context, six inserts, and the transaction itself.
     with django_assert_max_num_queries(15):
-        onboard_client(**ACME)
+        onboard_client(request=OnboardRequest(**ACME))
     with django_assert_max_num_queries(15), zeal_ignore():
-        onboard_client(**{**ACME, "org_slug": "acme-two", "owner_email": "bob@acme.com"})
+        onboard_client(
+            request=OnboardRequest(
+                **{**ACME, "org_slug": "acme-two", "owner_email": "bob@acme.com"}
+            )
+        )

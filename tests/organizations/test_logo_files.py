@@ -14,7 +14,7 @@ from PIL import Image
 from zeal import zeal_ignore
 
 from memberships.services.tokens import personal_token_create
-from onboarding.services import offboard_client
+from onboarding.services.offboard import offboard_client
 from organizations.models import Organization
 from organizations.services import branding_update
 from tests.api.conftest import client_with

@@ -11,7 +11,7 @@ from zeal import zeal_ignore
 
 from memberships.models import User
 from memberships.verification import email_is_verified
-from onboarding.services import onboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +23,17 @@ def _fresh_rate_limits():
 
 
 def test_an_owner_the_operator_provisions_is_verified(db):
-    result = onboard_client(org_name="Acme", org_slug="acme", owner_email="alice@acme.test")
+    result = onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="alice@acme.test")
+    )
     assert email_is_verified(User.objects.get(pk=result.user_id))
 
 
 def test_provisioning_never_verifies_an_address_someone_registered_first(db):
     squatter = UserFactory(email="alice@acme.test", verified_email=False)
-    result = onboard_client(org_name="Acme", org_slug="acme", owner_email="alice@acme.test")
+    result = onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="alice@acme.test")
+    )
     assert result.user_id == squatter.pk
     assert not email_is_verified(squatter)
 

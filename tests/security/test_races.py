@@ -22,7 +22,7 @@ from memberships.services.invitations import (
 )
 from memberships.services.invite_codes import invite_code_create, invite_code_join
 from memberships.services.members import membership_change_role, membership_remove
-from onboarding.services import onboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import Organization
 from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -163,7 +163,11 @@ def test_the_same_invitation_accepted_twice_at_once_makes_one_membership():
 def test_fifty_concurrent_onboardings_of_one_slug_make_one_organization():
     def onboard() -> Any:
         enter_platform()  # an operator's command: its own connection, the platform context
-        return onboard_client(org_name="Race Corp", org_slug="race", owner_email="owner@race.test")
+        return onboard_client(
+            request=OnboardRequest(
+                org_name="Race Corp", org_slug="race", owner_email="owner@race.test"
+            )
+        )
 
     outcomes = run_concurrently([onboard] * 50)
     assert codes(outcomes) == Counter({"ok": 50}), [v for k, v in outcomes if k == "error"][:3]

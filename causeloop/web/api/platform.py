@@ -6,8 +6,6 @@ Dry-run and onboard take the same body; field names follow the platform's contra
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -18,7 +16,9 @@ from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import InputSerializer, Integer, PlatformEndpoint, Text, responses
 from causeloop.web.idempotency import idempotent
 from memberships.models import User
-from onboarding.services import onboard_dryrun, onboard_with_api_key
+from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
+from onboarding.services.dryrun import onboard_dryrun
+from onboarding.services.onboard import onboard_request_from, onboard_with_api_key
 from organizations.models import Plan, Subscription
 from organizations.selectors import organization_by_reference
 from organizations.services import (
@@ -26,16 +26,6 @@ from organizations.services import (
     organization_suspend,
     subscription_sync,
 )
-
-# The service's parameter → the platform API's field.
-_FIELD_NAMES = {
-    "org_name": "company_name",
-    "org_slug": "org_slug",
-    "owner_email": "admin_email",
-    "plan": "subscription_plan",
-    "timezone": "timezone",
-    "seats": "seats",
-}
 
 
 class OnboardInput(InputSerializer):
@@ -46,25 +36,6 @@ class OnboardInput(InputSerializer):
     timezone = Text(max_length=64, default="UTC")
     seats = Integer(min_value=1, max_value=100_000, required=False)
     regenerate_api_key_if_exists = serializers.BooleanField(default=False)
-
-
-def _service_params(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "org_name": data["company_name"],
-        "org_slug": data["org_slug"],
-        "owner_email": data["admin_email"],
-        "plan": data["subscription_plan"],
-        "timezone": data["timezone"],
-        "seats": data.get("seats"),
-    }
-
-
-def _renamed(error: DomainError) -> DomainError:
-    """The service's field names as the platform API's."""
-    error.fields = {_FIELD_NAMES.get(name, name): value for name, value in error.fields.items()}
-    for service_name, api_name in _FIELD_NAMES.items():
-        error.message = error.message.replace(f"{service_name}:", f"{api_name}:")
-    return error
 
 
 class OnboardResultSerializer(serializers.Serializer):
@@ -105,15 +76,7 @@ class DryRunApi(PlatformEndpoint):
     def post(self, request: Request) -> Response:
         # Only the shape is checked here: the report says what is wrong with the values.
         data = request.data if isinstance(request.data, dict) else {}
-        params = {
-            "org_name": data.get("company_name"),
-            "org_slug": data.get("org_slug"),
-            "owner_email": data.get("admin_email"),
-            "plan": data.get("subscription_plan") or "free",
-            "timezone": data.get("timezone") or "UTC",
-            "seats": data.get("seats"),
-        }
-        return Response(onboard_dryrun(**params))
+        return Response(onboard_dryrun(values=onboard_values_from(data, face=Face.API)))
 
 
 class OnboardApi(PlatformEndpoint):
@@ -128,11 +91,11 @@ class OnboardApi(PlatformEndpoint):
         data = OnboardInput.validated(request.data)
         try:
             result, secret = onboard_with_api_key(
+                request=onboard_request_from(data, face=Face.API),
                 regenerate_api_key_if_exists=data["regenerate_api_key_if_exists"],
-                **_service_params(data),
             )
         except DomainError as error:
-            raise _renamed(error) from None
+            raise onboard_error_renamed(error, face=Face.API) from None
         body = {**result.as_dict(), "api_key": secret}
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(OnboardResultSerializer(body).data, status=code)

@@ -28,9 +28,9 @@ from causeloop.core.tenancy import enter_tenant
 from memberships.models import Membership, User
 from memberships.selectors import seats_used
 from memberships.services.active import active_membership_for, organization_switch
+from onboarding.services.wizard import personal_organization_ensure
 from organizations.models import AuditLog, Organization
 from organizations.roles import Role
-from organizations.services import organization_create
 
 
 def apply_error(form: forms.Form, error: DomainError) -> None:
@@ -123,14 +123,9 @@ class HomePage(OrganizationPage):
     """The active organization's dashboard."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if (
-            request.user.is_authenticated
-            and settings.CAUSELOOP_PERSONAL_ORG
-            and not Membership.objects.filter(user=request.user).exists()
-        ):
+        if request.user.is_authenticated:
             # Personal organizations: the first sign-in makes one instead of the setup step.
-            name = request.user.name or request.user.email.split("@")[0]
-            organization_create(user=request.user, name=f"{name}'s organization"[:200])
+            personal_organization_ensure(user=request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -25,10 +25,9 @@ from causeloop.web.throttling import limit
 from memberships.models import Membership, User
 from memberships.services.invite_codes import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
+from onboarding.services.wizard import organization_setup
 from organizations.models import Organization, Plan
 from organizations.services import (
-    api_key_create,
-    organization_change_plan,
     organization_create,
     slug_is_available,
     unique_slug_from_name,
@@ -157,19 +156,13 @@ class PlanStep(View):
         try:
             if not form.is_valid():
                 raise DomainError("Choose a plan.")
-            organization_change_plan(
+            setup = organization_setup(
                 organization=organization, actor=person(request), plan=form.cleaned_data["plan"]
             )
         except DomainError as error:
             return self._render(request, organization, error=error.message, status=400)
-        state = request.session[WIZARD]
-        if not state.get("key_issued") and organization.status == Organization.Status.ACTIVE:
-            _key, secret = api_key_create(
-                organization=organization, actor=person(request), name="Default key"
-            )
-            show_once(request, "Your organization's first API key", secret)
-            state["key_issued"] = True
-            request.session[WIZARD] = state
+        if setup.api_key_secret is not None:
+            show_once(request, "Your organization's first API key", setup.api_key_secret)
         return redirect("onboarding:success")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from onboarding.management.commands._base import ProvisioningCommand, terminal_safe
-from onboarding.services import offboard_client, organization_by_slug
+from onboarding.services.offboard import offboard_client, organization_by_slug
 
 
 class Command(ProvisioningCommand):

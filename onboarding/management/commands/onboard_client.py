@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from onboarding.fields import ONBOARD_FIELDS, Face
 from onboarding.management.commands._base import ProvisioningCommand
-from onboarding.services import onboard_client
+from onboarding.services.onboard import onboard_client, onboard_request_from
 
 
 class Command(ProvisioningCommand):
@@ -15,24 +16,10 @@ class Command(ProvisioningCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--org-name", required=True)
-        parser.add_argument("--org-slug", required=True)
-        parser.add_argument("--owner-email", required=True)
-        parser.add_argument("--owner-name")
-        parser.add_argument("--workspace-name")
-        parser.add_argument("--plan", default="free")
-        parser.add_argument("--timezone", default="UTC")
-        parser.add_argument("--seats")
+        for field in ONBOARD_FIELDS:
+            parser.add_argument(field.option, required=field.required, default=field.default)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = onboard_client(
-            org_name=options["org_name"],
-            org_slug=options["org_slug"],
-            owner_email=options["owner_email"],
-            owner_name=options["owner_name"],
-            workspace_name=options["workspace_name"],
-            plan=options["plan"],
-            timezone=options["timezone"],
-            seats=options["seats"],
-        )
+        request = onboard_request_from(options, face=Face.COMMAND)
+        result = onboard_client(request=request)
         self.stdout.write(json.dumps(result.as_dict()))

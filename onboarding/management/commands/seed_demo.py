@@ -8,7 +8,7 @@ from causeloop.core.tenancy import enter_platform
 from memberships.models import Membership, User
 from memberships.services.members import membership_add
 from memberships.verification import mark_email_verified
-from onboarding.services import onboard_client
+from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import Organization, Template
 from organizations.roles import Role
 from organizations.services import template_create
@@ -35,19 +35,23 @@ class Command(BaseCommand):
             user.save()
             mark_email_verified(user)  # demo addresses receive no mail
         onboard_client(
-            org_name="Acme Corp",
-            org_slug="acme",
-            owner_email="alice@acme.test",
-            owner_name="Alice Owner",
-            plan="growth",
-            timezone="Europe/London",
+            request=OnboardRequest(
+                org_name="Acme Corp",
+                org_slug="acme",
+                owner_email="alice@acme.test",
+                owner_name="Alice Owner",
+                plan="growth",
+                timezone="Europe/London",
+            )
         )
         onboard_client(
-            org_name="Globex",
-            org_slug="globex",
-            owner_email="erin@globex.test",
-            owner_name="Erin Owner",
-            plan="starter",
+            request=OnboardRequest(
+                org_name="Globex",
+                org_slug="globex",
+                owner_email="erin@globex.test",
+                owner_name="Erin Owner",
+                plan="starter",
+            )
         )
         acme = Organization.objects.get(slug="acme")
         alice = User.objects.get(email="alice@acme.test")

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from onboarding.management.commands._base import ProvisioningCommand, terminal_safe
-from onboarding.services import client_summary
+from onboarding.services.offboard import client_summary
 
 
 class Command(ProvisioningCommand):

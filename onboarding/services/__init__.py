@@ -1,0 +1,3 @@
+"""Onboarding's services, one module per concept: `onboard` (provisioning a client from an
+`OnboardRequest`), `dryrun` (checking one without writing), `offboard` (suspend, reinstate,
+purge, inspect) and `wizard` (self-service setup and personal organizations)."""

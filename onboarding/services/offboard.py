@@ -1,0 +1,93 @@
+"""Offboarding a client — suspend, reinstate or purge — and what the runbook shows about one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from causeloop.core.errors import NotFound, ValidationFailed
+from memberships.models import Membership
+from organizations.models import AuditLog, Organization
+from organizations.roles import Role
+from organizations.services import (
+    organization_purge,
+    organization_reinstate,
+    organization_suspend,
+)
+
+
+def organization_by_slug(slug: object) -> Organization:
+    """The organization with this slug; `no organization with slug "…"` otherwise."""
+    organization = Organization.objects.with_slug(slug).first() if isinstance(slug, str) else None
+    if organization is None:
+        raise NotFound(f'no organization with slug "{slug}"', code="not_found")
+    return organization
+
+
+def offboard_client(*, slug: str, action: str) -> dict[str, Any]:
+    """Suspend, reinstate or purge the client with this slug."""
+    organization = organization_by_slug(slug)
+    if action == "suspend":
+        organization_suspend(organization=organization)
+    elif action == "reinstate":
+        organization_reinstate(organization=organization)
+    elif action == "purge":
+        org_id = organization.pk
+        deleted = organization_purge(organization=organization)
+        return {"org_id": org_id, "slug": organization.slug, "status": "purged", "deleted": deleted}
+    else:
+        raise ValidationFailed(f'unknown action "{action}"; use suspend, reinstate or purge')
+    return {"org_id": organization.pk, "slug": organization.slug, "status": organization.status}
+
+
+def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
+    """What the runbook's verification queries show for one client."""
+    if (
+        isinstance(audit_rows, bool)
+        or not isinstance(audit_rows, int)
+        or not (0 <= audit_rows <= 1000)
+    ):
+        message = "The number of audit rows must be between 0 and 1000."
+        raise ValidationFailed(message, fields={"audit_rows": [message]})
+    organization = organization_by_slug(slug)
+    workspace = getattr(organization, "workspace", None)
+    owners = Membership.objects.filter(organization=organization, role=Role.OWNER).select_related(
+        "user"
+    )
+    audit_log = AuditLog.objects.for_org(organization)[:audit_rows]
+    return {
+        "organization": {
+            "id": organization.pk,
+            "name": organization.name,
+            "slug": organization.slug,
+            "plan": organization.plan_id,
+            "seats": organization.seats,
+            "status": organization.status,
+            "timezone": organization.timezone,
+            "created_at": organization.created_at.isoformat(),
+        },
+        "workspace": {"id": workspace.pk, "name": workspace.name, "slug": workspace.slug}
+        if workspace
+        else None,
+        "owners": [
+            {
+                "membership_id": m.pk,
+                "user_id": m.user_id,
+                "email": m.user.email,
+                "role": m.role,
+                "is_active": m.is_active,
+                "joined_at": m.joined_at.isoformat(),
+            }
+            for m in owners
+        ],
+        "members": Membership.objects.filter(organization=organization).count(),
+        "audit_log": [
+            {
+                "id": a.pk,
+                "action": a.action,
+                "actor": a.actor_name or "platform",
+                "target_id": a.target_id,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in audit_log
+        ],
+    }

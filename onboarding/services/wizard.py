@@ -1,0 +1,45 @@
+"""Self-service setup: the wizard's plan and first API key, and personal organizations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from memberships.models import Membership, User
+from organizations.models import ApiKey, Organization
+from organizations.services import api_key_create, organization_change_plan, organization_create
+
+
+@dataclass(frozen=True)
+class OrganizationSetup:
+    organization: Organization
+    # The first API key, to be shown once; None when none was issued.
+    api_key_secret: str | None
+
+
+@transaction.atomic
+def organization_setup(*, organization: Organization, actor: User, plan: str) -> OrganizationSetup:
+    """The wizard's last choice: the organization's plan and, if it is active and has never had
+    an API key, its first one."""
+    organization = organization_change_plan(organization=organization, actor=actor, plan=plan)
+    # Not while it awaits approval; and choosing the plan again (the back button, a second
+    # submit) never issues a second key.
+    if (
+        organization.status != Organization.Status.ACTIVE
+        or ApiKey.objects.filter(organization=organization).exists()
+    ):
+        return OrganizationSetup(organization=organization, api_key_secret=None)
+    _api_key, secret = api_key_create(organization=organization, actor=actor, name="Default key")
+    return OrganizationSetup(organization=organization, api_key_secret=secret)
+
+
+@transaction.atomic
+def personal_organization_ensure(*, user: User) -> Organization | None:
+    """Where personal organizations are on, the one made for a person without any membership
+    (their first sign-in); None when nothing was made."""
+    if not settings.CAUSELOOP_PERSONAL_ORG or Membership.objects.filter(user=user).exists():
+        return None
+    name = user.name or user.email.split("@")[0]
+    return organization_create(user=user, name=f"{name}'s organization"[:200])
