@@ -13,7 +13,7 @@ from onboarding.services import (
     existing_onboarding,
     onboard_client,
 )
-from organizations.services import slug_is_available
+from organizations.services.organizations import slug_is_available
 
 REQUIRED_COLUMNS = ("name", "slug", "email", "plan")
 OPTIONAL_COLUMNS = ("owner_name", "workspace_name", "timezone", "seats")

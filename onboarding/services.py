@@ -14,17 +14,17 @@ from causeloop.core.errors import Conflict, DomainError, NotFound, ValidationFai
 from memberships.models import Membership, User
 from memberships.services import membership_activate
 from memberships.verification import add_verified_email
-from organizations.models import AuditLog, Organization, Plan
+from onboarding.lifecycle import organization_provision, organization_purge
+from organizations.models import Organization, Plan
 from organizations.roles import Role
-from organizations.services import (
-    api_key_provision,
-    organization_provision,
-    organization_purge,
+from organizations.selectors import audit_log_for
+from organizations.services.api_keys import api_key_provision
+from organizations.services.organizations import (
     organization_reinstate,
     organization_suspend,
-    plan_get,
     slug_taken_error,
 )
+from organizations.services.plans import plan_get
 from organizations.validation import (
     clean_email,
     clean_name,
@@ -334,7 +334,7 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
     owners = Membership.objects.filter(organization=organization, role=Role.OWNER).select_related(
         "user"
     )
-    audit_log = AuditLog.objects.for_org(organization)[:audit_rows]
+    audit_log = audit_log_for(organization)[:audit_rows]
     return {
         "organization": {
             "id": organization.pk,

@@ -13,7 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from causeloop.core.errors import DomainError
-from causeloop.web.parsers import JSON_FORMFIELD_OVERRIDES
+from causeloop.core.json_text import JSON_FORMFIELD_OVERRIDES
+from onboarding.lifecycle import organization_purge
 from onboarding.services import onboard_client
 from organizations.models import (
     ApiKey,
@@ -25,9 +26,8 @@ from organizations.models import (
     Workspace,
     WorkspaceSettings,
 )
-from organizations.services import (
+from organizations.services.organizations import (
     organization_approve,
-    organization_purge,
     organization_reinstate,
     organization_suspend,
 )

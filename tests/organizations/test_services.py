@@ -6,18 +6,17 @@ from zeal import zeal_ignore
 
 from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from memberships.models import Membership
+from onboarding.lifecycle import organization_create, organization_delete
 from organizations.models import AuditLog, Organization, Subscription, WorkspaceSettings
 from organizations.roles import Role
-from organizations.services import (
+from organizations.services.organizations import (
     ensure_usable,
     organization_approve,
-    organization_change_plan,
-    organization_create,
-    organization_delete,
     organization_reinstate,
     organization_suspend,
     organization_update,
 )
+from organizations.services.plans import organization_change_plan
 from tests.factories import OrganizationFactory, UserFactory
 
 

@@ -36,8 +36,7 @@ from causeloop.web.throttling import invitation_mail
 from memberships import services
 from memberships.models import Membership, User
 from organizations.roles import Role
-from organizations.selectors import organization_by_reference
-from organizations.services import get_owned
+from organizations.selectors import organization_by_reference, owned_row
 
 
 class MemberSerializer(serializers.Serializer):
@@ -136,7 +135,7 @@ class MembersApi(OrganizationEndpoint):
 
 class MemberApi(OrganizationEndpoint):
     def _membership(self, member_id: str) -> Membership:
-        membership = get_owned(Membership, self.organization, member_id)
+        membership = owned_row(Membership, organization=self.organization, pk=member_id)
         return membership
 
     @extend_schema(
@@ -170,7 +169,7 @@ class TransferOwnershipApi(OrganizationEndpoint):
     )
     def post(self, request: Request, org: str) -> Response:
         data = TransferInput.validated(request.data)
-        membership = get_owned(Membership, self.organization, data["membership_id"])
+        membership = owned_row(Membership, organization=self.organization, pk=data["membership_id"])
         membership = services.ownership_transfer(
             organization=self.organization, actor=self.actor, membership=membership
         )

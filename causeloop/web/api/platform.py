@@ -21,11 +21,8 @@ from memberships.models import User
 from onboarding.services import onboard_dryrun, onboard_with_api_key
 from organizations.models import Plan, Subscription
 from organizations.selectors import organization_by_reference
-from organizations.services import (
-    organization_reinstate,
-    organization_suspend,
-    subscription_sync,
-)
+from organizations.services.organizations import organization_reinstate, organization_suspend
+from organizations.services.plans import subscription_sync
 
 # The service's parameter → the platform API's field.
 _FIELD_NAMES = {

@@ -27,9 +27,10 @@ from causeloop.core.errors import DomainError, Forbidden, NotFound
 from causeloop.core.tenancy import enter_tenant
 from memberships.models import Membership, User
 from memberships.services import active_membership_for, organization_switch
-from organizations.models import AuditLog, Organization
+from onboarding.lifecycle import organization_create
+from organizations.models import Organization
 from organizations.roles import Role
-from organizations.services import organization_create
+from organizations.selectors import audit_log_for
 
 
 def apply_error(form: forms.Form, error: DomainError) -> None:
@@ -139,11 +140,7 @@ class HomePage(OrganizationPage):
         )
         member_count = organization.memberships.count()
         pending = organization.invitations.filter(status="pending").count()
-        activity = (
-            list(AuditLog.objects.filter(organization=organization).order_by("-created_at")[:8])
-            if self.role >= Role.ADMIN
-            else []
-        )
+        activity = list(audit_log_for(organization)[:8]) if self.role >= Role.ADMIN else []
         return self.page(
             "pages/home.html",
             members=members,

@@ -19,7 +19,7 @@ from memberships import services
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
 from memberships.models import Invitation, InviteCode, Membership, User
 from organizations.roles import Role
-from organizations.services import get_owned
+from organizations.selectors import owned_row
 
 
 class MembersPage(OrganizationPage):
@@ -85,7 +85,9 @@ class MembersPage(OrganizationPage):
         return self._page(status=400, invite_form=form)
 
     def _membership(self, request: HttpRequest) -> Membership:
-        return get_owned(Membership, self.organization, request.POST.get("membership"))
+        return owned_row(
+            Membership, organization=self.organization, pk=request.POST.get("membership")
+        )
 
     def _change_role(self, request: HttpRequest) -> HttpResponse:
         membership = self._membership(request)
@@ -106,7 +108,9 @@ class MembersPage(OrganizationPage):
         return self.done(f"{membership.user.email} was removed.")
 
     def _invitation(self, request: HttpRequest) -> Invitation:
-        return get_owned(Invitation, self.organization, request.POST.get("invitation"))
+        return owned_row(
+            Invitation, organization=self.organization, pk=request.POST.get("invitation")
+        )
 
     def _resend(self, request: HttpRequest) -> HttpResponse:
         invitation = self._invitation(request)
@@ -139,7 +143,7 @@ class MembersPage(OrganizationPage):
         return self._page(status=400, code_form=form)
 
     def _deactivate_code(self, request: HttpRequest) -> HttpResponse:
-        code = get_owned(InviteCode, self.organization, request.POST.get("code"))
+        code = owned_row(InviteCode, organization=self.organization, pk=request.POST.get("code"))
         services.invite_code_deactivate(invite_code=code, actor=self.person)
         return self.done(f"Invite code {code.code} deactivated.")
 

@@ -25,14 +25,11 @@ from causeloop.web.throttling import limit
 from memberships.models import Membership, User
 from memberships.services import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
+from onboarding.lifecycle import organization_create
 from organizations.models import Organization, Plan
-from organizations.services import (
-    api_key_create,
-    organization_change_plan,
-    organization_create,
-    slug_is_available,
-    unique_slug_from_name,
-)
+from organizations.services.api_keys import api_key_create
+from organizations.services.organizations import slug_is_available, unique_slug_from_name
+from organizations.services.plans import organization_change_plan
 from organizations.validation import clean_slug
 
 WIZARD = "causeloop.wizard"
