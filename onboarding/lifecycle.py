@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Provisioned:
+    """What provisioning made: the organization, its workspace and the owner's membership."""
+
     organization: Organization
     workspace: Workspace
     membership: Membership
