@@ -1,4 +1,5 @@
-"""The platform admin's "Onboard client" form, added to the organizations' admin pages.
+"""The platform admin's "Onboard client" form and "purge" action, added to the organizations'
+admin pages.
 
 Organizations' own admin knows nothing of onboarding; this module registers a subclass of it
 that adds the form's URL (`admin:organizations_organization_onboard`), turns "Add organization"
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -17,6 +20,7 @@ from django.urls import URLPattern, path, reverse
 from causeloop.core.errors import DomainError
 from onboarding.fields import Face
 from onboarding.forms import OnboardClientForm
+from onboarding.lifecycle import organization_purge
 from onboarding.services.onboard import onboard_client, onboard_request_from
 from organizations.admin import OrganizationAdmin
 from organizations.models import Organization
@@ -24,6 +28,31 @@ from organizations.models import Organization
 
 class OnboardingOrganizationAdmin(OrganizationAdmin):
     change_list_template = "admin/onboarding/organization_change_list.html"
+    actions = (*OrganizationAdmin.actions, "purge")
+
+    @admin.action(description="Purge selected organizations (asks for confirmation)")
+    def purge(self, request: HttpRequest, queryset: QuerySet[Organization]) -> HttpResponse | None:
+        if request.POST.get("confirm") == "yes":
+            count = 0
+            for organization in queryset:
+                organization_purge(organization=organization)
+                count += 1
+            self.message_user(
+                request,
+                f"Purged {count} organization(s); user accounts were kept.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Purge organizations?",
+            "organizations": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/organizations/organization/purge_confirmation.html", context
+        )
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: Any = None

@@ -15,7 +15,7 @@ from onboarding.services.onboard import (
     onboard_client,
     onboard_request_from,
 )
-from organizations.services import slug_is_available
+from organizations.services.organizations import slug_is_available
 
 REQUIRED_COLUMNS = tuple(field.csv_column for field in ONBOARD_FIELDS if field.csv_column_required)
 

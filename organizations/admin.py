@@ -1,18 +1,16 @@
-"""The platform admin for organizations: approval, suspension and purge (onboarding's admin
-adds the "Onboard client" form to the organizations' pages)."""
+"""The platform admin for organizations: approval and suspension (onboarding's admin adds the
+"Onboard client" form and the purge action, which belong to the organization's lifecycle)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 
 from causeloop.core.errors import DomainError
-from causeloop.web.parsers import JSON_FORMFIELD_OVERRIDES
+from causeloop.core.json_text import JSON_FORMFIELD_OVERRIDES
 from organizations.models import (
     ApiKey,
     AuditLog,
@@ -23,9 +21,8 @@ from organizations.models import (
     Workspace,
     WorkspaceSettings,
 )
-from organizations.services import (
+from organizations.services.organizations import (
     organization_approve,
-    organization_purge,
     organization_reinstate,
     organization_suspend,
 )
@@ -53,7 +50,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_select_related = ("plan",)
     readonly_fields = ("id", "created_at", "updated_at", "suspended_at", "status")
     inlines = (WorkspaceInline, SubscriptionInline)
-    actions = ("approve", "suspend", "reinstate", "purge")
+    actions: tuple[str, ...] = ("approve", "suspend", "reinstate")
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
@@ -91,30 +88,6 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.action(description="Reinstate selected organizations")
     def reinstate(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
         self._each(request, queryset, organization_reinstate, "Reinstated")
-
-    @admin.action(description="Purge selected organizations (asks for confirmation)")
-    def purge(self, request: HttpRequest, queryset: QuerySet[Organization]) -> HttpResponse | None:
-        if request.POST.get("confirm") == "yes":
-            count = 0
-            for organization in queryset:
-                organization_purge(organization=organization)
-                count += 1
-            self.message_user(
-                request,
-                f"Purged {count} organization(s); user accounts were kept.",
-                messages.SUCCESS,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Purge organizations?",
-            "organizations": queryset,
-            "opts": self.model._meta,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/organizations/organization/purge_confirmation.html", context
-        )
 
 
 @admin.register(Plan)

@@ -230,11 +230,6 @@ class ApiKey(models.Model):
         return f"API key {self.name} (…{self.last_four})"
 
 
-class TemplateQuerySet(models.QuerySet["Template"]):
-    def for_org(self, organization: Organization) -> TemplateQuerySet:
-        return self.filter(organization=organization)
-
-
 class Template(models.Model):
     """An organization's shared agent or prompt template."""
 
@@ -258,8 +253,6 @@ class Template(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = TemplateQuerySet.as_manager()
-
     class Meta:
         ordering = ["name", "id"]
         constraints = [
@@ -277,9 +270,6 @@ class AppendOnlyError(Exception):
 
 
 class AuditLogQuerySet(models.QuerySet["AuditLog"]):
-    def for_org(self, organization: Organization) -> AuditLogQuerySet:
-        return self.filter(organization=organization)
-
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("audit rows are append-only")
 

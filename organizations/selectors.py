@@ -1,9 +1,14 @@
-"""Reads of organizations that the API, the pages and the commands share."""
+"""Reads of organizations that the API, the pages and the commands share. Tenant data is read
+from the organization it belongs to, so no caller writes the unscoped query by hand."""
 
 from __future__ import annotations
 
+from django.db import models
+from django.db.models import QuerySet
+from django.utils.text import capfirst
+
 from causeloop.core.errors import NotFound
-from organizations.models import Organization
+from organizations.models import ApiKey, AuditLog, Organization, Template
 
 
 def organization_by_reference(reference: str) -> Organization:
@@ -18,3 +23,30 @@ def organization_by_reference(reference: str) -> Organization:
     if organization is None:
         raise NotFound("Organization not found.")
     return organization
+
+
+def audit_log_for(organization: Organization) -> QuerySet[AuditLog]:
+    """The organization's audit trail, newest first."""
+    return organization.audit_logs.order_by("-created_at", "-id")
+
+
+def templates_for(organization: Organization) -> QuerySet[Template]:
+    """The organization's shared templates, by name."""
+    return organization.templates.order_by("name", "id")
+
+
+def api_keys_for(organization: Organization) -> QuerySet[ApiKey]:
+    """The organization's API keys, revoked ones included, newest first."""
+    return organization.api_keys.order_by("-created_at", "-id")
+
+
+def owned_row[M: models.Model](model: type[M], *, organization: Organization, pk: object) -> M:
+    """The row of `model` with this `pk` that belongs to `organization`, or NotFound whatever
+    `pk` looks like (another tenant's row is as absent as one that never existed)."""
+    not_found = NotFound(f"{capfirst(model._meta.verbose_name)} not found.")
+    if not isinstance(pk, str) or len(pk) > 64 or not pk.isprintable():
+        raise not_found
+    row = model._default_manager.filter(organization=organization, pk=pk).first()
+    if row is None:
+        raise not_found
+    return row

@@ -9,7 +9,7 @@ from django.db import connection
 
 from causeloop.core.errors import DomainError
 from organizations.models import Organization
-from organizations.services import plan_get
+from organizations.services.plans import plan_get
 from organizations.validation import (
     clean_email,
     clean_name,

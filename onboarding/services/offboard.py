@@ -6,13 +6,11 @@ from typing import Any
 
 from causeloop.core.errors import NotFound, ValidationFailed
 from memberships.models import Membership
-from organizations.models import AuditLog, Organization
+from onboarding.lifecycle import organization_purge
+from organizations.models import Organization
 from organizations.roles import Role
-from organizations.services import (
-    organization_purge,
-    organization_reinstate,
-    organization_suspend,
-)
+from organizations.selectors import audit_log_for
+from organizations.services.organizations import organization_reinstate, organization_suspend
 
 
 def organization_by_slug(slug: object) -> Organization:
@@ -53,7 +51,7 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
     owners = Membership.objects.filter(organization=organization, role=Role.OWNER).select_related(
         "user"
     )
-    audit_log = AuditLog.objects.for_org(organization)[:audit_rows]
+    audit_log = audit_log_for(organization)[:audit_rows]
     return {
         "organization": {
             "id": organization.pk,

@@ -17,14 +17,12 @@ from memberships.models import Membership, User
 from memberships.services.active import membership_activate
 from memberships.verification import add_verified_email
 from onboarding.fields import Face, onboard_values_from
+from onboarding.lifecycle import organization_provision
 from organizations.models import Organization
 from organizations.roles import Role
-from organizations.services import (
-    api_key_provision,
-    organization_provision,
-    plan_get,
-    slug_taken_error,
-)
+from organizations.services.api_keys import api_key_provision
+from organizations.services.organizations import slug_taken_error
+from organizations.services.plans import plan_get
 from organizations.validation import (
     clean_email,
     clean_name,

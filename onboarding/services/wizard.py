@@ -8,8 +8,10 @@ from django.conf import settings
 from django.db import transaction
 
 from memberships.models import Membership, User
+from onboarding.lifecycle import organization_create
 from organizations.models import ApiKey, Organization
-from organizations.services import api_key_create, organization_change_plan, organization_create
+from organizations.services.api_keys import api_key_create
+from organizations.services.plans import organization_change_plan
 
 
 @dataclass(frozen=True)

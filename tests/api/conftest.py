@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from memberships.services.tokens import personal_token_create
-from organizations.services import api_key_provision
+from organizations.services.api_keys import api_key_provision
 
 ROOT_KEY = "test-root-key"  # CAUSELOOP_ROOT_KEY in the test environment (pyproject.toml)
 

@@ -142,7 +142,7 @@ def test_an_api_key_sees_only_its_own_organization(as_key, organization, other_o
 
 
 def test_an_organization_awaiting_approval_answers_403_until_approved(as_user, organization, owner):
-    from organizations.services import organization_approve
+    from organizations.services.organizations import organization_approve
 
     Organization.objects.filter(pk=organization.pk).update(status=Organization.Status.PENDING)
     client = as_user(owner)

@@ -78,7 +78,7 @@ def test_queries_do_not_grow_with_the_data(endpoint):
 
 
 def test_an_api_key_costs_one_indexed_lookup(organization):
-    from organizations.services import api_key_provision
+    from organizations.services.api_keys import api_key_provision
 
     _key, secret = api_key_provision(organization=organization, name="bench")
     client = client_with(HTTP_AUTHORIZATION=f"Bearer {secret}")

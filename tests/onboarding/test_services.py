@@ -143,7 +143,7 @@ def _audit_entry_the_database_refuses(organization, **kwargs):
 
 
 def test_a_failure_at_the_last_step_leaves_nothing_behind(db, monkeypatch):
-    monkeypatch.setattr("organizations.services.audit_entry", _audit_entry_the_database_refuses)
+    monkeypatch.setattr("onboarding.lifecycle.audit_entry", _audit_entry_the_database_refuses)
     with pytest.raises(DataError):
         onboard_client(request=OnboardRequest(**ACME))
     assert _counts() == {name: 0 for name in _counts()}
@@ -151,7 +151,7 @@ def test_a_failure_at_the_last_step_leaves_nothing_behind(db, monkeypatch):
 
 def test_a_failing_audit_insert_rolls_back_even_an_existing_users_new_rows(db, monkeypatch):
     alice = UserFactory(email="alice@acme.com")
-    monkeypatch.setattr("organizations.services.audit_entry", _audit_entry_the_database_refuses)
+    monkeypatch.setattr("onboarding.lifecycle.audit_entry", _audit_entry_the_database_refuses)
     with pytest.raises(DataError):
         onboard_client(request=OnboardRequest(**ACME))
     assert _counts() == {**{model.__name__: 0 for model in TABLES}, "User": 1}

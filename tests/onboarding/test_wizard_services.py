@@ -5,7 +5,7 @@ from zeal import zeal_ignore
 
 from onboarding.services.wizard import organization_setup, personal_organization_ensure
 from organizations.models import ApiKey, Organization
-from organizations.services import api_key_provision
+from organizations.services.api_keys import api_key_provision
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from zeal import zeal_ignore
 from memberships.services.tokens import personal_token_create
 from onboarding.services.offboard import offboard_client
 from organizations.models import Organization
-from organizations.services import branding_update
+from organizations.services.branding import branding_update
 from tests.api.conftest import client_with
 
 pytestmark = pytest.mark.django_db

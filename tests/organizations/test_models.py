@@ -7,6 +7,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 
 from memberships.models import Invitation, InviteCode, Membership, User
+from onboarding.lifecycle import organization_purge
 from organizations.audit import audit
 from organizations.models import (
     ApiKey,
@@ -18,7 +19,6 @@ from organizations.models import (
     Template,
     Workspace,
 )
-from organizations.services import organization_purge
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,

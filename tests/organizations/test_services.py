@@ -1,56 +1,22 @@
-"""Organization services: self-service creation, settings, status, plan."""
+"""Organization services: settings, status, plan."""
 
 import pytest
 from django.test import override_settings
 from zeal import zeal_ignore
 
 from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from memberships.models import Membership
+from onboarding.lifecycle import organization_create
 from organizations.models import AuditLog, Organization, Subscription, WorkspaceSettings
 from organizations.roles import Role
-from organizations.services import (
+from organizations.services.organizations import (
     ensure_usable,
     organization_approve,
-    organization_change_plan,
-    organization_create,
-    organization_delete,
     organization_reinstate,
     organization_suspend,
     organization_update,
 )
-from tests.factories import OrganizationFactory, UserFactory
-
-
-def test_creating_an_organization_makes_the_caller_its_active_owner(db):
-    user = UserFactory()
-    organization = organization_create(user=user, name="Acme Corp")
-    membership = Membership.objects.get(user=user)
-    assert organization.slug == "acme-corp" and organization.status == "active"
-    assert (membership.organization_id, membership.role, membership.is_active) == (
-        organization.pk,
-        Role.OWNER,
-        True,
-    )
-    assert AuditLog.objects.get(organization=organization).action == "workspace.created"
-
-
-def test_a_derived_slug_is_made_unique(db):
-    OrganizationFactory(slug="acme-corp")
-    OrganizationFactory(slug="acme-corp-2")
-    organization = organization_create(user=UserFactory(), name="Acme Corp")
-    assert organization.slug == "acme-corp-3"
-
-
-def test_a_reserved_name_gets_a_safe_derived_slug(db):
-    organization = organization_create(user=UserFactory(), name="Admin")
-    assert organization.slug == "admin-org"
-
-
-def test_a_chosen_slug_that_is_taken_is_refused(organization):
-    with pytest.raises(Conflict) as error:
-        organization_create(user=UserFactory(), name="Copy", slug=organization.slug.upper())
-    assert error.value.code == "slug_taken"
-    assert Organization.objects.count() == 1
+from organizations.services.plans import organization_change_plan
+from tests.factories import UserFactory
 
 
 @override_settings(CAUSELOOP_REQUIRE_ORG_APPROVAL=True)
@@ -146,16 +112,3 @@ def test_changing_plan_is_for_owners_and_sets_the_plans_seats(organization, owne
     organization.refresh_from_db()
     assert organization.plan_id == "growth" and organization.seats == 50
     assert Subscription.objects.get(organization=organization).billing_status == "trialing"
-
-
-def test_deleting_needs_the_owner_and_the_typed_slug(organization, owner, admin_user):
-    with pytest.raises(Forbidden):
-        organization_delete(
-            organization=organization, actor=admin_user, confirm_slug=organization.slug
-        )
-    with pytest.raises(ValidationFailed) as error:
-        organization_delete(organization=organization, actor=owner, confirm_slug="wrong")
-    assert error.value.code == "confirmation_mismatch"
-    assert Organization.objects.filter(pk=organization.pk).exists()
-    organization_delete(organization=organization, actor=owner, confirm_slug=organization.slug)
-    assert not Organization.objects.filter(pk=organization.pk).exists()

@@ -13,11 +13,11 @@ from django.db import DatabaseError, connection, transaction
 
 from causeloop.core.tenancy import enter_tenant, platform_work
 from memberships.services.erasure import account_erase, member_erase
+from onboarding.lifecycle import organization_purge
 from organizations import audit_rewrites
 from organizations.audit import audit
 from organizations.models import AuditLog, Organization
 from organizations.roles import Role
-from organizations.services import organization_purge
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.security.conftest import ROOT, _pg_env
 

@@ -343,7 +343,7 @@ def test_an_organization_api_key_cannot_erase_accounts(as_key_client):
 
 @pytest.fixture
 def as_key_client():
-    from organizations.services import api_key_provision
+    from organizations.services.api_keys import api_key_provision
 
     organization, _owner = _org_with_owner()
     _key, secret = api_key_provision(organization=organization, name="tests")

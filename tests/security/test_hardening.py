@@ -15,7 +15,7 @@ from PIL import Image
 
 from causeloop.core.errors import ValidationFailed
 from memberships.services.accounts import user_register
-from organizations.branding import MAX_LOGO_BYTES, clean_logo
+from organizations.services.branding import MAX_LOGO_BYTES, clean_logo
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]

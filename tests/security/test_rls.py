@@ -282,7 +282,7 @@ def test_invitation_and_invite_code_flows_work_under_the_application_role(two_te
 
 
 def test_creating_an_organization_as_a_user_sees_other_tenants_slugs(two_tenants):
-    from organizations.services import organization_create
+    from onboarding.lifecycle import organization_create
 
     user = User.objects.create_user("founder@new.test", "long-enough-password-1")
     with transaction.atomic():
@@ -305,7 +305,7 @@ def test_services_that_move_a_person_across_organizations_see_all_their_membersh
     memberships in other tenants: the services act for that person, not blind to them."""
     from memberships.services.members import membership_add
     from memberships.services.tokens import personal_token_create
-    from organizations.services import organization_purge
+    from onboarding.lifecycle import organization_purge
 
     acme, globex = (tenant["org"] for tenant in two_tenants)
     globex_owner = two_tenants[1]["owner"]  # active in Globex

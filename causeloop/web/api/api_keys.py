@@ -17,9 +17,10 @@ from causeloop.web.api.base import (
     responses,
 )
 from causeloop.web.idempotency import idempotent
-from organizations import services
 from organizations.models import ApiKey
 from organizations.roles import Role
+from organizations.selectors import api_keys_for, owned_row
+from organizations.services.api_keys import api_key_create, api_key_revoke, api_key_rotate
 
 
 class ApiKeySerializer(serializers.Serializer):
@@ -58,7 +59,7 @@ class ApiKeysApi(OrganizationEndpoint):
     )
     def get(self, request: Request, org: str) -> Response:
         self.require(Role.ADMIN)
-        keys = self.organization.api_keys.order_by("-created_at", "-id")
+        keys = api_keys_for(self.organization)
         return paginated(self, keys, ApiKeySerializer)
 
     @extend_schema(
@@ -70,8 +71,12 @@ class ApiKeysApi(OrganizationEndpoint):
     @idempotent
     def post(self, request: Request, org: str) -> Response:
         data = ApiKeyInput.validated(request.data)
-        api_key, secret = services.api_key_create(
-            organization=self.organization, actor=self.actor, **data
+        api_key, secret = api_key_create(
+            organization=self.organization,
+            actor=self.actor,
+            name=data["name"],
+            scopes=data.get("scopes"),
+            expires_at=data.get("expires_at"),
         )
         return _new_key(api_key, secret, status_code=status.HTTP_201_CREATED)
 
@@ -85,14 +90,14 @@ class ApiKeyRotateApi(OrganizationEndpoint):
     @no_store
     @idempotent
     def post(self, request: Request, org: str, key_id: str) -> Response:
-        api_key = services.get_owned(ApiKey, self.organization, key_id)
-        new_key, secret = services.api_key_rotate(api_key=api_key, actor=self.actor)
+        api_key = owned_row(ApiKey, organization=self.organization, pk=key_id)
+        new_key, secret = api_key_rotate(api_key=api_key, actor=self.actor)
         return _new_key(new_key, secret, status_code=status.HTTP_201_CREATED)
 
 
 class ApiKeyApi(OrganizationEndpoint):
     @extend_schema(operation_id="api_keys_revoke", responses=responses(None, 404, status=204))
     def delete(self, request: Request, org: str, key_id: str) -> Response:
-        api_key = services.get_owned(ApiKey, self.organization, key_id)
-        services.api_key_revoke(api_key=api_key, actor=self.actor)
+        api_key = owned_row(ApiKey, organization=self.organization, pk=key_id)
+        api_key_revoke(api_key=api_key, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

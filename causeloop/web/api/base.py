@@ -32,7 +32,7 @@ from memberships.services.active import active_membership_for
 from organizations.access import ensure_role
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role
-from organizations.services import ensure_usable
+from organizations.services.organizations import ensure_usable
 
 
 def actor_of(request: Request) -> User | ApiKey:

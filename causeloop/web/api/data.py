@@ -19,9 +19,10 @@ from causeloop.web.api.base import (
     resolve_organization,
     responses,
 )
-from organizations import services
-from organizations.models import AuditLog
 from organizations.roles import Role
+from organizations.selectors import audit_log_for
+from organizations.services.export import organization_export
+from organizations.services.organizations import ensure_usable
 
 
 class AuditLogSerializer(serializers.Serializer):
@@ -48,11 +49,11 @@ class AuditLogApi(OrganizationEndpoint):
     )
     def get(self, request: Request, org: str) -> Response:
         self.require(Role.ADMIN)
-        rows = AuditLog.objects.filter(organization=self.organization)
+        rows = audit_log_for(self.organization)
         action = request.query_params.get("action", "").strip()
         if action:
             rows = rows.filter(action=action[:64])
-        return paginated(self, rows.order_by("-created_at", "-id"), AuditLogSerializer)
+        return paginated(self, rows, AuditLogSerializer)
 
 
 class ExportInput(InputSerializer):
@@ -69,5 +70,5 @@ class ExportApi(ApiView):
     def post(self, request: Request) -> Response:
         data = ExportInput.validated(request.data)
         organization, _role = resolve_organization(request, data["organization"])
-        services.ensure_usable(organization)
-        return Response(services.organization_export(organization=organization, actor=self.actor))
+        ensure_usable(organization)
+        return Response(organization_export(organization=organization, actor=self.actor))

@@ -30,7 +30,7 @@ from causeloop.web.api.base import (
 from causeloop.web.authentication import RootOperator
 from memberships.models import User
 from memberships.services.erasure import account_erase, member_erase
-from organizations.services import ensure_usable
+from organizations.services.organizations import ensure_usable
 
 
 class ErasureInput(InputSerializer):

@@ -44,7 +44,7 @@ from memberships.services.invite_codes import (
     normalize_invite_code,
 )
 from organizations.roles import Role
-from organizations.services import get_owned
+from organizations.selectors import owned_row
 
 
 class InvitationSerializer(serializers.Serializer):
@@ -129,7 +129,7 @@ class InvitationResendApi(OrganizationEndpoint):
         responses=responses(InvitationSerializer, 404, 409, 410, 429),
     )
     def post(self, request: Request, org: str, invitation_id: str) -> Response:
-        invitation = get_owned(Invitation, self.organization, invitation_id)
+        invitation = owned_row(Invitation, organization=self.organization, pk=invitation_id)
         with invitation_mail(
             request, organization=self.organization, email=invitation.email, invitation=invitation
         ):
@@ -142,7 +142,7 @@ class InvitationApi(OrganizationEndpoint):
         operation_id="invitations_revoke", responses=responses(None, 404, 409, 410, status=204)
     )
     def delete(self, request: Request, org: str, invitation_id: str) -> Response:
-        invitation = get_owned(Invitation, self.organization, invitation_id)
+        invitation = owned_row(Invitation, organization=self.organization, pk=invitation_id)
         invitation_revoke(invitation=invitation, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -251,7 +251,7 @@ class InviteCodeApi(OrganizationEndpoint):
     def _invite_code(self, reference: str) -> InviteCode:
         """By ID (`code_…`) or by the code itself."""
         if reference.startswith("code_"):
-            return get_owned(InviteCode, self.organization, reference)
+            return owned_row(InviteCode, organization=self.organization, pk=reference)
         invite_code = self.organization.invite_codes.filter(
             code=normalize_invite_code(reference)[:16]
         ).first()

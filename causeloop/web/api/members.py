@@ -43,8 +43,7 @@ from memberships.services.members import (
     ownership_transfer,
 )
 from organizations.roles import Role
-from organizations.selectors import organization_by_reference
-from organizations.services import get_owned
+from organizations.selectors import organization_by_reference, owned_row
 
 
 class MemberSerializer(serializers.Serializer):
@@ -141,7 +140,7 @@ class MembersApi(OrganizationEndpoint):
 
 class MemberApi(OrganizationEndpoint):
     def _membership(self, member_id: str) -> Membership:
-        membership = get_owned(Membership, self.organization, member_id)
+        membership = owned_row(Membership, organization=self.organization, pk=member_id)
         return membership
 
     @extend_schema(
@@ -175,7 +174,7 @@ class TransferOwnershipApi(OrganizationEndpoint):
     )
     def post(self, request: Request, org: str) -> Response:
         data = TransferInput.validated(request.data)
-        membership = get_owned(Membership, self.organization, data["membership_id"])
+        membership = owned_row(Membership, organization=self.organization, pk=data["membership_id"])
         membership = ownership_transfer(
             organization=self.organization,
             actor=self.actor,

@@ -25,9 +25,11 @@ from causeloop.web.parsers import GuardedJSONParser
 from memberships.models import Membership
 from memberships.selectors import seats_used
 from memberships.services.active import organization_switch
-from organizations import services
+from onboarding.lifecycle import organization_create, organization_delete
 from organizations.models import ApiKey, Organization, Plan
 from organizations.roles import Role
+from organizations.services.branding import branding_update
+from organizations.services.organizations import organization_update
 
 
 class MyOrganizationSerializer(serializers.Serializer):
@@ -118,7 +120,7 @@ class OrganizationsApi(ApiView):
     @idempotent
     def post(self, request: Request) -> Response:
         data = OrganizationCreateInput.validated(request.data)
-        organization = services.organization_create(
+        organization = organization_create(
             user=self.person,
             name=data["name"],
             slug=data.get("slug") or None,
@@ -145,7 +147,7 @@ class OrganizationApi(OrganizationEndpoint):
     )
     def patch(self, request: Request, org: str) -> Response:
         data = OrganizationUpdateInput.validated(request.data)
-        organization = services.organization_update(
+        organization = organization_update(
             organization=self.organization,
             actor=self.actor,
             name=data.get("name"),
@@ -157,7 +159,7 @@ class OrganizationApi(OrganizationEndpoint):
 
     @extend_schema(operation_id="organizations_delete", responses=responses(None, 404, status=204))
     def delete(self, request: Request, org: str) -> Response:
-        services.organization_delete(
+        organization_delete(
             organization=self.organization,
             actor=self.actor,
             confirm_slug=self.organization.slug,  # addressing it in the path is the confirmation
@@ -197,7 +199,12 @@ class BrandingApi(OrganizationEndpoint):
     )
     def patch(self, request: Request, org: str) -> Response:
         data = BrandingInput.validated(request.data)
-        organization = services.branding_update(
-            organization=self.organization, actor=self.actor, **data
+        organization = branding_update(
+            organization=self.organization,
+            actor=self.actor,
+            primary_color=data.get("primary_color"),
+            secondary_color=data.get("secondary_color"),
+            logo=data.get("logo"),
+            remove_logo=data["remove_logo"],
         )
         return Response(BrandingSerializer(organization).data)

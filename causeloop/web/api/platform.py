@@ -21,11 +21,8 @@ from onboarding.services.dryrun import onboard_dryrun
 from onboarding.services.onboard import onboard_request_from, onboard_with_api_key
 from organizations.models import Plan, Subscription
 from organizations.selectors import organization_by_reference
-from organizations.services import (
-    organization_reinstate,
-    organization_suspend,
-    subscription_sync,
-)
+from organizations.services.organizations import organization_reinstate, organization_suspend
+from organizations.services.plans import subscription_sync
 
 
 class OnboardInput(InputSerializer):

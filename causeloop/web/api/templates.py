@@ -17,8 +17,15 @@ from causeloop.web.api.base import (
     responses,
 )
 from causeloop.web.idempotency import idempotent
-from organizations import services
 from organizations.models import Template
+from organizations.selectors import owned_row, templates_for
+from organizations.services.templates import (
+    TemplateChanges,
+    TemplateInput,
+    template_create,
+    template_delete,
+    template_update,
+)
 
 
 class TemplateSerializer(serializers.Serializer):
@@ -32,7 +39,7 @@ class TemplateSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class TemplateInput(InputSerializer):
+class TemplateInputSerializer(InputSerializer):
     name = Text(max_length=200)
     kind = serializers.ChoiceField(choices=Template.Kind.choices, default=Template.Kind.PROMPT)
     description = Text(max_length=2000, required=False, allow_blank=True)
@@ -48,32 +55,39 @@ class TemplatesApi(OrganizationEndpoint):
         responses=responses(page_of(TemplateSerializer), 404),
     )
     def get(self, request: Request, org: str) -> Response:
-        templates = Template.objects.for_org(self.organization)
+        templates = templates_for(self.organization)
         kind = request.query_params.get("kind")
         if kind:
             if kind not in Template.Kind.values:
                 message = '"kind" must be "agent" or "prompt".'
                 raise ValidationFailed(message, fields={"kind": [message]})
             templates = templates.filter(kind=kind)
-        return paginated(self, templates.order_by("name", "id"), TemplateSerializer)
+        return paginated(self, templates, TemplateSerializer)
 
     @extend_schema(
         operation_id="templates_create",
-        request=TemplateInput,
+        request=TemplateInputSerializer,
         responses=responses(TemplateSerializer, 404, status=201),
     )
     @idempotent
     def post(self, request: Request, org: str) -> Response:
-        data = TemplateInput.validated(request.data)
-        template = services.template_create(
-            organization=self.organization, actor=self.actor, data=data
+        data = TemplateInputSerializer.validated(request.data)
+        template = template_create(
+            organization=self.organization,
+            actor=self.actor,
+            fields=TemplateInput(
+                name=data["name"],
+                kind=data["kind"],
+                description=data.get("description", ""),
+                body=data.get("body", ""),
+            ),
         )
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
 class TemplateApi(OrganizationEndpoint):
     def _template(self, template_id: str) -> Template:
-        return services.get_owned(Template, self.organization, template_id)
+        return owned_row(Template, organization=self.organization, pk=template_id)
 
     @extend_schema(operation_id="templates_show", responses=responses(TemplateSerializer, 404))
     def get(self, request: Request, org: str, template_id: str) -> Response:
@@ -81,16 +95,22 @@ class TemplateApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_update",
-        request=TemplateInput(partial=True),
+        request=TemplateInputSerializer(partial=True),
         responses=responses(TemplateSerializer, 404),
     )
     def patch(self, request: Request, org: str, template_id: str) -> Response:
         template = self._template(template_id)
-        data = TemplateInput.validated(request.data, partial=True)
-        template = services.template_update(template=template, actor=self.actor, data=data)
+        data = TemplateInputSerializer.validated(request.data, partial=True)
+        changes = TemplateChanges(
+            name=data.get("name"),
+            kind=data.get("kind"),
+            description=data.get("description"),
+            body=data.get("body"),
+        )
+        template = template_update(template=template, actor=self.actor, changes=changes)
         return Response(TemplateSerializer(template).data)
 
     @extend_schema(operation_id="templates_delete", responses=responses(None, 404, status=204))
     def delete(self, request: Request, org: str, template_id: str) -> Response:
-        services.template_delete(template=self._template(template_id), actor=self.actor)
+        template_delete(template=self._template(template_id), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -29,8 +29,9 @@ from memberships.models import Membership, User
 from memberships.selectors import seats_used
 from memberships.services.active import active_membership_for, organization_switch
 from onboarding.services.wizard import personal_organization_ensure
-from organizations.models import AuditLog, Organization
+from organizations.models import Organization
 from organizations.roles import Role
+from organizations.selectors import audit_log_for
 
 
 def apply_error(form: forms.Form, error: DomainError) -> None:
@@ -135,11 +136,7 @@ class HomePage(OrganizationPage):
         )
         member_count = organization.memberships.count()
         seats = seats_used(organization)
-        activity = (
-            list(AuditLog.objects.filter(organization=organization).order_by("-created_at")[:8])
-            if self.role >= Role.ADMIN
-            else []
-        )
+        activity = list(audit_log_for(organization)[:8]) if self.role >= Role.ADMIN else []
         return self.page(
             "pages/home.html",
             members=members,

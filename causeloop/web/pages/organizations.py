@@ -15,7 +15,7 @@ from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages.base import OrganizationPage, apply_error
 from memberships.models import Membership
 from memberships.services.members import ownership_transfer
-from organizations import services
+from onboarding.lifecycle import organization_delete
 from organizations.forms import (
     ApiKeyForm,
     AuditFilterForm,
@@ -25,8 +25,20 @@ from organizations.forms import (
     TemplateForm,
     TransferForm,
 )
-from organizations.models import ApiKey, AuditLog, Template
+from organizations.models import ApiKey, Template
 from organizations.roles import Role
+from organizations.selectors import api_keys_for, audit_log_for, owned_row, templates_for
+from organizations.services.api_keys import api_key_create, api_key_revoke, api_key_rotate
+from organizations.services.branding import branding_update
+from organizations.services.export import organization_export
+from organizations.services.organizations import organization_update
+from organizations.services.templates import (
+    TemplateChanges,
+    TemplateInput,
+    template_create,
+    template_delete,
+    template_update,
+)
 
 # --- organization -----------------------------------------------------------------------------
 
@@ -79,7 +91,7 @@ class OrganizationSettingsPage(OrganizationPage):
         form = OrganizationForm(request.POST)
         if form.is_valid():
             try:
-                services.organization_update(
+                organization_update(
                     organization=self.organization,
                     actor=self.person,
                     name=form.cleaned_data["name"],
@@ -96,8 +108,8 @@ class OrganizationSettingsPage(OrganizationPage):
         form = TransferForm(self.request.POST, candidates=candidates)
         if form.is_valid():
             try:
-                membership = services.get_owned(
-                    Membership, self.organization, form.cleaned_data["membership"]
+                membership = owned_row(
+                    Membership, organization=self.organization, pk=form.cleaned_data["membership"]
                 )
                 new_owner = ownership_transfer(
                     organization=self.organization,
@@ -122,7 +134,7 @@ def delete_organization(page: OrganizationPage, form: DeleteForm) -> bool:
     if not form.is_valid():
         return False
     try:
-        services.organization_delete(
+        organization_delete(
             organization=page.organization,
             actor=page.person,
             confirm_slug=form.cleaned_data["confirm"].strip(),
@@ -154,7 +166,7 @@ class BrandingPage(OrganizationPage):
         form = BrandingForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.branding_update(
+                branding_update(
                     organization=self.organization,
                     actor=self.person,
                     primary_color=form.cleaned_data["primary_color"],
@@ -175,7 +187,7 @@ class TemplatesPage(OrganizationPage):
     """Everyone sees the templates; analysts and up create them."""
 
     def _list(self, form: TemplateForm | None = None, status: int = 200) -> HttpResponse:
-        templates = Template.objects.for_org(self.organization).order_by("name", "id")
+        templates = templates_for(self.organization)
         return self.page(
             "organizations/templates.html",
             status=status,
@@ -190,8 +202,16 @@ class TemplatesPage(OrganizationPage):
         form = TemplateForm(request.POST)
         if form.is_valid():
             try:
-                template = services.template_create(
-                    organization=self.organization, actor=self.person, data=form.cleaned_data
+                fields = form.cleaned_data
+                template = template_create(
+                    organization=self.organization,
+                    actor=self.person,
+                    fields=TemplateInput(
+                        name=fields["name"],
+                        kind=fields["kind"],
+                        description=fields["description"],
+                        body=fields["body"],
+                    ),
                 )
                 return self.done(f"Template “{template.name}” created.")
             except DomainError as error:
@@ -201,7 +221,7 @@ class TemplatesPage(OrganizationPage):
 
 class TemplatePage(OrganizationPage):
     def _template(self, template_id: str) -> Template:
-        return services.get_owned(Template, self.organization, template_id)
+        return owned_row(Template, organization=self.organization, pk=template_id)
 
     def get(self, request: HttpRequest, template_id: str) -> HttpResponse:
         template = self._template(template_id)
@@ -218,13 +238,21 @@ class TemplatePage(OrganizationPage):
     def post(self, request: HttpRequest, template_id: str) -> HttpResponse:
         template = self._template(template_id)
         if request.POST.get("action") == "delete":
-            services.template_delete(template=template, actor=self.person)
+            template_delete(template=template, actor=self.person)
             return self.done(f"Template “{template.name}” deleted.", to="/admin/templates/")
         form = TemplateForm(request.POST)
         if form.is_valid():
             try:
-                services.template_update(
-                    template=template, actor=self.person, data=form.cleaned_data
+                fields = form.cleaned_data
+                template_update(
+                    template=template,
+                    actor=self.person,
+                    changes=TemplateChanges(
+                        name=fields["name"],
+                        kind=fields["kind"],
+                        description=fields["description"],
+                        body=fields["body"],
+                    ),
                 )
                 return self.done("Template saved.")
             except DomainError as error:
@@ -239,8 +267,10 @@ class ApiKeysPage(OrganizationPage):
     required_role = Role.ADMIN
 
     def _list(self, form: ApiKeyForm | None = None, status: int = 200) -> HttpResponse:
-        keys = self.organization.api_keys.select_related("created_by").order_by(
-            "revoked_at", "-created_at", "-id"
+        keys = (
+            api_keys_for(self.organization)
+            .select_related("created_by")
+            .order_by("revoked_at", "-created_at", "-id")
         )
         return self.page(
             "organizations/api_keys.html",
@@ -258,17 +288,17 @@ class ApiKeysPage(OrganizationPage):
     def post(self, request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "create")
         if action in ("rotate", "revoke"):
-            api_key = services.get_owned(ApiKey, self.organization, request.POST.get("key"))
+            api_key = owned_row(ApiKey, organization=self.organization, pk=request.POST.get("key"))
             if action == "revoke":
-                services.api_key_revoke(api_key=api_key, actor=self.person)
+                api_key_revoke(api_key=api_key, actor=self.person)
                 return self.done(f"Key “{api_key.name}” revoked; it stops working now.")
-            new_key, secret = services.api_key_rotate(api_key=api_key, actor=self.person)
+            new_key, secret = api_key_rotate(api_key=api_key, actor=self.person)
             show_once(request, f"New key for “{new_key.name}”", secret)
             return self.done("Key rotated; the old one stopped working.")
         form = ApiKeyForm(request.POST)
         if form.is_valid():
             try:
-                api_key, secret = services.api_key_create(
+                api_key, secret = api_key_create(
                     organization=self.organization,
                     actor=self.person,
                     name=form.cleaned_data["name"],
@@ -289,9 +319,7 @@ class DataPage(OrganizationPage):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters = AuditFilterForm(request.GET or None)
-        rows = AuditLog.objects.filter(organization=self.organization).order_by(
-            "-created_at", "-id"
-        )
+        rows = audit_log_for(self.organization)
         if filters.is_valid():
             if filters.cleaned_data["action"]:
                 rows = rows.filter(action=filters.cleaned_data["action"])
@@ -299,7 +327,7 @@ class DataPage(OrganizationPage):
                 rows = rows.filter(actor_name__icontains=filters.cleaned_data["actor"])
         page = Paginator(rows, self.page_size).get_page(request.GET.get("page"))
         actions = (
-            AuditLog.objects.filter(organization=self.organization)
+            audit_log_for(self.organization)
             .order_by("action")
             .values_list("action", flat=True)
             .distinct()
@@ -321,7 +349,7 @@ class ExportDownload(OrganizationPage):
 
     @no_store  # the organization's data: kept by no cache on the way
     def get(self, request: HttpRequest) -> HttpResponse:
-        data = services.organization_export(organization=self.organization, actor=self.person)
+        data = organization_export(organization=self.organization, actor=self.person)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response = HttpResponse(
             json.dumps(data, indent=2, default=str), content_type="application/json"
@@ -340,7 +368,7 @@ class PurgePage(OrganizationPage):
         form = DeleteForm(request.POST)
         if delete_organization(self, form):
             return self.done(f"{self.organization.name} and all its data were deleted.", to="/")
-        rows = AuditLog.objects.filter(organization=self.organization).order_by("-created_at")
+        rows = audit_log_for(self.organization)
         return self.page(
             "organizations/data.html",
             status=400,

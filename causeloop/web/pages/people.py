@@ -28,7 +28,7 @@ from memberships.services.invitations import (
 from memberships.services.invite_codes import invite_code_create, invite_code_deactivate
 from memberships.services.members import membership_change_role, membership_remove
 from organizations.roles import Role
-from organizations.services import get_owned
+from organizations.selectors import owned_row
 
 
 class MembersPage(OrganizationPage):
@@ -92,7 +92,9 @@ class MembersPage(OrganizationPage):
         return self._page(status=400, invite_form=form)
 
     def _membership(self, request: HttpRequest) -> Membership:
-        return get_owned(Membership, self.organization, request.POST.get("membership"))
+        return owned_row(
+            Membership, organization=self.organization, pk=request.POST.get("membership")
+        )
 
     def _change_role(self, request: HttpRequest) -> HttpResponse:
         membership = self._membership(request)
@@ -113,7 +115,9 @@ class MembersPage(OrganizationPage):
         return self.done(f"{membership.user.email} was removed.")
 
     def _invitation(self, request: HttpRequest) -> Invitation:
-        return get_owned(Invitation, self.organization, request.POST.get("invitation"))
+        return owned_row(
+            Invitation, organization=self.organization, pk=request.POST.get("invitation")
+        )
 
     def _resend(self, request: HttpRequest) -> HttpResponse:
         invitation = self._invitation(request)
@@ -142,7 +146,7 @@ class MembersPage(OrganizationPage):
         return self._page(status=400, code_form=form)
 
     def _deactivate_code(self, request: HttpRequest) -> HttpResponse:
-        code = get_owned(InviteCode, self.organization, request.POST.get("code"))
+        code = owned_row(InviteCode, organization=self.organization, pk=request.POST.get("code"))
         invite_code_deactivate(invite_code=code, actor=self.person)
         return self.done(f"Invite code {code.code} deactivated.")
 

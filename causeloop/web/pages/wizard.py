@@ -25,13 +25,10 @@ from causeloop.web.throttling import limit
 from memberships.models import Membership, User
 from memberships.services.invite_codes import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
+from onboarding.lifecycle import organization_create
 from onboarding.services.wizard import organization_setup
 from organizations.models import Organization, Plan
-from organizations.services import (
-    organization_create,
-    slug_is_available,
-    unique_slug_from_name,
-)
+from organizations.services.organizations import slug_is_available, unique_slug_from_name
 from organizations.validation import clean_slug
 
 WIZARD = "causeloop.wizard"

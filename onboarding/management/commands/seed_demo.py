@@ -9,9 +9,10 @@ from memberships.models import Membership, User
 from memberships.services.members import membership_add
 from memberships.verification import mark_email_verified
 from onboarding.services.onboard import OnboardRequest, onboard_client
-from organizations.models import Organization, Template
+from organizations.models import Organization
 from organizations.roles import Role
-from organizations.services import template_create
+from organizations.selectors import templates_for
+from organizations.services.templates import TemplateInput, template_create
 
 DEMO_PASSWORD = "causeloop-demo"
 PLATFORM_EMAIL = "operator@causeloop.test"
@@ -62,18 +63,16 @@ class Command(BaseCommand):
         ):
             if not Membership.objects.filter(organization=acme, user__email=email).exists():
                 membership_add(organization=acme, actor=None, email=email, role=role)
-        if not Template.objects.for_org(acme).exists():
+        if not templates_for(acme).exists():
             template_create(
                 organization=acme,
                 actor=alice,
-                data={
-                    "name": "Weekly summary",
-                    "kind": "prompt",
-                    "description": "Summarises the week's activity for the team.",
-                    "body": (
-                        "Summarise this week's activity in five bullet points:\n\n{{ activity }}"
-                    ),
-                },
+                fields=TemplateInput(
+                    name="Weekly summary",
+                    kind="prompt",
+                    description="Summarises the week's activity for the team.",
+                    body="Summarise this week's activity in five bullet points:\n\n{{ activity }}",
+                ),
             )
         operator = User.objects.by_email(PLATFORM_EMAIL) or User(
             email=PLATFORM_EMAIL, name="Platform Operator"

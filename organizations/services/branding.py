@@ -1,16 +1,26 @@
-"""Logo validation: a real image of an accepted type, size and dimensions, decoded in full
-(so neither truncated nor a bomb). And the end of a logo's file: it leaves storage with the
-change that lets go of it."""
+"""An organization's brand: its colours and its logo. A logo is a real image of an accepted
+type, size and dimensions, decoded in full (so neither truncated nor a bomb); its file leaves
+storage with the change that lets go of it."""
+
+from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
 from causeloop.core.errors import ValidationFailed
-from organizations.models import Organization
+from organizations.access import require_role
+from organizations.audit import audit
+from organizations.models import ApiKey, Organization
+from organizations.roles import Role
+from organizations.validation import clean_color
+
+if TYPE_CHECKING:
+    from memberships.models import User
 
 MAX_LOGO_BYTES = 1024 * 1024
 MAX_LOGO_SIDE = 2048
@@ -72,3 +82,44 @@ def discard_logo_on_commit(name: str) -> None:
         return
     storage = Organization._meta.get_field("logo").storage
     transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+@transaction.atomic
+def branding_update(
+    *,
+    organization: Organization,
+    actor: User | ApiKey,
+    primary_color: str | None = None,
+    secondary_color: str | None = None,
+    logo: UploadedFile | None = None,
+    remove_logo: bool = False,
+) -> Organization:
+    """Change the logo and brand colours (admin+)."""
+    require_role(actor, organization, at_least=Role.ADMIN)
+    changed: dict[str, Any] = {}
+    if primary_color is not None:
+        changed["primary_color"] = clean_color(primary_color, field="primary_color")
+    if secondary_color is not None:
+        changed["secondary_color"] = clean_color(secondary_color, field="secondary_color")
+    cleaned_logo = clean_logo(logo) if logo is not None else None
+    for field, value in changed.items():
+        setattr(organization, field, value)
+    previous_logo = organization.logo.name or ""
+    if remove_logo and organization.logo:
+        organization.logo = None
+        changed["logo"] = None
+    if cleaned_logo is not None:
+        organization.logo.save(cleaned_logo.name or "logo", cleaned_logo, save=False)
+        changed["logo"] = organization.logo.name
+    if "logo" in changed:
+        discard_logo_on_commit(previous_logo)  # replaced or removed: gone once this commits
+    if changed:
+        organization.save(update_fields=[*changed, "updated_at"])
+        audit(
+            organization,
+            actor=actor,
+            action="branding.updated",
+            target=organization,
+            details={k: v for k, v in changed.items()},
+        )
+    return organization

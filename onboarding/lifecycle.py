@@ -1,0 +1,192 @@
+"""An organization's beginning and end: provisioned with its workspace, subscription and owner
+membership, and purged with everything beneath it. Both need the memberships, so they live
+here, above `organizations` and `memberships`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from causeloop.core.db import insert_together
+from causeloop.core.errors import Conflict, ValidationFailed
+from causeloop.core.tenancy import enter_tenant
+from memberships.models import Membership, User
+from memberships.services.active import membership_activate, membership_activate_next
+from organizations.access import require_role
+from organizations.audit import audit_entry
+from organizations.audit_rewrites import purge_audit_rows
+from organizations.models import (
+    ApiKey,
+    AuditLog,
+    Organization,
+    Plan,
+    Subscription,
+    Workspace,
+    WorkspaceSettings,
+)
+from organizations.roles import Role
+from organizations.services.branding import discard_logo_on_commit
+from organizations.services.organizations import (
+    slug_is_available,
+    slug_taken_error,
+    unique_slug_from_name,
+)
+from organizations.services.plans import plan_get
+from organizations.validation import clean_name, clean_slug, clean_timezone
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What provisioning made: the organization, its workspace and the owner's membership."""
+
+    organization: Organization
+    workspace: Workspace
+    membership: Membership
+
+
+def organization_provision(
+    *,
+    name: str,
+    slug: str,
+    owner: User,
+    plan: Plan,
+    timezone_name: str = "UTC",
+    seats: int | None = None,
+    status: str = Organization.Status.ACTIVE,
+    kind: str = Organization.Kind.COMPANY,
+    workspace_name: str | None = None,
+    actor: User | None = None,
+    owner_active: bool = False,
+) -> Provisioned:
+    """Create an organization with its workspace, settings, subscription, owner membership and
+    `workspace.created` audit row. Runs in the caller's transaction; inputs are clean.
+    `owner_active` makes the membership active at once: only for an owner who has no other.
+    An `owner` not saved yet is created in the same statement as the organization."""
+    now = timezone.now()
+    organization = Organization(
+        name=name,
+        slug=slug,
+        plan=plan,
+        seats=seats or plan.seats,
+        timezone=timezone_name,
+        status=status,
+        kind=kind,
+    )
+    enter_tenant(organization)  # the new tenant's rows are written in its own context
+    ws_name = workspace_name or name
+    workspace = Workspace(
+        organization=organization, name=ws_name, slug=slugify(ws_name)[:50] or slug
+    )
+    subscription = Subscription(
+        organization=organization,
+        billing_status=(
+            Subscription.BillingStatus.TRIALING
+            if plan.is_paid
+            else Subscription.BillingStatus.ACTIVE
+        ),
+        trial_ends_at=now + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS) if plan.is_paid else None,
+    )
+    membership = Membership(
+        organization=organization,
+        user=owner,
+        role=Role.OWNER,
+        joined_at=now,
+        is_active=owner_active,
+    )
+    organization.workspace = workspace
+    created = audit_entry(
+        organization,
+        actor=actor,
+        action="workspace.created",
+        target=workspace,
+        details={"slug": slug, "plan": plan.code, "owner": owner.email},
+    )
+    # A new owner (not saved yet) is written with the rest.
+    new_owner = [owner] if owner._state.adding else []
+    insert_together(*new_owner, organization, workspace, subscription, membership, created)
+    # Its own statement: the row-level security policy of the settings looks the workspace up,
+    # and a statement does not see its own inserts.
+    insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name))
+    return Provisioned(organization, workspace, membership)
+
+
+def organization_create(
+    *,
+    user: User,
+    name: str,
+    slug: str | None = None,
+    plan: str = Plan.Code.FREE,
+    timezone_name: str = "UTC",
+    kind: str = Organization.Kind.COMPANY,
+) -> Organization:
+    """Self-service: create an organization with the caller as owner, made active."""
+    name = clean_name(name)
+    plan_row = plan_get(plan)
+    timezone_name = clean_timezone(timezone_name)
+    if kind not in Organization.Kind.values:
+        message = f'"{kind}" is not an organization type.'
+        raise ValidationFailed(message, fields={"kind": [message]})
+    status = (
+        Organization.Status.PENDING
+        if settings.CAUSELOOP_REQUIRE_ORG_APPROVAL
+        else Organization.Status.ACTIVE
+    )
+    for _attempt in range(3):
+        chosen = clean_slug(slug) if slug else unique_slug_from_name(name)
+        if slug and not slug_is_available(chosen):
+            raise slug_taken_error(chosen)
+        try:
+            with transaction.atomic():
+                provisioned = organization_provision(
+                    name=name,
+                    slug=chosen,
+                    owner=user,
+                    plan=plan_row,
+                    timezone_name=timezone_name,
+                    status=status,
+                    kind=kind,
+                    actor=user,
+                )
+                membership_activate(membership=provisioned.membership)
+                return provisioned.organization
+        except IntegrityError:
+            if slug:
+                raise slug_taken_error(chosen) from None
+            # Someone took the derived slug in the meantime: derive again.
+    raise Conflict("Could not find a free slug; please choose one.", code="slug_taken")
+
+
+def organization_purge(*, organization: Organization) -> dict[str, int]:
+    """Delete the organization and everything beneath it; user rows stay (they may belong
+    elsewhere). Members whose active organization this was get their next one activated."""
+    with transaction.atomic():
+        enter_tenant(organization)  # the audit purge acts within the caller's context
+        member_ids = list(organization.memberships.values_list("user_id", flat=True))
+        org_id, slug = organization.pk, organization.slug
+        discard_logo_on_commit(organization.logo.name or "")  # no files outlive the tenant
+        _count, per_model = organization.delete()
+        # The one way audit rows leave: with their organization, once it is gone.
+        per_model[AuditLog._meta.label] = purge_audit_rows(organization_id=org_id)
+        for user_id in member_ids:
+            membership_activate_next(user_id=user_id)
+    logger.info("organization purged", extra={"org_id": org_id, "slug": slug})
+    return {label.split(".")[-1]: count for label, count in per_model.items()}
+
+
+def organization_delete(
+    *, organization: Organization, actor: User | ApiKey, confirm_slug: str
+) -> None:
+    """Delete the organization (owner only), after the slug is typed to confirm."""
+    require_role(actor, organization, at_least=Role.OWNER)
+    if confirm_slug != organization.slug:
+        message = f'Type "{organization.slug}" to confirm.'
+        raise ValidationFailed(message, code="confirmation_mismatch", fields={"confirm": [message]})
+    organization_purge(organization=organization)

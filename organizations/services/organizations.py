@@ -1,0 +1,152 @@
+"""An organization's slug, settings and status (suspend, reinstate, approve), and the check
+that it may act at all."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from causeloop.core.errors import Conflict, Forbidden, ValidationFailed
+from causeloop.core.tenancy import platform_lookup
+from organizations.access import require_role
+from organizations.audit import audit
+from organizations.models import ApiKey, Organization, WorkspaceSettings
+from organizations.roles import Role
+from organizations.validation import clean_name, clean_slug, clean_timezone, slug_base_from_name
+
+if TYPE_CHECKING:
+    from memberships.models import User
+
+
+def slug_taken_error(slug: str, *, field: str = "slug") -> Conflict:
+    message = f'organization slug "{slug}" is already taken'
+    return Conflict(message, code="slug_taken", fields={field: [message]})
+
+
+def slug_is_available(slug: str) -> bool:
+    with platform_lookup():  # slugs are unique across every tenant
+        return not Organization.objects.with_slug(slug).exists()
+
+
+def unique_slug_from_name(name: str) -> str:
+    """`acme-corp`, then `acme-corp-2`, `acme-corp-3`, … whichever is free first."""
+    base = slug_base_from_name(name)
+    with platform_lookup():  # slugs are unique across every tenant
+        taken = set(
+            Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def ensure_usable(organization: Organization) -> None:
+    """Refuse with `organization_suspended` when the tenant may not act (suspension, or
+    billing that blocks access)."""
+    if organization.status == Organization.Status.SUSPENDED:
+        raise Forbidden("This organization is suspended.", code="organization_suspended")
+    if organization.status == Organization.Status.PENDING:
+        raise Forbidden(
+            "This organization is awaiting the platform's approval.", code="organization_pending"
+        )
+    subscription = getattr(organization, "subscription", None)
+    if subscription is not None and subscription.blocks_access:
+        raise Forbidden(
+            f"This organization's billing is {subscription.get_billing_status_display().lower()}; "
+            "access is suspended until it is settled.",
+            code="organization_suspended",
+        )
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    actor: User | ApiKey,
+    name: str | None = None,
+    slug: str | None = None,
+    timezone_name: str | None = None,
+    settings_data: dict[str, Any] | None = None,
+) -> Organization:
+    """Update name, slug, timezone or free-form settings (admin+)."""
+    require_role(actor, organization, at_least=Role.ADMIN)
+    changes: dict[str, Any] = {}
+    if name is not None and (name := clean_name(name)) != organization.name:
+        changes["name"] = name
+    if slug is not None and (slug := clean_slug(slug)) != organization.slug:
+        if not slug_is_available(slug):
+            raise slug_taken_error(slug)
+        changes["slug"] = slug
+    if timezone_name is not None and (tz := clean_timezone(timezone_name)) != organization.timezone:
+        changes["timezone"] = tz
+    if settings_data is not None:
+        if not isinstance(settings_data, dict) or len(str(settings_data)) > 10_000:
+            message = "Settings must be an object of at most 10 kB."
+            raise ValidationFailed(message, fields={"settings": [message]})
+        if settings_data != organization.settings:
+            changes["settings"] = settings_data
+    if not changes:
+        return organization
+    before = {field: getattr(organization, field) for field in changes}
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    try:
+        with transaction.atomic():
+            organization.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError:
+        raise slug_taken_error(changes.get("slug", organization.slug)) from None
+    if "timezone" in changes:
+        WorkspaceSettings.objects.filter(workspace__organization=organization).update(
+            timezone=changes["timezone"]
+        )
+    audit(
+        organization,
+        actor=actor,
+        action="organization.updated",
+        target=organization,
+        details={
+            field: {"from": str(before[field]), "to": str(changes[field])}
+            for field in changes
+            if field != "settings"
+        },
+    )
+    return organization
+
+
+def _set_status(
+    organization: Organization, status: str, action: str, actor: User | None
+) -> Organization:
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        if locked.status == status:
+            return locked
+        locked.status = status
+        locked.suspended_at = timezone.now() if status == Organization.Status.SUSPENDED else None
+        locked.save(update_fields=["status", "suspended_at", "updated_at"])
+        audit(locked, actor=actor, action=action, target=locked)
+    organization.status, organization.suspended_at = locked.status, locked.suspended_at
+    return locked
+
+
+def organization_suspend(*, organization: Organization, actor: User | None = None) -> Organization:
+    """Suspend: data kept, members see a suspended page, the API answers 403."""
+    return _set_status(organization, Organization.Status.SUSPENDED, "organization.suspended", actor)
+
+
+def organization_reinstate(
+    *, organization: Organization, actor: User | None = None
+) -> Organization:
+    """Lift a suspension: the organization is active again."""
+    return _set_status(organization, Organization.Status.ACTIVE, "organization.reinstated", actor)
+
+
+def organization_approve(*, organization: Organization, actor: User | None = None) -> Organization:
+    """The platform lets a pending organization start."""
+    if organization.status != Organization.Status.PENDING:
+        raise Conflict("Only a pending organization can be approved.", code="not_pending")
+    return _set_status(organization, Organization.Status.ACTIVE, "organization.approved", actor)

@@ -1,0 +1,110 @@
+"""Plans and the subscription: the owner's choice of plan and the billing provider's view."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from causeloop.core.errors import ValidationFailed
+from organizations.access import require_role
+from organizations.audit import audit
+from organizations.models import Organization, Plan, Subscription
+from organizations.roles import Role
+from organizations.validation import clean_seats
+
+if TYPE_CHECKING:
+    from memberships.models import User
+
+
+def plan_get(code: object) -> Plan:
+    """The Plan with this code, or a validation error naming the choices. Plans are reference
+    data read on every provisioning, so they are kept in memory (refreshed when one is saved)."""
+    plan = _plans().get(code) if isinstance(code, str) else None
+    if plan is None:
+        choices = ", ".join(Plan.Code.values)
+        message = f'"{code}" is not a plan; choose one of {choices}.'
+        raise ValidationFailed(message, code="invalid_plan", fields={"plan": [message]})
+    return plan
+
+
+@cache
+def _plans() -> dict[str, Plan]:
+    return {plan.code: plan for plan in Plan.objects.all()}
+
+
+@receiver([post_save, post_delete], sender=Plan)
+def _forget_plans(**_kwargs: Any) -> None:
+    _plans.cache_clear()
+
+
+@transaction.atomic
+def organization_change_plan(*, organization: Organization, actor: User, plan: str) -> Organization:
+    """The owner picks a plan; a paid plan starts a trial, seats follow the plan."""
+    require_role(actor, organization, at_least=Role.OWNER)
+    plan_row = plan_get(plan)
+    if plan_row.code == organization.plan_id:
+        return organization
+    previous = organization.plan_id
+    organization.plan = plan_row
+    organization.seats = plan_row.seats
+    organization.save(update_fields=["plan", "seats", "updated_at"])
+    subscription, _ = Subscription.objects.get_or_create(organization=organization)
+    if plan_row.is_paid and subscription.trial_ends_at is None:
+        subscription.billing_status = Subscription.BillingStatus.TRIALING
+        subscription.trial_ends_at = timezone.now() + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS)
+    elif not plan_row.is_paid:
+        subscription.billing_status = Subscription.BillingStatus.ACTIVE
+    subscription.save()
+    audit(
+        organization,
+        actor=actor,
+        action="plan.changed",
+        target=organization,
+        details={"from": previous, "to": plan_row.code},
+    )
+    return organization
+
+
+@transaction.atomic
+def subscription_sync(
+    *,
+    organization: Organization,
+    plan: str,
+    billing_status: str,
+    trial_ends_at: datetime | None = None,
+    seats: int | None = None,
+    actor: User | None = None,
+) -> Subscription:
+    """Platform: mirror the billing provider's view of the subscription."""
+    plan_row = plan_get(plan)
+    if billing_status not in Subscription.BillingStatus.values:
+        choices = ", ".join(Subscription.BillingStatus.values)
+        message = f'"{billing_status}" is not a billing status; choose one of {choices}.'
+        raise ValidationFailed(message, fields={"billing_status": [message]})
+    new_seats = (
+        clean_seats(seats)
+        if seats is not None
+        else (plan_row.seats if plan_row.code != organization.plan_id else organization.seats)
+    )
+    organization.plan, organization.seats = plan_row, new_seats
+    organization.save(update_fields=["plan", "seats", "updated_at"])
+    subscription, _ = Subscription.objects.get_or_create(organization=organization)
+    subscription.billing_status = billing_status
+    subscription.trial_ends_at = trial_ends_at
+    subscription.save()
+    organization.subscription = subscription
+    audit(
+        organization,
+        actor=actor,
+        action="subscription.synced",
+        target=subscription,
+        details={"plan": plan_row.code, "billing_status": billing_status, "seats": new_seats},
+    )
+    return subscription
