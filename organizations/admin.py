@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -31,6 +31,9 @@ from organizations.services import (
     organization_reinstate,
     organization_suspend,
 )
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 
 class OnboardClientForm(forms.Form):
@@ -62,6 +65,12 @@ class SubscriptionInline(admin.StackedInline):
     readonly_fields = ("id", "created_at", "updated_at")
 
 
+class MemberTotal(TypedDict):
+    """The annotation `OrganizationAdmin.get_queryset` adds."""
+
+    member_total: int
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "id", "status", "plan", "seats", "member_count", "created_at")
@@ -78,8 +87,8 @@ class OrganizationAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
 
     @admin.display(description="Members", ordering="member_total")
-    def member_count(self, organization: Organization) -> int:
-        return organization.member_total  # type: ignore[attr-defined]
+    def member_count(self, organization: WithAnnotations[Organization, MemberTotal]) -> int:
+        return organization.member_total
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting goes through the "purge" action, which asks for confirmation.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,10 +17,10 @@ from causeloop.web.api.base import (
     paginated,
     responses,
 )
+from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from organizations import services
-from organizations.models import ApiKey
-from organizations.roles import Role
+from organizations.models import ApiKey, Organization
 
 
 class ApiKeySerializer(serializers.Serializer):
@@ -42,8 +43,8 @@ class NewApiKeySerializer(ApiKeySerializer):
 
 
 def _new_key(api_key: ApiKey, secret: str, *, status_code: int) -> Response:
-    api_key.key = secret  # type: ignore[attr-defined]
-    return Response(NewApiKeySerializer(api_key).data, status=status_code)
+    # The secret is no attribute of the key (only its hash is kept): it joins the key's fields.
+    return Response({**ApiKeySerializer(api_key).data, "key": secret}, status=status_code)
 
 
 class ApiKeyInput(InputSerializer):
@@ -53,12 +54,13 @@ class ApiKeyInput(InputSerializer):
 
 
 class ApiKeysApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
+
     @extend_schema(
         operation_id="api_keys_list", responses=responses(page_of(ApiKeySerializer), 404)
     )
-    def get(self, request: Request, org: str) -> Response:
-        self.require(Role.ADMIN)
-        keys = self.organization.api_keys.order_by("-created_at", "-id")
+    def get(self, request: Request, organization: Organization) -> Response:
+        keys = organization.api_keys.order_by("-created_at", "-id")
         return paginated(self, keys, ApiKeySerializer)
 
     @extend_schema(
@@ -68,10 +70,10 @@ class ApiKeysApi(OrganizationEndpoint):
     )
     @no_store
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = ApiKeyInput.validated(request.data)
         api_key, secret = services.api_key_create(
-            organization=self.organization, actor=self.actor, **data
+            organization=organization, actor=self.actor, **data
         )
         return _new_key(api_key, secret, status_code=status.HTTP_201_CREATED)
 
@@ -84,15 +86,15 @@ class ApiKeyRotateApi(OrganizationEndpoint):
     )
     @no_store
     @idempotent
-    def post(self, request: Request, org: str, key_id: str) -> Response:
-        api_key = services.get_owned(ApiKey, self.organization, key_id)
+    def post(self, request: Request, organization: Organization, key_id: str) -> Response:
+        api_key = services.get_owned(ApiKey, organization, key_id)
         new_key, secret = services.api_key_rotate(api_key=api_key, actor=self.actor)
         return _new_key(new_key, secret, status_code=status.HTTP_201_CREATED)
 
 
 class ApiKeyApi(OrganizationEndpoint):
     @extend_schema(operation_id="api_keys_revoke", responses=responses(None, 404, status=204))
-    def delete(self, request: Request, org: str, key_id: str) -> Response:
-        api_key = services.get_owned(ApiKey, self.organization, key_id)
+    def delete(self, request: Request, organization: Organization, key_id: str) -> Response:
+        api_key = services.get_owned(ApiKey, organization, key_id)
         services.api_key_revoke(api_key=api_key, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

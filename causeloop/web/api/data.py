@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,12 +17,11 @@ from causeloop.web.api.base import (
     Text,
     page_of,
     paginated,
-    resolve_organization,
     responses,
 )
+from causeloop.web.api.permissions import IsOrgAdmin
 from organizations import services
-from organizations.models import AuditLog
-from organizations.roles import Role
+from organizations.models import AuditLog, Organization
 
 
 class AuditLogSerializer(serializers.Serializer):
@@ -39,6 +39,8 @@ class AuditLogSerializer(serializers.Serializer):
 
 
 class AuditLogApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgAdmin]
+
     @extend_schema(
         operation_id="audit_log_list",
         parameters=[
@@ -46,9 +48,8 @@ class AuditLogApi(OrganizationEndpoint):
         ],
         responses=responses(page_of(AuditLogSerializer), 404),
     )
-    def get(self, request: Request, org: str) -> Response:
-        self.require(Role.ADMIN)
-        rows = AuditLog.objects.filter(organization=self.organization)
+    def get(self, request: Request, organization: Organization) -> Response:
+        rows = AuditLog.objects.filter(organization=organization)
         action = request.query_params.get("action", "").strip()
         if action:
             rows = rows.filter(action=action[:64])
@@ -68,6 +69,5 @@ class ExportApi(ApiView):
     @no_store
     def post(self, request: Request) -> Response:
         data = ExportInput.validated(request.data)
-        organization, _role = resolve_organization(request, data["organization"])
-        services.ensure_usable(organization)
+        organization, _role = self.enter_organization(data["organization"])
         return Response(services.organization_export(organization=organization, actor=self.actor))

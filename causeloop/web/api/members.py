@@ -12,12 +12,10 @@ from rest_framework.response import Response
 
 from causeloop.core.errors import NotFound
 from causeloop.core.shown_once import no_store
-from causeloop.core.tenancy import enter_tenant
 from causeloop.web.api.accounts import UserSerializer
 from causeloop.web.api.base import (
     ApiView,
     InputSerializer,
-    IsPlatformOperator,
     OrganizationEndpoint,
     Text,
     page_of,
@@ -25,6 +23,7 @@ from causeloop.web.api.base import (
     responses,
 )
 from causeloop.web.api.invitations import NewInvitationSerializer, _new_invitation
+from causeloop.web.api.permissions import IsPlatformOperator
 from causeloop.web.authentication import (
     BearerTokenAuthentication,
     RootKeyAuthentication,
@@ -35,8 +34,8 @@ from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail
 from memberships import services
 from memberships.models import Membership, User
+from organizations.models import Organization
 from organizations.roles import Role
-from organizations.selectors import organization_by_reference
 from organizations.services import get_owned
 
 
@@ -79,8 +78,8 @@ class MembersApi(OrganizationEndpoint):
         if request.method == "POST" and IsPlatformOperator().has_permission(request, self):
             ApiView.initial(self, request, *args, **kwargs)
             self.by_platform = True
-            self.organization = organization_by_reference(kwargs["org"])
-            enter_tenant(self.organization)
+            self.organization = self.enter_any_organization(kwargs["org"])
+            self.hand_over(self.organization)
             return
         if isinstance(request.user, RootOperator):  # a member's view: the root key is none
             raise NotFound("Organization not found.")
@@ -94,8 +93,8 @@ class MembersApi(OrganizationEndpoint):
         ],
         responses=responses(page_of(MemberSerializer), 404),
     )
-    def get(self, request: Request, org: str) -> Response:
-        members: QuerySet[Membership] = self.organization.memberships.select_related("user")
+    def get(self, request: Request, organization: Organization) -> Response:
+        members: QuerySet[Membership] = organization.memberships.select_related("user")
         role = request.query_params.get("role")
         if role:
             if role not in Role.values:
@@ -119,24 +118,22 @@ class MembersApi(OrganizationEndpoint):
     )
     @no_store  # an invitation's accept link holds its token
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = MemberAddInput.validated(request.data)
         if self.by_platform:
             operator = request.user if isinstance(request.user, User) else None
-            membership = services.membership_add(
-                organization=self.organization, actor=operator, **data
-            )
+            membership = services.membership_add(organization=organization, actor=operator, **data)
             return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
-        with invitation_mail(request, organization=self.organization, email=data["email"]):
+        with invitation_mail(request, organization=organization, email=data["email"]):
             invitation, token = services.invitation_create(
-                organization=self.organization, actor=self.actor, **data
+                organization=organization, actor=self.actor, **data
             )
         return _new_invitation(invitation, token)
 
 
 class MemberApi(OrganizationEndpoint):
-    def _membership(self, member_id: str) -> Membership:
-        membership = get_owned(Membership, self.organization, member_id)
+    def _membership(self, organization: Organization, member_id: str) -> Membership:
+        membership = get_owned(Membership, organization, member_id)
         return membership
 
     @extend_schema(
@@ -144,8 +141,8 @@ class MemberApi(OrganizationEndpoint):
         request=MemberChangeInput,
         responses=responses(MemberSerializer, 404, 409),
     )
-    def patch(self, request: Request, org: str, member_id: str) -> Response:
-        membership = self._membership(member_id)
+    def patch(self, request: Request, organization: Organization, member_id: str) -> Response:
+        membership = self._membership(organization, member_id)
         data = MemberChangeInput.validated(request.data)
         membership = services.membership_change_role(
             membership=membership, actor=self.actor, role=data["role"]
@@ -153,8 +150,10 @@ class MemberApi(OrganizationEndpoint):
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(operation_id="members_remove", responses=responses(None, 404, 409, status=204))
-    def delete(self, request: Request, org: str, member_id: str) -> Response:
-        services.membership_remove(membership=self._membership(member_id), actor=self.actor)
+    def delete(self, request: Request, organization: Organization, member_id: str) -> Response:
+        services.membership_remove(
+            membership=self._membership(organization, member_id), actor=self.actor
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,11 +167,11 @@ class TransferOwnershipApi(OrganizationEndpoint):
         request=TransferInput,
         responses=responses(MemberSerializer, 404, 409),
     )
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = TransferInput.validated(request.data)
-        membership = get_owned(Membership, self.organization, data["membership_id"])
+        membership = get_owned(Membership, organization, data["membership_id"])
         membership = services.ownership_transfer(
-            organization=self.organization, actor=self.actor, membership=membership
+            organization=organization, actor=self.actor, membership=membership
         )
         return Response(MemberSerializer(membership).data)
 

@@ -18,7 +18,7 @@ from causeloop.web.api.base import (
 )
 from causeloop.web.idempotency import idempotent
 from organizations import services
-from organizations.models import Template
+from organizations.models import Organization, Template
 
 
 class TemplateSerializer(serializers.Serializer):
@@ -47,8 +47,8 @@ class TemplatesApi(OrganizationEndpoint):
         parameters=[OpenApiParameter("kind", str, enum=Template.Kind.values)],
         responses=responses(page_of(TemplateSerializer), 404),
     )
-    def get(self, request: Request, org: str) -> Response:
-        templates = Template.objects.for_org(self.organization)
+    def get(self, request: Request, organization: Organization) -> Response:
+        templates = Template.objects.for_org(organization)
         kind = request.query_params.get("kind")
         if kind:
             if kind not in Template.Kind.values:
@@ -63,34 +63,34 @@ class TemplatesApi(OrganizationEndpoint):
         responses=responses(TemplateSerializer, 404, status=201),
     )
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = TemplateInput.validated(request.data)
-        template = services.template_create(
-            organization=self.organization, actor=self.actor, data=data
-        )
+        template = services.template_create(organization=organization, actor=self.actor, data=data)
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
 class TemplateApi(OrganizationEndpoint):
-    def _template(self, template_id: str) -> Template:
-        return services.get_owned(Template, self.organization, template_id)
+    def _template(self, organization: Organization, template_id: str) -> Template:
+        return services.get_owned(Template, organization, template_id)
 
     @extend_schema(operation_id="templates_show", responses=responses(TemplateSerializer, 404))
-    def get(self, request: Request, org: str, template_id: str) -> Response:
-        return Response(TemplateSerializer(self._template(template_id)).data)
+    def get(self, request: Request, organization: Organization, template_id: str) -> Response:
+        return Response(TemplateSerializer(self._template(organization, template_id)).data)
 
     @extend_schema(
         operation_id="templates_update",
         request=TemplateInput(partial=True),
         responses=responses(TemplateSerializer, 404),
     )
-    def patch(self, request: Request, org: str, template_id: str) -> Response:
-        template = self._template(template_id)
+    def patch(self, request: Request, organization: Organization, template_id: str) -> Response:
+        template = self._template(organization, template_id)
         data = TemplateInput.validated(request.data, partial=True)
         template = services.template_update(template=template, actor=self.actor, data=data)
         return Response(TemplateSerializer(template).data)
 
     @extend_schema(operation_id="templates_delete", responses=responses(None, 404, status=204))
-    def delete(self, request: Request, org: str, template_id: str) -> Response:
-        services.template_delete(template=self._template(template_id), actor=self.actor)
+    def delete(self, request: Request, organization: Organization, template_id: str) -> Response:
+        services.template_delete(
+            template=self._template(organization, template_id), actor=self.actor
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
