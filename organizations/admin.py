@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from causeloop.core.errors import DomainError
-from causeloop.web.parsers import JSON_FORMFIELD_OVERRIDES
+from causeloop.core.json_input import JSON_FORMFIELD_OVERRIDES
 from onboarding.services import onboard_client
 from organizations.models import (
     ApiKey,
