@@ -29,14 +29,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Model
 
 from causeloop.core.dbsecurity import CURRENT_ORG, CURRENT_USER, PLATFORM
-
-if TYPE_CHECKING:
-    from organizations.models import Organization
 
 _in_request: ContextVar[bool] = ContextVar("causeloop_in_request", default=False)
 
@@ -106,7 +104,7 @@ def start_request(*, user: Any, platform: bool) -> None:
     )
 
 
-def enter_tenant(organization: Organization | str) -> None:
+def enter_tenant(organization: Model | str) -> None:
     """Scope the rest of this unit of work to `organization` (an instance or its ID)."""
     org_id = organization if isinstance(organization, str) else organization.pk
     _set({CURRENT_ORG: str(org_id)})
@@ -138,7 +136,7 @@ class Lookup:
     def then_enter_user(self, user: Any) -> None:
         self.settings[CURRENT_USER] = str(user.pk)
 
-    def then_enter_tenant(self, organization: Organization | str) -> None:
+    def then_enter_tenant(self, organization: Model | str) -> None:
         org_id = organization if isinstance(organization, str) else organization.pk
         self.settings[CURRENT_ORG] = str(org_id)
 

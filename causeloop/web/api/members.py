@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from causeloop.core.errors import NotFound
+from causeloop.core.errors import NotFound, ValidationFailed
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.accounts import UserSerializer
 from causeloop.web.api.base import (
@@ -177,6 +177,4 @@ class TransferOwnershipApi(OrganizationEndpoint):
 
 
 def raise_invalid(field: str, message: str) -> None:
-    from causeloop.core.errors import ValidationFailed
-
     raise ValidationFailed(f"{field}: {message}", fields={field: [message]})
