@@ -19,6 +19,8 @@ class CauseloopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from causeloop.web import schema  # noqa: F401 - registers the OpenAPI extensions
+        # Registration, not a cycle: importing the module registers the OpenAPI extensions,
+        # which must wait until the apps (and their models) are ready.
+        from causeloop.web import schema  # noqa: F401
 
         post_migrate.connect(create_cache_table, sender=self)

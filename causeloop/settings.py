@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # PostgreSQL: one transaction per request with the tenant context row-level security keys on.
-    "causeloop.core.tenancy.TenancyMiddleware",
+    "causeloop.web.middleware.TenancyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -239,7 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["causeloop.web.parsers.GuardedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "causeloop.web.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "causeloop.core.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "causeloop.web.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Throttles are the policy's (causeloop.web.throttling); DRF's own address rule matches ours.
     "NUM_PROXIES": CAUSELOOP_TRUSTED_PROXIES,

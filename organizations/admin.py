@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from causeloop.core.errors import DomainError
-from causeloop.core.json_text import JSON_FORMFIELD_OVERRIDES
+from causeloop.core.json_input import JSON_FORMFIELD_OVERRIDES
 from organizations.models import (
     ApiKey,
     AuditLog,
@@ -27,6 +27,9 @@ from organizations.services.organizations import (
     organization_suspend,
 )
 
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
+
 
 class WorkspaceInline(admin.StackedInline):
     model = Workspace
@@ -40,6 +43,12 @@ class SubscriptionInline(admin.StackedInline):
     extra = 0
     can_delete = False
     readonly_fields = ("id", "created_at", "updated_at")
+
+
+class MemberTotal(TypedDict):
+    """The annotation `OrganizationAdmin.get_queryset` adds."""
+
+    member_total: int
 
 
 @admin.register(Organization)
@@ -57,8 +66,8 @@ class OrganizationAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
 
     @admin.display(description="Members", ordering="member_total")
-    def member_count(self, organization: Organization) -> int:
-        return organization.member_total  # type: ignore[attr-defined]
+    def member_count(self, organization: WithAnnotations[Organization, MemberTotal]) -> int:
+        return organization.member_total
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting goes through the "purge" action, which asks for confirmation.

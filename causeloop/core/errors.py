@@ -1,18 +1,10 @@
-"""Domain errors with stable codes, and the one place that turns any error into the API's shape.
+"""Domain errors with stable codes, and the API's one error shape.
 
-Services raise `DomainError` subclasses; the API's exception handler and the forms' helper
-translate them. Nothing else builds error JSON by hand.
+Services raise `DomainError` subclasses; the API's exception handler (`causeloop.web.errors`)
+and the forms' helper translate them. Nothing else builds error JSON by hand.
 """
 
 from typing import Any
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class DomainError(Exception):
@@ -87,85 +79,3 @@ class PayloadTooLarge(DomainError):
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     """The one error shape of the API."""
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
-
-
-def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested validation detail as `{"field.sub": ["message", …]}`."""
-    fields: dict[str, list[str]] = {}
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            fields.update(_flatten_fields(value, name))
-    elif isinstance(detail, list):
-        if all(not isinstance(item, (dict, list)) for item in detail):
-            fields[prefix or "non_field_errors"] = [str(item) for item in detail]
-        else:
-            for index, item in enumerate(detail):
-                fields.update(_flatten_fields(item, f"{prefix}.{index}" if prefix else str(index)))
-    else:
-        fields[prefix or "non_field_errors"] = [str(detail)]
-    return fields
-
-
-_DRF_CODES = {
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "rate_limited",
-    exceptions.ParseError: "parse_error",
-}
-
-
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render every error as `{"error": {"code", "message", "fields"}}`."""
-    if isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge("The request body is too large.")
-    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
-        exc = InvalidInput("The request has too many fields or files.")
-    if isinstance(exc, RateLimited):
-        return Response(
-            error_body(exc.code, exc.message),
-            status=exc.status_code,
-            headers={"Retry-After": str(exc.retry_after)},
-        )
-    if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        return Response(
-            error_body("service_unavailable", "The database is unavailable; try again shortly."),
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "5"},
-        )
-    if isinstance(exc, DatabaseError):
-        return None
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten_fields(exc.detail)
-        first = next(iter(fields.values()), ["Invalid input."])[0]
-        message = (
-            first
-            if list(fields) == ["non_field_errors"]
-            else "Invalid input: "
-            + ", ".join(f"{name}: {messages[0]}" for name, messages in fields.items())
-        )
-        response.data = error_body("invalid", message, fields)
-        return response
-    assert isinstance(exc, exceptions.APIException)
-    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
-    if code is None:
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else "error"
-    message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "Request failed."
-    # An exception raised where a DomainError cannot be (causeloop.web.parsers) may name fields too.
-    response.data = error_body(str(code), message, getattr(exc, "fields", None))
-    return response

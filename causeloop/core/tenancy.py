@@ -10,7 +10,7 @@ Contexts, from narrowest to widest:
 
 - none: a query sees no tenant row at all (the database's answer to forgotten scoping);
 - `enter_user(user)`: the person's own memberships, the organizations they belong to and
-  their personal tokens (set for every signed-in request by `TenancyMiddleware`);
+  their personal tokens (set for every signed-in request by `start_request`);
 - `enter_tenant(organization)`: that organization's rows (after membership was checked, after
   an API key was found, or after an invitation token / invite code proved the right to it);
 - `with platform_lookup():` every row, for one lookup only and then back to what it was —
@@ -18,27 +18,23 @@ Contexts, from narrowest to widest:
 - `enter_platform()`: every row, for the rest of the unit of work (operators only).
 
 Settings are transaction-local (`set_config(…, true)`), so they are safe under transaction
-pooling and never leak from one request to the next. `TenancyMiddleware` makes each request one
-transaction on PostgreSQL. Outside a transaction and outside a request (a management command)
+pooling and never leak from one request to the next. `request_transaction` makes each request
+one transaction on PostgreSQL (`causeloop.web.middleware.TenancyMiddleware` wraps every request
+in it). Outside a transaction and outside a request (a management command)
 the setting is made for the session instead, which a command owns for its whole run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import NoReverseMatch, reverse
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Model
 
 from causeloop.core.dbsecurity import CURRENT_ORG, CURRENT_USER, PLATFORM
-
-if TYPE_CHECKING:
-    from organizations.models import Organization
 
 _in_request: ContextVar[bool] = ContextVar("causeloop_in_request", default=False)
 
@@ -78,7 +74,37 @@ def _set(values: dict[str, str], using: str = DEFAULT_DB_ALIAS) -> list[Any]:
     return [row[i] or "" for i in range(0, len(row), 2)]
 
 
-def enter_tenant(organization: Organization | str) -> None:
+def row_security_applies() -> bool:
+    """Whether the database enforces the tenant contexts (PostgreSQL; SQLite has no RLS)."""
+    return _connection() is not None
+
+
+@contextmanager
+def request_transaction() -> Iterator[None]:
+    """One request: one transaction, inside which every context is transaction-local (setting
+    one outside it would not apply, so it is refused)."""
+    token = _in_request.set(True)
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        _in_request.reset(token)
+
+
+def start_request(*, user: Any, platform: bool) -> None:
+    """A request's clean start: the signed-in person's own rows (`user`, or None), plus every
+    tenant's for an operator in the Django admin. Every setting is set, so a session-level
+    value (a command's) can never show through."""
+    _set(
+        {
+            CURRENT_ORG: "",
+            CURRENT_USER: str(user.pk) if user is not None else "",
+            PLATFORM: "on" if platform else "",
+        }
+    )
+
+
+def enter_tenant(organization: Model | str) -> None:
     """Scope the rest of this unit of work to `organization` (an instance or its ID)."""
     org_id = organization if isinstance(organization, str) else organization.pk
     _set({CURRENT_ORG: str(org_id)})
@@ -110,7 +136,7 @@ class Lookup:
     def then_enter_user(self, user: Any) -> None:
         self.settings[CURRENT_USER] = str(user.pk)
 
-    def then_enter_tenant(self, organization: Organization | str) -> None:
+    def then_enter_tenant(self, organization: Model | str) -> None:
         org_id = organization if isinstance(organization, str) else organization.pk
         self.settings[CURRENT_ORG] = str(org_id)
 
@@ -169,82 +195,3 @@ def current_context() -> dict[str, str]:
         cursor.execute("SELECT " + ", ".join("current_setting(%s, true)" for _ in names), names)
         row = cursor.fetchone()
     return {name: value or "" for name, value in zip(names, row, strict=True)}
-
-
-def database_unavailable() -> HttpResponse:
-    """503 with the API's error shape; nothing of the request was committed."""
-    from causeloop.core.errors import error_body  # errors → DRF → authentication → here
-
-    return JsonResponse(
-        error_body("service_unavailable", "The database is unavailable; try again shortly."),
-        status=503,
-        headers={"Retry-After": "5"},
-    )
-
-
-def _not_an_n_plus_one() -> AbstractContextManager[Any]:
-    """Loading the session's user once per request is no N+1, however many requests a test
-    makes (django-zeal, on in the test suite, would otherwise see one)."""
-    if "zeal" in settings.INSTALLED_APPS:
-        from zeal import zeal_ignore
-
-        return zeal_ignore()
-    return nullcontext()
-
-
-def _admin_prefix() -> str | None:
-    try:
-        return reverse("admin:index")
-    except NoReverseMatch:
-        return None
-
-
-class TenancyMiddleware:
-    """On PostgreSQL, makes each request one transaction that starts with a clean context:
-    the signed-in person's own rows (`enter_user`), plus the platform context for staff in the
-    Django admin. The organization is added by the code that resolves it (`enter_tenant`).
-    A server error rolls the transaction back, and a database that is unreachable, or goes away
-    mid-request, answers 503 with the API's error shape. Elsewhere (SQLite) it does nothing."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        connection = _connection()
-        if connection is None:
-            return self.get_response(request)
-        token = _in_request.set(True)
-        try:
-            with transaction.atomic():
-                with _not_an_n_plus_one():
-                    self._enter(request)
-                response = self.get_response(request)
-                if response.status_code >= 500:
-                    transaction.set_rollback(True)
-                return response
-        except (OperationalError, InterfaceError):
-            return database_unavailable()
-        finally:
-            _in_request.reset(token)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """A view that lost the database answers 503 (its transaction is rolled back)."""
-        if isinstance(exception, (OperationalError, InterfaceError)) and _connection():
-            transaction.set_rollback(True)
-            return database_unavailable()
-        return None
-
-    @staticmethod
-    def _enter(request: HttpRequest) -> None:
-        user: Any = getattr(request, "user", None)
-        signed_in = bool(user is not None and user.is_authenticated and user.pk)
-        prefix = _admin_prefix()
-        operator = bool(signed_in and user.is_staff and prefix and request.path.startswith(prefix))
-        # Set every setting, so a session-level value (a command's) can never show through.
-        _set(
-            {
-                CURRENT_ORG: "",
-                CURRENT_USER: str(user.pk) if signed_in else "",
-                PLATFORM: "on" if operator else "",
-            }
-        )

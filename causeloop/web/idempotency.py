@@ -5,9 +5,9 @@ once) for 24 hours, scoped to the caller (a stranger by client address). The sam
 same body replays it; with another body it is refused (`idempotency_key_reused`). While a
 request with a key is running, its twin gets `idempotency_key_in_progress` at once: on
 PostgreSQL the first request holds a transaction-level advisory lock on the key until its
-transaction — the whole request, see `TenancyMiddleware` — commits together with the stored
-response, so fifty concurrent retries make exactly one thing. A failed request stores nothing
-(it changed nothing): a retry runs again.
+transaction — the whole request, see `causeloop.web.middleware.TenancyMiddleware` — commits
+together with the stored response, so fifty concurrent retries make exactly one thing. A failed
+request stores nothing (it changed nothing): a retry runs again.
 """
 
 from __future__ import annotations

@@ -6,9 +6,7 @@ or values) with 400 `invalid_input`. No view, serializer or database sees such i
 of them has to guard against it.
 """
 
-import re
 from collections.abc import Mapping
-from itertools import accumulate
 from typing import IO, Any
 
 from django.conf import settings
@@ -16,16 +14,7 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils import json
 
-from causeloop.core.json_text import REFUSED_MESSAGE, refused_text_at
-
-MAX_DEPTH = 32
-
-# A JSON string (what it holds cannot open or close a container), then the brackets left. An
-# unterminated string runs to the end of the text: the pattern matches from every quote, so the
-# scan stays linear whatever the body (json.loads refuses such a text anyway).
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
-_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-_BRACKETS = re.compile(r"[\[\]{}]")
+from causeloop.core.json_input import MAX_DEPTH, REFUSED_MESSAGE, nesting_depth, refused_text_at
 
 
 class InputRefused(APIException):
@@ -48,12 +37,6 @@ class InputRefused(APIException):
         super().__init__(message, code)
         self.status_code = status_code
         self.fields = fields or {}
-
-
-def nesting_depth(text: str) -> int:
-    """How deeply the JSON document `text` nests arrays and objects, found without recursion."""
-    steps = map(_BRACKET_STEP.__getitem__, _BRACKETS.findall(_STRING.sub("", text)))
-    return max(accumulate(steps), default=0)
 
 
 class GuardedJSONParser(JSONParser):

@@ -19,7 +19,6 @@ from causeloop.web.api.base import (
     Text,
     page_of,
     paginated,
-    resolve_active_organization,
     responses,
 )
 from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
@@ -151,8 +150,9 @@ class TokensApi(ApiView):
             user = user_authenticate(email=data["email"], password=data["password"])
         require_verified_email(request._request, user)
         token, secret = personal_token_create(user=user, name=data.get("name", ""))
-        token.token = secret  # type: ignore[attr-defined]
-        return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+        # The secret is no attribute of the token (only its hash is kept): it joins its fields.
+        body = {**TokenSerializer(token).data, "token": secret}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class TokenApi(ApiView):
@@ -204,7 +204,7 @@ class MeApi(ApiView):
     def get(self, request: Request) -> Response:
         if isinstance(request.auth, ApiKey):
             api_key = request.auth
-            organization = resolve_active_organization(request)
+            organization = self.enter_active_organization()
             return Response(
                 {
                     "user": None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,9 +17,9 @@ from causeloop.web.api.base import (
     paginated,
     responses,
 )
+from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
 from causeloop.web.idempotency import idempotent
-from organizations.models import ApiKey
-from organizations.roles import Role
+from organizations.models import ApiKey, Organization
 from organizations.selectors import api_keys_for, owned_row
 from organizations.services.api_keys import api_key_create, api_key_revoke, api_key_rotate
 
@@ -43,8 +44,8 @@ class NewApiKeySerializer(ApiKeySerializer):
 
 
 def _new_key(api_key: ApiKey, secret: str, *, status_code: int) -> Response:
-    api_key.key = secret  # type: ignore[attr-defined]
-    return Response(NewApiKeySerializer(api_key).data, status=status_code)
+    # The secret is no attribute of the key (only its hash is kept): it joins the key's fields.
+    return Response({**ApiKeySerializer(api_key).data, "key": secret}, status=status_code)
 
 
 class ApiKeyInput(InputSerializer):
@@ -54,12 +55,13 @@ class ApiKeyInput(InputSerializer):
 
 
 class ApiKeysApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
+
     @extend_schema(
         operation_id="api_keys_list", responses=responses(page_of(ApiKeySerializer), 404)
     )
-    def get(self, request: Request, org: str) -> Response:
-        self.require(Role.ADMIN)
-        keys = api_keys_for(self.organization)
+    def get(self, request: Request, organization: Organization) -> Response:
+        keys = api_keys_for(organization)
         return paginated(self, keys, ApiKeySerializer)
 
     @extend_schema(
@@ -69,10 +71,10 @@ class ApiKeysApi(OrganizationEndpoint):
     )
     @no_store
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = ApiKeyInput.validated(request.data)
         api_key, secret = api_key_create(
-            organization=self.organization,
+            organization=organization,
             actor=self.actor,
             name=data["name"],
             scopes=data.get("scopes"),
@@ -89,15 +91,15 @@ class ApiKeyRotateApi(OrganizationEndpoint):
     )
     @no_store
     @idempotent
-    def post(self, request: Request, org: str, key_id: str) -> Response:
-        api_key = owned_row(ApiKey, organization=self.organization, pk=key_id)
+    def post(self, request: Request, organization: Organization, key_id: str) -> Response:
+        api_key = owned_row(ApiKey, organization=organization, pk=key_id)
         new_key, secret = api_key_rotate(api_key=api_key, actor=self.actor)
         return _new_key(new_key, secret, status_code=status.HTTP_201_CREATED)
 
 
 class ApiKeyApi(OrganizationEndpoint):
     @extend_schema(operation_id="api_keys_revoke", responses=responses(None, 404, status=204))
-    def delete(self, request: Request, org: str, key_id: str) -> Response:
-        api_key = owned_row(ApiKey, organization=self.organization, pk=key_id)
+    def delete(self, request: Request, organization: Organization, key_id: str) -> Response:
+        api_key = owned_row(ApiKey, organization=organization, pk=key_id)
         api_key_revoke(api_key=api_key, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

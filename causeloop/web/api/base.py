@@ -4,8 +4,10 @@ the platform's own endpoints.
 Every endpoint under `/organizations/{org}` derives from `OrganizationEndpoint`, which resolves
 `{org}` (an ID or a slug) *through the caller* — their membership, or the API key's own
 organization — answers 404 for anything else, enters the tenant for row-level security and
-refuses a suspended tenant. Handlers receive `self.organization` and never look a tenant up
-themselves. Role rules are the services' (`require_role`); views only translate.
+refuses a suspended tenant, checks the endpoint's named permissions against the caller's role,
+and hands the organization to the handler (`def get(self, request, organization)`). Handlers
+never look a tenant up or enter one themselves. Role rules for changes are the services'
+(`require_role`); views only translate.
 """
 
 from __future__ import annotations
@@ -20,18 +22,18 @@ from rest_framework.views import APIView
 
 from causeloop.core.errors import NotFound
 from causeloop.core.tenancy import enter_platform, enter_tenant
+from causeloop.web.api.permissions import IsOrgMember, IsPlatformOperator
 from causeloop.web.authentication import (
     BearerTokenAuthentication,
     RootKeyAuthentication,
-    RootOperator,
     SessionAuthentication,
 )
 from causeloop.web.pagination import PageNumberPagination
 from memberships.models import Membership, User
 from memberships.services.active import active_membership_for
-from organizations.access import ensure_role
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role
+from organizations.selectors import organization_by_reference
 from organizations.services.organizations import ensure_usable
 
 
@@ -40,9 +42,42 @@ def actor_of(request: Request) -> User | ApiKey:
     return request.auth if isinstance(request.auth, ApiKey) else cast(User, request.user)
 
 
+def resolve_organization(request: Request, reference: str) -> tuple[Organization, Role]:
+    """The organization `reference` (ID or slug) names and the caller's role in it, if the
+    caller belongs to it (an API key acts as admin of its own organization)."""
+    not_found = NotFound("Organization not found.")
+    if not isinstance(reference, str) or len(reference) > 64:
+        raise not_found
+    reference = reference.strip().lower()
+    api_key = request.auth if isinstance(request.auth, ApiKey) else None
+    if api_key is not None:
+        organization = api_key.organization
+        if reference not in (organization.pk, organization.slug):
+            raise not_found
+        return organization, Role.ADMIN
+    user = cast(User, request.user)
+    lookup = (
+        {"organization_id": reference}
+        if reference.startswith("org_")
+        else {"organization__slug": reference}
+    )
+    membership = (
+        Membership.objects.select_related("organization", "organization__subscription")
+        .filter(user=user, **lookup)
+        .first()
+    )
+    if membership is None:
+        raise not_found
+    return membership.organization, Role(membership.role)
+
+
 class ApiView(APIView):
     """Every endpoint: authenticated unless it says otherwise. A path parameter that cannot
-    name anything (NUL bytes, absurd lengths) is 404 before any lookup."""
+    name anything (NUL bytes, absurd lengths) is 404 before any lookup.
+
+    The only ways an endpoint enters a tenant: `OrganizationEndpoint` (the path names it),
+    `enter_organization` (the body names it), `enter_active_organization` (the caller's active
+    one) and `enter_any_organization` (an operator's, any tenant)."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         for value in kwargs.values():
@@ -61,86 +96,56 @@ class ApiView(APIView):
             raise NotFound("Not found.")
         return cast(User, self.request.user)
 
-
-def resolve_organization(request: Request, reference: str) -> tuple[Organization, Role]:
-    """The organization `reference` (ID or slug) names and the caller's role in it, if the
-    caller belongs to it (an API key acts as admin of its own organization)."""
-    not_found = NotFound("Organization not found.")
-    if not isinstance(reference, str) or len(reference) > 64:
-        raise not_found
-    reference = reference.strip().lower()
-    api_key = request.auth if isinstance(request.auth, ApiKey) else None
-    if api_key is not None:
-        organization = api_key.organization
-        if reference not in (organization.pk, organization.slug):
-            raise not_found
-        role = Role.ADMIN
-    else:
-        user = cast(User, request.user)
-        lookup = (
-            {"organization_id": reference}
-            if reference.startswith("org_")
-            else {"organization__slug": reference}
-        )
-        membership = (
-            Membership.objects.select_related("organization", "organization__subscription")
-            .filter(user=user, **lookup)
-            .first()
-        )
-        if membership is None:
-            raise not_found
-        organization, role = membership.organization, Role(membership.role)
-    enter_tenant(organization)
-    return organization, role
-
-
-def resolve_active_organization(request: Request) -> Organization:
-    """The API key's organization, or the signed-in person's active one."""
-    if isinstance(request.auth, ApiKey):
-        organization = request.auth.organization
+    def enter_organization(self, reference: str) -> tuple[Organization, Role]:
+        """The organization `reference` names, through the caller (404 for anything else), and
+        the caller's role in it; entered for row-level security, refused when suspended."""
+        organization, role = resolve_organization(self.request, reference)
         enter_tenant(organization)
-    else:
-        user = cast(User, request.user)
-        membership = active_membership_for(user)
-        if membership is None:
-            raise NotFound("You have no organization yet.", code="no_active_organization")
-        organization = membership.organization
+        ensure_usable(organization)
+        return organization, role
+
+    def enter_active_organization(self) -> Organization:
+        """The API key's organization, or the signed-in person's active one; entered and
+        refused when suspended."""
+        if isinstance(self.request.auth, ApiKey):
+            organization = self.request.auth.organization
+        else:
+            membership = active_membership_for(self.person)
+            if membership is None:
+                raise NotFound("You have no organization yet.", code="no_active_organization")
+            organization = membership.organization
         enter_tenant(organization)
-    ensure_usable(organization)
-    return organization
+        ensure_usable(organization)
+        return organization
+
+    def enter_any_organization(self, reference: str) -> Organization:
+        """For platform operators only (checked by the caller): the platform context, any
+        organization by ID or slug, and that tenant entered."""
+        enter_platform()
+        organization = organization_by_reference(reference)
+        enter_tenant(organization)
+        return organization
 
 
 class OrganizationEndpoint(ApiView):
-    """An endpoint about one organization, `{org}` in the path."""
+    """An endpoint about one organization, `{org}` in the path. The handlers receive it
+    resolved, as `organization` in place of `org`; `self.role` is the caller's role in it.
+    `permission_classes` name the role each method needs (`causeloop.web.api.permissions`)."""
 
+    permission_classes = [permissions.IsAuthenticated, IsOrgMember]
     organization: Organization
     role: Role  # the caller's, resolved with the organization
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        self.organization, self.role = resolve_organization(request, kwargs["org"])
-        ensure_usable(self.organization)
+        self.organization, self.role = self.enter_organization(kwargs["org"])
+        self.check_object_permissions(request, self.organization)
+        self.hand_over(self.organization)
 
-    def require(self, role: Role) -> None:
-        """Refuse (403) a caller below `role`, for reads the services do not guard."""
-        ensure_role(self.role, at_least=role)
-
-
-class IsPlatformOperator(permissions.BasePermission):
-    """The root key, or a staff user's token or session. Admits the request into the platform
-    context, where every tenant is visible."""
-
-    message = "This endpoint is for platform operators."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        operator = isinstance(request.user, RootOperator) or (
-            not isinstance(request.auth, ApiKey)
-            and request.user.is_authenticated
-            and getattr(request.user, "is_staff", False)
-        )
-        if operator:
-            enter_platform()
-        return bool(operator)
+    def hand_over(self, organization: Organization) -> None:
+        """The handler gets the organization itself: DRF passes `self.kwargs` to it."""
+        del self.kwargs["org"]
+        self.kwargs["organization"] = organization
 
 
 PLATFORM_AUTHENTICATION = [
@@ -151,8 +156,14 @@ PLATFORM_AUTHENTICATION = [
 
 
 class PlatformEndpoint(ApiView):
+    """An operators' endpoint: once the caller is known to be one, every tenant is visible."""
+
     authentication_classes = PLATFORM_AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated, IsPlatformOperator]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        enter_platform()
 
 
 class Text(serializers.CharField):

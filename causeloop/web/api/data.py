@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,13 +17,12 @@ from causeloop.web.api.base import (
     Text,
     page_of,
     paginated,
-    resolve_organization,
     responses,
 )
-from organizations.roles import Role
+from causeloop.web.api.permissions import IsOrgAdmin
+from organizations.models import Organization
 from organizations.selectors import audit_log_for
 from organizations.services.export import organization_export
-from organizations.services.organizations import ensure_usable
 
 
 class AuditLogSerializer(serializers.Serializer):
@@ -40,6 +40,8 @@ class AuditLogSerializer(serializers.Serializer):
 
 
 class AuditLogApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgAdmin]
+
     @extend_schema(
         operation_id="audit_log_list",
         parameters=[
@@ -47,9 +49,8 @@ class AuditLogApi(OrganizationEndpoint):
         ],
         responses=responses(page_of(AuditLogSerializer), 404),
     )
-    def get(self, request: Request, org: str) -> Response:
-        self.require(Role.ADMIN)
-        rows = audit_log_for(self.organization)
+    def get(self, request: Request, organization: Organization) -> Response:
+        rows = audit_log_for(organization)
         action = request.query_params.get("action", "").strip()
         if action:
             rows = rows.filter(action=action[:64])
@@ -69,6 +70,5 @@ class ExportApi(ApiView):
     @no_store
     def post(self, request: Request) -> Response:
         data = ExportInput.validated(request.data)
-        organization, _role = resolve_organization(request, data["organization"])
-        ensure_usable(organization)
+        organization, _role = self.enter_organization(data["organization"])
         return Response(organization_export(organization=organization, actor=self.actor))

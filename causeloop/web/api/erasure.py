@@ -22,15 +22,13 @@ from causeloop.web.api.base import (
     PLATFORM_AUTHENTICATION,
     ApiView,
     InputSerializer,
-    IsPlatformOperator,
     Text,
-    resolve_organization,
     responses,
 )
+from causeloop.web.api.permissions import IsPlatformOperator
 from causeloop.web.authentication import RootOperator
 from memberships.models import User
 from memberships.services.erasure import account_erase, member_erase
-from organizations.services.organizations import ensure_usable
 
 
 class ErasureInput(InputSerializer):
@@ -117,8 +115,7 @@ class ErasureApi(ApiView):
         if data["scope"] == "organization":
             if isinstance(request.user, RootOperator):  # no organization of its own to act in
                 raise NotFound("Organization not found.")
-            organization, _role = resolve_organization(request, data["organization"])
-            ensure_usable(organization)
+            organization, _role = self.enter_organization(data["organization"])
             result = member_erase(organization=organization, actor=self.actor, email=data["email"])
         else:
             if not IsPlatformOperator().has_permission(request, self):

@@ -6,13 +6,12 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.core.errors import NotFound
 from causeloop.core.shown_once import no_store
-from causeloop.core.tenancy import enter_tenant, platform_lookup
 from causeloop.web.api.accounts import OrganizationSummarySerializer
 from causeloop.web.api.base import (
     ApiView,
@@ -22,14 +21,14 @@ from causeloop.web.api.base import (
     Text,
     page_of,
     paginated,
-    resolve_active_organization,
     responses,
 )
+from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail, throttles
 from memberships.links import invitation_url
 from memberships.models import Invitation, InviteCode, Membership
-from memberships.selectors import pending_invitations_of
+from memberships.selectors import invitation_addressed_to, pending_invitations_of
 from memberships.services.invitations import (
     invitation_accept,
     invitation_by_token,
@@ -43,6 +42,7 @@ from memberships.services.invite_codes import (
     invite_code_join,
     normalize_invite_code,
 )
+from organizations.models import Organization
 from organizations.roles import Role
 from organizations.selectors import owned_row
 
@@ -65,7 +65,7 @@ class PublicInvitationSerializer(serializers.Serializer):
     organization = serializers.CharField(source="organization.name")
     email = serializers.EmailField()
     role = serializers.CharField()
-    inviter = serializers.CharField(allow_null=True)
+    inviter = serializers.CharField(source="invited_by.display_name", allow_null=True)
     expires_at = serializers.DateTimeField()
     state = serializers.CharField()
 
@@ -94,17 +94,21 @@ class InviteInput(InputSerializer):
 
 
 def _new_invitation(invitation: Invitation, token: str) -> Response:
-    invitation.accept_url = invitation_url(token)  # type: ignore[attr-defined]
-    return Response(NewInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+    # The token is no attribute of the invitation (only its hash is kept): the link joins
+    # the invitation's fields.
+    accept_url = invitation_url(token)
+    body = {**InvitationSerializer(invitation).data, "accept_url": accept_url}
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 class InvitationsApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
+
     @extend_schema(
         operation_id="invitations_list", responses=responses(page_of(InvitationSerializer), 404)
     )
-    def get(self, request: Request, org: str) -> Response:
-        self.require(Role.ADMIN)
-        return paginated(self, pending_invitations_of(self.organization), InvitationSerializer)
+    def get(self, request: Request, organization: Organization) -> Response:
+        return paginated(self, pending_invitations_of(organization), InvitationSerializer)
 
     @extend_schema(
         operation_id="invitations_create",
@@ -113,11 +117,11 @@ class InvitationsApi(OrganizationEndpoint):
     )
     @no_store  # the accept link holds the invitation's token
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = InviteInput.validated(request.data)
-        with invitation_mail(request, organization=self.organization, email=data["email"]):
+        with invitation_mail(request, organization=organization, email=data["email"]):
             invitation, token = invitation_create(
-                organization=self.organization, actor=self.actor, **data
+                organization=organization, actor=self.actor, **data
             )
         return _new_invitation(invitation, token)
 
@@ -128,10 +132,10 @@ class InvitationResendApi(OrganizationEndpoint):
         request=None,
         responses=responses(InvitationSerializer, 404, 409, 410, 429),
     )
-    def post(self, request: Request, org: str, invitation_id: str) -> Response:
-        invitation = owned_row(Invitation, organization=self.organization, pk=invitation_id)
+    def post(self, request: Request, organization: Organization, invitation_id: str) -> Response:
+        invitation = owned_row(Invitation, organization=organization, pk=invitation_id)
         with invitation_mail(
-            request, organization=self.organization, email=invitation.email, invitation=invitation
+            request, organization=organization, email=invitation.email, invitation=invitation
         ):
             invitation, _token = invitation_resend(invitation=invitation, actor=self.actor)
         return Response(InvitationSerializer(invitation).data)
@@ -141,8 +145,8 @@ class InvitationApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invitations_revoke", responses=responses(None, 404, 409, 410, status=204)
     )
-    def delete(self, request: Request, org: str, invitation_id: str) -> Response:
-        invitation = owned_row(Invitation, organization=self.organization, pk=invitation_id)
+    def delete(self, request: Request, organization: Organization, invitation_id: str) -> Response:
+        invitation = owned_row(Invitation, organization=organization, pk=invitation_id)
         invitation_revoke(invitation=invitation, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -159,7 +163,7 @@ class ActiveOrganizationInviteApi(ApiView):
     @idempotent
     def post(self, request: Request) -> Response:
         data = InviteInput.validated(request.data)
-        organization = resolve_active_organization(request)
+        organization = self.enter_active_organization()
         with invitation_mail(request, organization=organization, email=data["email"]):
             invitation, token = invitation_create(
                 organization=organization, actor=self.actor, **data
@@ -177,7 +181,6 @@ class PublicInvitationApi(ApiView):
     )
     def get(self, request: Request, token: str) -> Response:
         invitation = invitation_by_token(token)
-        invitation.inviter = invitation.invited_by.display_name if invitation.invited_by else None  # type: ignore[attr-defined]
         return Response(PublicInvitationSerializer(invitation).data)
 
 
@@ -193,25 +196,11 @@ class InvitationAcceptApi(ApiView):
     def post(self, request: Request, token_or_id: str) -> Response:
         user = self.person
         if token_or_id.startswith("inv_"):
-            invitation = _own_invitation(user.email, token_or_id)
+            invitation = invitation_addressed_to(email=user.email, invitation_id=token_or_id)
         else:
             invitation = invitation_by_token(token_or_id)
         membership = invitation_accept(invitation=invitation, user=user)
         return Response(JoinResultSerializer(_joined(membership)).data)
-
-
-def _own_invitation(email: str, invitation_id: str) -> Invitation:
-    """An invitation addressed by ID: only the person it names may reach it."""
-    with platform_lookup():  # the invitation names the tenant; none is known yet
-        invitation = (
-            Invitation.objects.select_related("organization", "invited_by")
-            .filter(pk=invitation_id[:64], email__iexact=email)
-            .first()
-        )
-    if invitation is None:
-        raise NotFound("Invitation not found.")
-    enter_tenant(invitation.organization)
-    return invitation
 
 
 class InviteCodeInput(InputSerializer):
@@ -219,12 +208,13 @@ class InviteCodeInput(InputSerializer):
 
 
 class InviteCodesApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
+
     @extend_schema(
         operation_id="invite_codes_list", responses=responses(page_of(InviteCodeSerializer), 404)
     )
-    def get(self, request: Request, org: str) -> Response:
-        self.require(Role.ADMIN)
-        codes = self.organization.invite_codes.order_by("-created_at", "-id")
+    def get(self, request: Request, organization: Organization) -> Response:
+        codes = organization.invite_codes.order_by("-created_at", "-id")
         return paginated(self, codes, InviteCodeSerializer)
 
     @extend_schema(
@@ -233,9 +223,9 @@ class InviteCodesApi(OrganizationEndpoint):
         responses=responses(InviteCodeSerializer, 404, status=201),
     )
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = InviteCodeInput.validated(request.data)
-        invite_code = invite_code_create(organization=self.organization, actor=self.actor, **data)
+        invite_code = invite_code_create(organization=organization, actor=self.actor, **data)
         return Response(InviteCodeSerializer(invite_code).data, status=status.HTTP_201_CREATED)
 
 
@@ -243,16 +233,16 @@ class InviteCodeApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invite_codes_deactivate", responses=responses(None, 404, status=204)
     )
-    def delete(self, request: Request, org: str, code_id: str) -> Response:
-        invite_code = self._invite_code(code_id)
+    def delete(self, request: Request, organization: Organization, code_id: str) -> Response:
+        invite_code = self._invite_code(organization, code_id)
         invite_code_deactivate(invite_code=invite_code, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _invite_code(self, reference: str) -> InviteCode:
+    def _invite_code(self, organization: Organization, reference: str) -> InviteCode:
         """By ID (`code_…`) or by the code itself."""
         if reference.startswith("code_"):
-            return owned_row(InviteCode, organization=self.organization, pk=reference)
-        invite_code = self.organization.invite_codes.filter(
+            return owned_row(InviteCode, organization=organization, pk=reference)
+        invite_code = organization.invite_codes.filter(
             code=normalize_invite_code(reference)[:16]
         ).first()
         if invite_code is None:

@@ -12,12 +12,10 @@ from rest_framework.response import Response
 
 from causeloop.core.errors import NotFound, ValidationFailed
 from causeloop.core.shown_once import no_store
-from causeloop.core.tenancy import enter_tenant
 from causeloop.web.api.accounts import UserSerializer
 from causeloop.web.api.base import (
     ApiView,
     InputSerializer,
-    IsPlatformOperator,
     OrganizationEndpoint,
     Text,
     page_of,
@@ -25,6 +23,7 @@ from causeloop.web.api.base import (
     responses,
 )
 from causeloop.web.api.invitations import NewInvitationSerializer, _new_invitation
+from causeloop.web.api.permissions import IsPlatformOperator
 from causeloop.web.authentication import (
     BearerTokenAuthentication,
     RootKeyAuthentication,
@@ -42,8 +41,9 @@ from memberships.services.members import (
     membership_remove,
     ownership_transfer,
 )
+from organizations.models import Organization
 from organizations.roles import Role
-from organizations.selectors import organization_by_reference, owned_row
+from organizations.selectors import owned_row
 
 
 class MemberSerializer(serializers.Serializer):
@@ -85,8 +85,8 @@ class MembersApi(OrganizationEndpoint):
         if request.method == "POST" and IsPlatformOperator().has_permission(request, self):
             ApiView.initial(self, request, *args, **kwargs)
             self.by_platform = True
-            self.organization = organization_by_reference(kwargs["org"])
-            enter_tenant(self.organization)
+            self.organization = self.enter_any_organization(kwargs["org"])
+            self.hand_over(self.organization)
             return
         if isinstance(request.user, RootOperator):  # a member's view: the root key is none
             raise NotFound("Organization not found.")
@@ -100,8 +100,8 @@ class MembersApi(OrganizationEndpoint):
         ],
         responses=responses(page_of(MemberSerializer), 404),
     )
-    def get(self, request: Request, org: str) -> Response:
-        members: QuerySet[Membership] = members_of(self.organization)
+    def get(self, request: Request, organization: Organization) -> Response:
+        members: QuerySet[Membership] = members_of(organization)
         role = request.query_params.get("role")
         if role:
             if role not in Role.values:
@@ -125,22 +125,22 @@ class MembersApi(OrganizationEndpoint):
     )
     @no_store  # an invitation's accept link holds its token
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = MemberAddInput.validated(request.data)
         if self.by_platform:
             operator = request.user if isinstance(request.user, User) else None
-            membership = membership_add(organization=self.organization, actor=operator, **data)
+            membership = membership_add(organization=organization, actor=operator, **data)
             return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
-        with invitation_mail(request, organization=self.organization, email=data["email"]):
+        with invitation_mail(request, organization=organization, email=data["email"]):
             invitation, token = invitation_create(
-                organization=self.organization, actor=self.actor, **data
+                organization=organization, actor=self.actor, **data
             )
         return _new_invitation(invitation, token)
 
 
 class MemberApi(OrganizationEndpoint):
-    def _membership(self, member_id: str) -> Membership:
-        membership = owned_row(Membership, organization=self.organization, pk=member_id)
+    def _membership(self, organization: Organization, member_id: str) -> Membership:
+        membership = owned_row(Membership, organization=organization, pk=member_id)
         return membership
 
     @extend_schema(
@@ -148,8 +148,8 @@ class MemberApi(OrganizationEndpoint):
         request=MemberChangeInput,
         responses=responses(MemberSerializer, 404, 409),
     )
-    def patch(self, request: Request, org: str, member_id: str) -> Response:
-        membership = self._membership(member_id)
+    def patch(self, request: Request, organization: Organization, member_id: str) -> Response:
+        membership = self._membership(organization, member_id)
         data = MemberChangeInput.validated(request.data)
         membership = membership_change_role(
             membership=membership, actor=self.actor, role=data["role"]
@@ -157,8 +157,8 @@ class MemberApi(OrganizationEndpoint):
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(operation_id="members_remove", responses=responses(None, 404, 409, status=204))
-    def delete(self, request: Request, org: str, member_id: str) -> Response:
-        membership_remove(membership=self._membership(member_id), actor=self.actor)
+    def delete(self, request: Request, organization: Organization, member_id: str) -> Response:
+        membership_remove(membership=self._membership(organization, member_id), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -172,14 +172,14 @@ class TransferOwnershipApi(OrganizationEndpoint):
         request=TransferInput,
         responses=responses(MemberSerializer, 404, 409),
     )
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = TransferInput.validated(request.data)
-        membership = owned_row(Membership, organization=self.organization, pk=data["membership_id"])
+        membership = owned_row(Membership, organization=organization, pk=data["membership_id"])
         membership = ownership_transfer(
-            organization=self.organization,
+            organization=organization,
             actor=self.actor,
             membership=membership,
-            confirm_slug=self.organization.slug,  # addressing it in the path is the confirmation
+            confirm_slug=organization.slug,  # addressing it in the path is the confirmation
         )
         return Response(MemberSerializer(membership).data)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,9 +19,9 @@ from causeloop.web.api.base import (
     Text,
     page_of,
     paginated,
-    resolve_organization,
     responses,
 )
+from causeloop.web.api.permissions import IsOrgMember, IsOrgOwnerToDelete
 from causeloop.web.idempotency import idempotent
 from causeloop.web.parsers import GuardedJSONParser
 from memberships.models import Membership
@@ -51,26 +53,36 @@ class BrandingSerializer(serializers.Serializer):
         return organization.logo.url if organization.logo else None
 
 
+@dataclass(frozen=True)
+class CallersOrganization:
+    """An organization as its caller sees it: with the seats in use and their role."""
+
+    organization: Organization
+    seats_used: int
+    role: Role
+
+
 class OrganizationSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
-    plan = serializers.CharField(source="plan_id")
-    seats = serializers.IntegerField()
+    """Renders a `CallersOrganization`."""
+
+    id = serializers.CharField(source="organization.id")
+    name = serializers.CharField(source="organization.name")
+    slug = serializers.CharField(source="organization.slug")
+    kind = serializers.CharField(source="organization.kind")
+    status = serializers.CharField(source="organization.status")
+    plan = serializers.CharField(source="organization.plan_id")
+    seats = serializers.IntegerField(source="organization.seats")
     seats_used = serializers.IntegerField()
-    timezone = serializers.CharField()
-    settings = serializers.DictField()
-    branding = BrandingSerializer(source="*")
+    timezone = serializers.CharField(source="organization.timezone")
+    settings = serializers.DictField(source="organization.settings")
+    branding = BrandingSerializer(source="organization")
     role = serializers.CharField(allow_null=True)
-    created_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField(source="organization.created_at")
 
 
 def _organization_data(organization: Organization, role: Role) -> dict[str, Any]:
-    organization.seats_used = seats_used(organization)  # type: ignore[attr-defined]
-    organization.role = role.value  # type: ignore[attr-defined]
-    return OrganizationSerializer(organization).data
+    seen = CallersOrganization(organization, seats_used(organization), role)
+    return OrganizationSerializer(seen).data
 
 
 class OrganizationCreateInput(InputSerializer):
@@ -95,7 +107,7 @@ class OrganizationsApi(ApiView):
     )
     def get(self, request: Request) -> Response:
         if isinstance(request.auth, ApiKey):
-            organization, _role = resolve_organization(request, request.auth.organization_id)
+            organization = request.auth.organization  # entered by its authentication
             mine = [
                 {
                     "organization": organization,
@@ -134,21 +146,23 @@ class OrganizationsApi(ApiView):
 
 
 class OrganizationApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgMember, IsOrgOwnerToDelete]
+
     @extend_schema(
         operation_id="organizations_show", responses=responses(OrganizationSerializer, 404)
     )
-    def get(self, request: Request, org: str) -> Response:
-        return Response(_organization_data(self.organization, self.role))
+    def get(self, request: Request, organization: Organization) -> Response:
+        return Response(_organization_data(organization, self.role))
 
     @extend_schema(
         operation_id="organizations_update",
         request=OrganizationUpdateInput,
         responses=responses(OrganizationSerializer, 404, 409),
     )
-    def patch(self, request: Request, org: str) -> Response:
+    def patch(self, request: Request, organization: Organization) -> Response:
         data = OrganizationUpdateInput.validated(request.data)
         organization = organization_update(
-            organization=self.organization,
+            organization=organization,
             actor=self.actor,
             name=data.get("name"),
             slug=data.get("slug"),
@@ -158,11 +172,11 @@ class OrganizationApi(OrganizationEndpoint):
         return Response(_organization_data(organization, self.role))
 
     @extend_schema(operation_id="organizations_delete", responses=responses(None, 404, status=204))
-    def delete(self, request: Request, org: str) -> Response:
+    def delete(self, request: Request, organization: Organization) -> Response:
         organization_delete(
-            organization=self.organization,
+            organization=organization,
             actor=self.actor,
-            confirm_slug=self.organization.slug,  # addressing it in the path is the confirmation
+            confirm_slug=organization.slug,  # addressing it in the path is the confirmation
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -173,9 +187,9 @@ class OrganizationSwitchApi(OrganizationEndpoint):
         request=None,
         responses=responses(OrganizationSerializer, 404),
     )
-    def post(self, request: Request, org: str) -> Response:
-        organization_switch(user=self.person, organization=self.organization)
-        return Response(_organization_data(self.organization, self.role))
+    def post(self, request: Request, organization: Organization) -> Response:
+        organization_switch(user=self.person, organization=organization)
+        return Response(_organization_data(organization, self.role))
 
 
 class BrandingInput(InputSerializer):
@@ -189,18 +203,18 @@ class BrandingApi(OrganizationEndpoint):
     parser_classes = [GuardedJSONParser, MultiPartParser]
 
     @extend_schema(operation_id="branding_show", responses=responses(BrandingSerializer, 404))
-    def get(self, request: Request, org: str) -> Response:
-        return Response(BrandingSerializer(self.organization).data)
+    def get(self, request: Request, organization: Organization) -> Response:
+        return Response(BrandingSerializer(organization).data)
 
     @extend_schema(
         operation_id="branding_update",
         request={"application/json": BrandingInput, "multipart/form-data": BrandingInput},
         responses=responses(BrandingSerializer, 404),
     )
-    def patch(self, request: Request, org: str) -> Response:
+    def patch(self, request: Request, organization: Organization) -> Response:
         data = BrandingInput.validated(request.data)
         organization = branding_update(
-            organization=self.organization,
+            organization=organization,
             actor=self.actor,
             primary_color=data.get("primary_color"),
             secondary_color=data.get("secondary_color"),

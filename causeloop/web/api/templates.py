@@ -17,7 +17,7 @@ from causeloop.web.api.base import (
     responses,
 )
 from causeloop.web.idempotency import idempotent
-from organizations.models import Template
+from organizations.models import Organization, Template
 from organizations.selectors import owned_row, templates_for
 from organizations.services.templates import (
     TemplateChanges,
@@ -54,8 +54,8 @@ class TemplatesApi(OrganizationEndpoint):
         parameters=[OpenApiParameter("kind", str, enum=Template.Kind.values)],
         responses=responses(page_of(TemplateSerializer), 404),
     )
-    def get(self, request: Request, org: str) -> Response:
-        templates = templates_for(self.organization)
+    def get(self, request: Request, organization: Organization) -> Response:
+        templates = templates_for(organization)
         kind = request.query_params.get("kind")
         if kind:
             if kind not in Template.Kind.values:
@@ -70,10 +70,10 @@ class TemplatesApi(OrganizationEndpoint):
         responses=responses(TemplateSerializer, 404, status=201),
     )
     @idempotent
-    def post(self, request: Request, org: str) -> Response:
+    def post(self, request: Request, organization: Organization) -> Response:
         data = TemplateInputSerializer.validated(request.data)
         template = template_create(
-            organization=self.organization,
+            organization=organization,
             actor=self.actor,
             fields=TemplateInput(
                 name=data["name"],
@@ -86,20 +86,20 @@ class TemplatesApi(OrganizationEndpoint):
 
 
 class TemplateApi(OrganizationEndpoint):
-    def _template(self, template_id: str) -> Template:
-        return owned_row(Template, organization=self.organization, pk=template_id)
+    def _template(self, organization: Organization, template_id: str) -> Template:
+        return owned_row(Template, organization=organization, pk=template_id)
 
     @extend_schema(operation_id="templates_show", responses=responses(TemplateSerializer, 404))
-    def get(self, request: Request, org: str, template_id: str) -> Response:
-        return Response(TemplateSerializer(self._template(template_id)).data)
+    def get(self, request: Request, organization: Organization, template_id: str) -> Response:
+        return Response(TemplateSerializer(self._template(organization, template_id)).data)
 
     @extend_schema(
         operation_id="templates_update",
         request=TemplateInputSerializer(partial=True),
         responses=responses(TemplateSerializer, 404),
     )
-    def patch(self, request: Request, org: str, template_id: str) -> Response:
-        template = self._template(template_id)
+    def patch(self, request: Request, organization: Organization, template_id: str) -> Response:
+        template = self._template(organization, template_id)
         data = TemplateInputSerializer.validated(request.data, partial=True)
         changes = TemplateChanges(
             name=data.get("name"),
@@ -111,6 +111,6 @@ class TemplateApi(OrganizationEndpoint):
         return Response(TemplateSerializer(template).data)
 
     @extend_schema(operation_id="templates_delete", responses=responses(None, 404, status=204))
-    def delete(self, request: Request, org: str, template_id: str) -> Response:
-        template_delete(template=self._template(template_id), actor=self.actor)
+    def delete(self, request: Request, organization: Organization, template_id: str) -> Response:
+        template_delete(template=self._template(organization, template_id), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from causeloop.core.errors import DomainError, Forbidden, NotFound
 from causeloop.core.tenancy import enter_tenant
 from memberships.models import Membership, User
-from memberships.selectors import seats_used
+from memberships.selectors import members_of, seats_used, user_organizations
 from memberships.services.active import active_membership_for, organization_switch
 from onboarding.services.wizard import personal_organization_ensure
 from organizations.models import Organization
@@ -52,15 +52,21 @@ def apply_error(form: forms.Form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-def user_organizations(user: Any) -> list[Membership]:
-    """The memberships the header's switcher lists."""
-    return list(Membership.objects.summaries_of(user).order_by("organization__name", "id"))
+def enter_membership(membership: Membership) -> Organization:
+    """The organization of one of the signed-in person's own memberships, entered for
+    row-level security: the one way a page enters a tenant."""
+    enter_tenant(membership.organization)
+    return membership.organization
 
 
-class OrganizationPage(LoginRequiredMixin, View):
-    """A page about the signed-in person's active organization; `required_role` to see it."""
+class OrganizationMixin(LoginRequiredMixin):
+    """Gives a view `self.organization` (the signed-in person's active one, entered),
+    `self.membership` and `self.role` (theirs in it), as `OrganizationEndpoint` does for the
+    API. `required_role` to see the page; a suspended or pending organization shows its own
+    page; a service's 404 or 403 becomes the error page, any other error a message."""
 
     required_role: Role = Role.MEMBER
+    request: HttpRequest
     organization: Organization
     membership: Membership
     role: Role
@@ -72,9 +78,8 @@ class OrganizationPage(LoginRequiredMixin, View):
         if membership is None:
             return redirect("onboarding:start")
         self.membership = membership
-        self.organization = membership.organization
+        self.organization = enter_membership(membership)
         self.role = Role(membership.role)
-        enter_tenant(self.organization)
         if self.organization.status == Organization.Status.SUSPENDED:
             return render(request, "pages/suspended.html", self.base_context(), status=403)
         if self.organization.status == Organization.Status.PENDING:
@@ -107,9 +112,13 @@ class OrganizationPage(LoginRequiredMixin, View):
             "is_admin": self.role >= Role.ADMIN,
             "is_owner": self.role >= Role.OWNER,
             "can_edit_templates": self.role >= Role.ANALYST,
-            "my_organizations": user_organizations(self.request.user),
+            "my_organizations": user_organizations(self.person),
             **extra,
         }
+
+
+class OrganizationPage(OrganizationMixin, View):
+    """A page about the signed-in person's active organization."""
 
     def page(self, template_name: str, status: int = 200, **extra: Any) -> HttpResponse:
         return render(self.request, template_name, self.base_context(**extra), status=status)
@@ -131,9 +140,7 @@ class HomePage(OrganizationPage):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         organization = self.organization
-        members = list(
-            organization.memberships.select_related("user").order_by("joined_at", "id")[:8]
-        )
+        members = list(members_of(organization)[:8])
         member_count = organization.memberships.count()
         seats = seats_used(organization)
         activity = list(audit_log_for(organization)[:8]) if self.role >= Role.ADMIN else []

@@ -19,8 +19,7 @@ from django.views import View
 
 from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
-from causeloop.core.tenancy import enter_tenant
-from causeloop.web.pages.base import apply_error
+from causeloop.web.pages.base import apply_error, enter_membership
 from causeloop.web.throttling import limit
 from memberships.models import Membership, User
 from memberships.services.invite_codes import invite_code_join
@@ -57,8 +56,7 @@ def _wizard_organization(request: HttpRequest, *, finished: bool = False) -> Org
     if membership is None:
         request.session.pop(WIZARD, None)
         return None
-    enter_tenant(membership.organization)
-    return membership.organization
+    return enter_membership(membership)
 
 
 @method_decorator(login_required, name="dispatch")

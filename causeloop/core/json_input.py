@@ -1,16 +1,31 @@
-"""The rule for text inside JSON, wherever JSON comes in (the API's parser, the admin's JSON
-fields): no NUL character and no lone surrogate, in keys or values. PostgreSQL stores neither,
-and a lone surrogate cannot even be encoded back to UTF-8."""
+"""The rules every JSON input obeys, wherever it comes from (the API's parser, the admin's JSON
+fields): no nesting deeper than `MAX_DEPTH`, no NUL character and no lone surrogate."""
 
 import re
 from collections.abc import Mapping
+from itertools import accumulate
 from typing import Any
 
 from django import forms
 from django.db import models
 
+MAX_DEPTH = 32
+
+# A JSON string (what it holds cannot open or close a container), then the brackets left. An
+# unterminated string runs to the end of the text: the pattern matches from every quote, so the
+# scan stays linear whatever the body (json.loads refuses such a text anyway).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_BRACKETS = re.compile(r"[\[\]{}]")
+# PostgreSQL stores neither, and a lone surrogate cannot even be encoded back to UTF-8.
 _REFUSED = re.compile("[\x00\ud800-\udfff]")
 REFUSED_MESSAGE = "Text must not contain NUL characters or lone surrogates."
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply the JSON document `text` nests arrays and objects, found without recursion."""
+    steps = map(_BRACKET_STEP.__getitem__, _BRACKETS.findall(_STRING.sub("", text)))
+    return max(accumulate(steps), default=0)
 
 
 def refused_text_at(data: Any) -> str | None:
