@@ -154,16 +154,22 @@ def clean_color(value: object, *, field: str) -> str:
     return color
 
 
+def _is_valid_email(email: str) -> bool:
+    if not email or len(email) > 254 or _has_control_characters(email):
+        return False
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
+
+
 def clean_email(value: object, *, field: str = "email") -> str:
     """A syntactically valid email, trimmed, domain lower-cased."""
     email = value.strip() if isinstance(value, str) else ""
-    try:
-        if not email or len(email) > 254 or _has_control_characters(email):
-            raise ValidationError("bad")
-        validate_email(email)
-    except ValidationError:
+    if not _is_valid_email(email):
         message = f'"{str(value)[:100]}" is not a valid email address.'
-        raise ValidationFailed(message, code="invalid_email", fields={field: [message]}) from None
+        raise ValidationFailed(message, code="invalid_email", fields={field: [message]})
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 

@@ -112,3 +112,11 @@ class TemplateFactory(factory.django.DjangoModelFactory):
     kind = Template.Kind.PROMPT
     body = "Summarise {{ input }}."
     created_at = factory.LazyFunction(timezone.now)
+
+
+def organization_with_owner(**owner_fields):
+    """An organization and its owner (made with `owner_fields`), whose active organization it is."""
+    organization = OrganizationFactory()
+    owner = UserFactory(**owner_fields)
+    MembershipFactory(user=owner, organization=organization, role=Role.OWNER, is_active=True)
+    return organization, owner

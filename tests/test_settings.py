@@ -38,7 +38,8 @@ def test_without_database_url_the_app_uses_an_embedded_sqlite_file():
     assert done.returncode == 0, done.stderr
     engine, name = done.stdout.split()
     assert engine == "django.db.backends.sqlite3"
-    assert name.endswith(".sqlite3") and Path(name).is_absolute()
+    assert name.endswith(".sqlite3")
+    assert Path(name).is_absolute()
 
 
 def test_without_the_master_key_production_refuses_to_start():
@@ -53,4 +54,5 @@ def test_deploy_check_is_clean_with_production_settings():
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "System check identified no issues" in output
-    assert "WARNING" not in output and "?: (" not in output
+    assert "WARNING" not in output
+    assert "?: (" not in output

@@ -51,12 +51,22 @@ _DRF_CODES = {
 }
 
 
+def _translated(exc: Exception) -> Exception:
+    """Django's own request errors as the domain's or DRF's equivalents."""
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge("The request body is too large.")
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return InvalidInput("The request has too many fields or files.")
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every error as `{"error": {"code", "message", "fields"}}`."""
-    if isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge("The request body is too large.")
-    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
-        exc = InvalidInput("The request has too many fields or files.")
+    exc = _translated(exc)
     if isinstance(exc, RateLimited):
         return Response(
             error_body(exc.code, exc.message),
@@ -65,10 +75,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         )
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
     if isinstance(exc, (OperationalError, InterfaceError)):
         return Response(
             error_body("service_unavailable", "The database is unavailable; try again shortly."),

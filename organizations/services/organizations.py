@@ -63,18 +63,15 @@ def ensure_usable(organization: Organization) -> None:
         )
 
 
-@transaction.atomic
-def organization_update(
-    *,
+def _changed_fields(
     organization: Organization,
-    actor: User | ApiKey,
-    name: str | None = None,
-    slug: str | None = None,
-    timezone_name: str | None = None,
-    settings_data: dict[str, Any] | None = None,
-) -> Organization:
-    """Update name, slug, timezone or free-form settings (admin+)."""
-    require_role(actor, organization, at_least=Role.ADMIN)
+    *,
+    name: str | None,
+    slug: str | None,
+    timezone_name: str | None,
+    settings_data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The cleaned values that differ from the organization's; invalid ones are refused."""
     changes: dict[str, Any] = {}
     if name is not None and (name := clean_name(name)) != organization.name:
         changes["name"] = name
@@ -90,6 +87,28 @@ def organization_update(
             raise ValidationFailed(message, fields={"settings": [message]})
         if settings_data != organization.settings:
             changes["settings"] = settings_data
+    return changes
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    actor: User | ApiKey,
+    name: str | None = None,
+    slug: str | None = None,
+    timezone_name: str | None = None,
+    settings_data: dict[str, Any] | None = None,
+) -> Organization:
+    """Update name, slug, timezone or free-form settings (admin+)."""
+    require_role(actor, organization, at_least=Role.ADMIN)
+    changes = _changed_fields(
+        organization,
+        name=name,
+        slug=slug,
+        timezone_name=timezone_name,
+        settings_data=settings_data,
+    )
     if not changes:
         return organization
     before = {field: getattr(organization, field) for field in changes}

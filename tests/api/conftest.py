@@ -2,12 +2,23 @@
 `Authorization: Bearer`, an organization API key, the root key)."""
 
 import pytest
+from django.apps import apps
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from memberships.models import Membership
 from memberships.services.tokens import personal_token_create
+from organizations.roles import Role
 from organizations.services.api_keys import api_key_provision
+from tests.factories import TemplateFactory
 
 ROOT_KEY = "test-root-key"  # CAUSELOOP_ROOT_KEY in the test environment (pyproject.toml)
+
+
+def token_client(user):
+    """A client authenticated with a new personal token of `user`."""
+    _token, secret = personal_token_create(user=user, name="tests")
+    return client_with(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
 def client_with(**headers):
@@ -19,12 +30,7 @@ def client_with(**headers):
 @pytest.fixture
 def as_user():
     """`as_user(user)` → a client authenticated with a new personal token of `user`."""
-
-    def make(user):
-        _token, secret = personal_token_create(user=user, name="tests")
-        return client_with(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-    return make
+    return token_client
 
 
 @pytest.fixture
@@ -51,3 +57,37 @@ def as_root():
 def error_code(response):
     assert "error" in response.json(), response.content
     return response.json()["error"]["code"]
+
+
+def database_state():
+    """Row counts of every table of ours and the members' roles: equal before and after a
+    refused request."""
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"organizations", "memberships", "causeloop"}
+    } | {"roles": sorted(Membership.objects.values_list("role", flat=True))}
+
+
+@pytest.fixture
+def world(as_user, organization, owner, make_member):
+    """A signed-in owner, and the IDs of what the bad-input tests aim at."""
+    cache.clear()
+    member = make_member(organization, Role.MEMBER)
+    template = TemplateFactory(organization=organization)
+    names = {
+        "org": organization.pk,
+        "mem": Membership.objects.get(user=member).pk,
+        "tpl": template.pk,
+    }
+    return as_user(owner), names
+
+
+def assert_refused(response, status=400, code="invalid_input"):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "fields"}
+    assert error["message"]
+    assert error["code"] == code
+    return error

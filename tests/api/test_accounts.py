@@ -138,7 +138,8 @@ def test_me_shows_the_user_memberships_and_active_organization(
     assert body["active_organization"]["id"] == organization.pk
     first = next(m for m in body["memberships"] if m["organization"]["id"] == organization.pk)
     assert set(first) == {"id", "organization", "role", "is_active", "joined_at"}
-    assert first["role"] == "admin" and first["is_active"] is True
+    assert first["role"] == "admin"
+    assert first["is_active"] is True
 
 
 def test_me_with_an_api_key_shows_its_organization(as_key, organization):
@@ -184,7 +185,8 @@ def test_token_creation_is_rate_limited_per_account(anonymous):
         for _ in range(6)
     ]
     # Five wrong passwords per account in five minutes, as on the login page.
-    assert set(statuses[:-1]) == {401} and statuses[-1] == 429
+    assert set(statuses[:-1]) == {401}
+    assert statuses[-1] == 429
     # The limit holds for the account, from another address too.
     elsewhere = anonymous.post(
         "/api/v1/auth/tokens",

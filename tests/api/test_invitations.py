@@ -40,8 +40,10 @@ def test_an_invitation_is_mailed_with_a_single_use_link(
         response = _invite(as_user(admin_user), organization)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["id"].startswith("inv_") and body["state"] == "pending"
-    assert len(mail.outbox) == 1 and body["accept_url"] in mail.outbox[0].body
+    assert body["id"].startswith("inv_")
+    assert body["state"] == "pending"
+    assert len(mail.outbox) == 1
+    assert body["accept_url"] in mail.outbox[0].body
     invitation = Invitation.objects.get()
     assert _token(response) not in (invitation.token_hash, invitation.pk)
 
@@ -79,7 +81,8 @@ def test_accepting_joins_the_organization_once(as_user, organization, admin_user
     invitee = UserFactory(email="new@example.com")
     public = as_user(invitee).get(f"/api/v1/invitations/{token}")
     assert public.json()["organization"] == organization.name
-    assert public.json()["role"] == "analyst" and public.json()["state"] == "pending"
+    assert public.json()["role"] == "analyst"
+    assert public.json()["state"] == "pending"
     client = as_user(invitee)
     accepted = client.post(f"/api/v1/invitations/{token}/accept")
     assert accepted.status_code == 200, accepted.content
@@ -185,7 +188,8 @@ def test_accept_is_rate_limited(as_user, organization):
         client.post("/api/v1/invitations/not-a-real-token-at-all/accept").status_code
         for _ in range(31)
     ]
-    assert statuses[-1] == 429 and set(statuses[:-1]) == {404}
+    assert statuses[-1] == 429
+    assert set(statuses[:-1]) == {404}
 
 
 def test_the_role_check_answers_before_the_business_rules(as_user, organization, make_member):

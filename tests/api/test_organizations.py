@@ -37,12 +37,15 @@ def test_creating_an_organization_makes_the_caller_its_active_owner(as_user, org
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["slug"] == "new-venture" and body["role"] == "owner"
-    assert body["plan"] == "growth" and body["seats"] == 50
+    assert body["slug"] == "new-venture"
+    assert body["role"] == "owner"
+    assert body["plan"] == "growth"
+    assert body["seats"] == 50
     created = Organization.objects.get(pk=body["id"])
     assert created.subscription.billing_status == Subscription.BillingStatus.TRIALING
     active = Membership.objects.get(user=owner, is_active=True)
-    assert active.organization_id == created.pk and active.role == Role.OWNER
+    assert active.organization_id == created.pk
+    assert active.role == Role.OWNER
 
 
 def test_a_taken_slug_is_refused(as_user, organization, owner):

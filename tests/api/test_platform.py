@@ -23,11 +23,14 @@ def test_onboarding_provisions_the_client_and_its_first_key(as_root):
     response = as_root.post("/api/v1/organizations/onboard", ONBOARD, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["created"] is True and body["org_id"].startswith("org_")
+    assert body["created"] is True
+    assert body["org_id"].startswith("org_")
     organization = Organization.objects.get(pk=body["org_id"])
-    assert organization.plan_id == "growth" and organization.seats == 50
+    assert organization.plan_id == "growth"
+    assert organization.seats == 50
     owner = Membership.objects.get(organization=organization)
-    assert owner.role == Role.OWNER and owner.user.email == "alice@acme.com"
+    assert owner.role == Role.OWNER
+    assert owner.user.email == "alice@acme.com"
     me = client_with(HTTP_AUTHORIZATION=f"Bearer {body['api_key']}").get("/api/v1/me")
     assert me.json()["active_organization"]["slug"] == "acme"
 
@@ -57,7 +60,8 @@ def test_bad_onboarding_input_names_the_api_fields(as_root):
     )
     assert response.status_code == 400
     assert {"org_slug", "admin_email"} <= set(response.json()["error"]["fields"])
-    assert not Organization.objects.exists() and not User.objects.exists()
+    assert not Organization.objects.exists()
+    assert not User.objects.exists()
 
 
 def test_a_slug_owned_by_someone_else_is_taken(as_root, organization):
@@ -81,7 +85,8 @@ def test_dryrun_reports_every_check_and_writes_nothing(as_root, organization):
     assert body["validation_summary"]["failed"] == len(failed)
     assert Organization.objects.count() == 1
     ok = as_root.post("/api/v1/organizations/dryrun", ONBOARD, format="json").json()
-    assert ok["ready_for_onboarding"] is True and ok["status"] == "ready"
+    assert ok["ready_for_onboarding"] is True
+    assert ok["status"] == "ready"
 
 
 def test_suspend_and_reinstate(as_root, as_user, organization, owner):
@@ -99,7 +104,8 @@ def test_subscription_sync(as_root, as_key, organization):
         format="json",
     )
     assert response.status_code == 200, response.content
-    assert response.json()["billing_status"] == "past_due" and response.json()["seats"] == 20
+    assert response.json()["billing_status"] == "past_due"
+    assert response.json()["seats"] == 20
     assert Subscription.objects.get(organization=organization).billing_status == "past_due"
     refused = as_key(organization).get(f"/api/v1/organizations/{organization.pk}")
     assert error_code(refused) == "organization_suspended"
@@ -155,7 +161,8 @@ def test_an_owner_removes_a_member_from_their_organization_but_not_their_account
     assert response.status_code == 200, response.content
     assert response.json()["scope"] == "organization"
     member.refresh_from_db()
-    assert member.email == "leaving@example.com" and member.is_active
+    assert member.email == "leaving@example.com"
+    assert member.is_active
     assert not Membership.objects.filter(user=member).exists()
 
 

@@ -86,5 +86,6 @@ def test_an_api_key_costs_one_indexed_lookup(organization):
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/api/v1/me").status_code == 200
     lookups = [q["sql"] for q in captured if "organizations_apikey" in q["sql"]]
-    assert len(lookups) == 1 and "key_hash" in lookups[0]
+    assert len(lookups) == 1
+    assert "key_hash" in lookups[0]
     assert not [q for q in captured if q["sql"].startswith("UPDATE")]

@@ -73,7 +73,8 @@ def test_the_last_owner_cannot_be_erased(organization, owner):
         account_erase(email=owner.email, operator=None)
     assert error.value.code == "last_owner"
     owner.refresh_from_db()
-    assert owner.is_active and "erased" not in owner.email
+    assert owner.is_active
+    assert "erased" not in owner.email
     assert _membership(owner, organization).role == Role.OWNER
 
 
@@ -83,7 +84,8 @@ def test_the_platform_erasing_a_member_anonymises_them_and_removes_their_members
     result = account_erase(email=member.email, operator=None)
     member.refresh_from_db()
     assert result["memberships_removed"] == 1
-    assert member.email.endswith("@erased.invalid") and not member.is_active
+    assert member.email.endswith("@erased.invalid")
+    assert not member.is_active
     assert not Membership.objects.filter(user=member).exists()
 
 

@@ -50,7 +50,8 @@ def staff_client(client, operator):
 
 def test_the_organization_change_list_has_the_onboard_button(staff_client):
     content = staff_client.get(reverse(CHANGELIST)).content.decode()
-    assert "Onboard client" in content and reverse(ONBOARD) in content
+    assert "Onboard client" in content
+    assert reverse(ONBOARD) in content
 
 
 def test_non_staff_users_are_sent_to_the_login_page(client, db):
@@ -68,7 +69,8 @@ def test_the_onboard_form_keeps_its_url():
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, db):
     response = client.get(reverse(ONBOARD))
-    assert response.status_code == 302 and "login" in response["Location"]
+    assert response.status_code == 302
+    assert "login" in response["Location"]
 
 
 def test_onboard_form_renders_with_labelled_fields(staff_client):
@@ -81,7 +83,8 @@ def test_onboard_form_renders_with_labelled_fields(staff_client):
 
 def test_add_organization_leads_to_the_onboard_form(staff_client):
     response = staff_client.get(reverse("admin:organizations_organization_add"))
-    assert response.status_code == 302 and response["Location"] == reverse(ONBOARD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(ONBOARD)
 
 
 def test_onboard_form_creates_through_the_service_and_redirects(staff_client):
@@ -91,7 +94,8 @@ def test_onboard_form_creates_through_the_service_and_redirects(staff_client):
     assert response["Location"] == reverse(
         "admin:organizations_organization_change", args=[organization.pk]
     )
-    assert organization.plan_id == "growth" and organization.seats == 50
+    assert organization.plan_id == "growth"
+    assert organization.seats == 50
     assert Membership.objects.get(organization=organization).user.email == "alice@acme.com"
     assert AuditLog.objects.get(organization=organization).action == "workspace.created"
 

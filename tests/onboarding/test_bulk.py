@@ -86,11 +86,16 @@ def test_a_failing_row_is_reported_and_does_not_stop_the_others(db, tmp_path):
     code, out, err = run(str(path))
     assert code == 1
     lines = report_lines(out)
-    assert "created" in lines[0] and "created" in lines[4]
-    assert "failed" in lines[1] and "not a valid email address" in lines[1]
-    assert "failed" in lines[2] and '"platinum" is not a plan' in lines[2]
-    assert "failed" in lines[3] and 'organization slug "taken" is already taken' in lines[3]
-    assert "3 failed" in out and "3 row(s) failed" in err
+    assert "created" in lines[0]
+    assert "created" in lines[4]
+    assert "failed" in lines[1]
+    assert "not a valid email address" in lines[1]
+    assert "failed" in lines[2]
+    assert '"platinum" is not a plan' in lines[2]
+    assert "failed" in lines[3]
+    assert 'organization slug "taken" is already taken' in lines[3]
+    assert "3 failed" in out
+    assert "3 row(s) failed" in err
     assert set(Organization.objects.values_list("slug", flat=True)) == {"taken", "acme", "globex"}
 
 
@@ -109,9 +114,12 @@ def test_dry_run_validates_without_writing(db, tmp_path):
     lines = report_lines(out)
     assert code == 1
     assert "already onboarded" in lines[0]
-    assert "valid" in lines[1] and "would be created" in lines[1]
-    assert "failed" in lines[2] and "appears twice" in lines[2]
-    assert "failed" in lines[3] and "3–50 characters" in lines[3]
+    assert "valid" in lines[1]
+    assert "would be created" in lines[1]
+    assert "failed" in lines[2]
+    assert "appears twice" in lines[2]
+    assert "failed" in lines[3]
+    assert "3–50 characters" in lines[3]
     assert out.splitlines()[-1].startswith("dry run: 4 row(s)")
     assert list(Organization.objects.values_list("slug", flat=True)) == ["acme"]
     assert User.objects.count() == 1
@@ -137,7 +145,8 @@ def test_values_are_data_never_code(db, tmp_path):
 def test_a_header_without_the_required_columns_is_refused(db, tmp_path):
     path = write_csv(tmp_path, "Acme,acme,alice@acme.com\n", header="name,slug,email\n")
     code, _, err = run(str(path))
-    assert code != 0 and "missing: plan" in err
+    assert code != 0
+    assert "missing: plan" in err
     assert not Organization.objects.exists()
 
 
@@ -162,11 +171,13 @@ def test_a_row_with_too_many_values_fails_alone(db, tmp_path):
 
 def test_a_missing_file_and_a_non_utf8_file_are_refused(db, tmp_path):
     code, _, err = run(str(tmp_path / "absent.csv"))
-    assert code != 0 and "no such file" in err
+    assert code != 0
+    assert "no such file" in err
     path = tmp_path / "latin1.csv"
     path.write_bytes(b"name,slug,email,plan\nCaf\xe9,cafe,c@cafe.com,free\n")
     code, _, err = run(str(path))
-    assert code != 0 and "not UTF-8" in err
+    assert code != 0
+    assert "not UTF-8" in err
     assert not Organization.objects.exists()
 
 
@@ -184,7 +195,8 @@ def test_no_progress_bar_when_not_a_terminal_and_one_on_a_terminal(db, tmp_path,
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     run(str(path), "--dry-run")
-    assert "validating" in terminal.getvalue() and "rows" in terminal.getvalue()
+    assert "validating" in terminal.getvalue()
+    assert "rows" in terminal.getvalue()
 
 
 def test_dry_run_reports_a_slug_taken_by_someone_else(db, tmp_path):

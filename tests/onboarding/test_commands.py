@@ -65,7 +65,8 @@ def test_onboard_client_refuses_bad_input_and_writes_nothing(db, extra, message)
     with pytest.raises(CommandError, match=message) as error:
         run("onboard_client", *ACME, *extra)
     assert error.value.returncode == 1
-    assert not Organization.objects.exists() and not User.objects.exists()
+    assert not Organization.objects.exists()
+    assert not User.objects.exists()
 
 
 def test_onboard_client_reports_slug_taken(db):
@@ -128,7 +129,8 @@ def test_purge_with_the_typed_slug_deletes_the_organization_and_keeps_users(db, 
     out, _ = run("offboard_client", "acme", "--purge")
     assert json.loads(out)["status"] == "purged"
     assert "acme" in prompts[0]
-    assert not Organization.objects.exists() and not Membership.objects.exists()
+    assert not Organization.objects.exists()
+    assert not Membership.objects.exists()
     assert not AuditLog.objects.exists()
     assert User.objects.filter(pk=result.user_id).exists()
 
@@ -153,10 +155,12 @@ def test_show_client_prints_organization_workspace_owner_and_audit(db):
         )
     )
     out, _ = run("show_client", "acme")
-    assert result.org_id in out and "Acme Corp (acme)" in out
+    assert result.org_id in out
+    assert "Acme Corp (acme)" in out
     assert "plan starter, 15 seats, status active" in out
     assert result.workspace_id in out
-    assert result.membership_id in out and "bob@acme.com" in out
+    assert result.membership_id in out
+    assert "bob@acme.com" in out
     assert "workspace.created" in out
 
     summary = json.loads(run("show_client", "acme", "--json")[0])
@@ -175,14 +179,16 @@ def test_onboard_client_process_exit_codes_and_streams(manage):
     done = manage("onboard_client", *ACME)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["created"] is True and result["org_id"].startswith("org_")
+    assert result["created"] is True
+    assert result["org_id"].startswith("org_")
     assert Organization.objects.filter(pk=result["org_id"]).exists()
 
     failed = manage("onboard_client", *ACME[:4], "--owner-email", "not-an-email")
     assert failed.returncode != 0
     assert failed.stdout == ""
     lines = failed.stderr.strip().splitlines()
-    assert len(lines) == 1 and "is not a valid email address" in lines[0]
+    assert len(lines) == 1
+    assert "is not a valid email address" in lines[0]
     assert "Traceback" not in failed.stderr
 
 
@@ -198,7 +204,8 @@ def test_offboard_client_process_purge_without_yes_reads_the_confirmation(manage
         request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
     )
     refused = manage("offboard_client", "acme", "--purge", input="wrong\n")
-    assert refused.returncode != 0 and "purge cancelled" in refused.stderr
+    assert refused.returncode != 0
+    assert "purge cancelled" in refused.stderr
     assert Organization.objects.filter(slug="acme").exists()
     purged = manage("offboard_client", "acme", "--purge", input="acme\n")
     assert purged.returncode == 0, purged.stderr
@@ -234,7 +241,8 @@ def test_onboard_clients_process_reports_rows_and_fails_when_a_row_fails(manage,
     assert done.returncode == 1
     report = done.stdout.splitlines()
     assert report[0].startswith("row 2  acme  created  org_")
-    assert report[1].startswith("row 3  bad  failed") and "not a valid email" in report[1]
+    assert report[1].startswith("row 3  bad  failed")
+    assert "not a valid email" in report[1]
     assert report[2] == "2 row(s): 1 created, 1 failed"
     assert done.stderr.strip() == "CommandError: 1 row(s) failed"  # no progress bar off a TTY
     assert list(Organization.objects.values_list("slug", flat=True)) == ["acme"]

@@ -49,8 +49,10 @@ def test_two_owners_racing_for_one_slug_make_one_organization_and_a_clean_slug_t
 
     created = [o for o in outcomes if not isinstance(o, Exception)]
     refused = [o for o in outcomes if isinstance(o, Exception)]
-    assert len(created) == 1 and created[0].created is True
-    assert len(refused) == 1 and isinstance(refused[0], DomainError), refused
+    assert len(created) == 1
+    assert created[0].created is True
+    assert len(refused) == 1, refused
+    assert isinstance(refused[0], DomainError), refused
     assert refused[0].code == "slug_taken"
     assert Organization.objects.filter(slug="race").count() == 1
     assert Workspace.objects.count() == Membership.objects.count() == AuditLog.objects.count() == 1

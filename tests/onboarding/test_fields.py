@@ -161,7 +161,8 @@ def test_a_bad_value_fails_the_csv_row_the_command_and_the_admin_form_alike(
     bad, expected = BAD, EXPECTED_MESSAGE
     # The CSV importer: the row fails with the same message.
     (outcome,) = onboard_rows([{**CSV_ROW, "timezone": bad}])
-    assert outcome.failed and expected in outcome.detail
+    assert outcome.failed
+    assert expected in outcome.detail
     # The command.
     with pytest.raises(CommandError, match=expected):
         call_command(

@@ -15,7 +15,8 @@ def test_creating_an_organization_makes_the_caller_its_active_owner(db):
     user = UserFactory()
     organization = organization_create(user=user, name="Acme Corp")
     membership = Membership.objects.get(user=user)
-    assert organization.slug == "acme-corp" and organization.status == "active"
+    assert organization.slug == "acme-corp"
+    assert organization.status == "active"
     assert (membership.organization_id, membership.role, membership.is_active) == (
         organization.pk,
         Role.OWNER,

@@ -48,14 +48,18 @@ def test_onboard_client_provisions_everything_with_prefixed_ids(db):
         "acme",
         "active",
     )
-    assert organization.plan_id == "growth" and organization.seats == 50
+    assert organization.plan_id == "growth"
+    assert organization.seats == 50
     workspace = Workspace.objects.get(pk=result.workspace_id, organization=organization)
-    assert workspace.name == "Acme Corp" and workspace.slug == "acme-corp"
+    assert workspace.name == "Acme Corp"
+    assert workspace.slug == "acme-corp"
     assert WorkspaceSettings.objects.get(workspace=workspace).timezone == "America/New_York"
     subscription = Subscription.objects.get(organization=organization)
-    assert subscription.billing_status == "trialing" and subscription.trial_ends_at is not None
+    assert subscription.billing_status == "trialing"
+    assert subscription.trial_ends_at is not None
     owner = User.objects.get(pk=result.user_id)
-    assert owner.email == "alice@acme.com" and owner.name == "alice"
+    assert owner.email == "alice@acme.com"
+    assert owner.name == "alice"
     assert not owner.has_usable_password()
     membership = Membership.objects.get(pk=result.membership_id)
     assert (membership.user_id, membership.role, membership.is_active) == (
@@ -64,7 +68,8 @@ def test_onboard_client_provisions_everything_with_prefixed_ids(db):
         True,
     )
     row = AuditLog.objects.get(organization=organization)
-    assert row.action == "workspace.created" and row.workspace_id == workspace.pk
+    assert row.action == "workspace.created"
+    assert row.workspace_id == workspace.pk
     for prefix, value in zip(
         ("org_", "ws_", "usr_", "mem_"), list(result.as_dict().values())[:4], strict=True
     ):
@@ -74,7 +79,8 @@ def test_onboard_client_provisions_everything_with_prefixed_ids(db):
 def test_free_plan_defaults_to_ten_seats_and_an_active_subscription(db):
     result = onboard_client(request=OnboardRequest(**ACME))
     organization = Organization.objects.get(pk=result.org_id)
-    assert organization.plan_id == "free" and organization.seats == 10
+    assert organization.plan_id == "free"
+    assert organization.seats == 10
     assert organization.timezone == "UTC"
     assert Subscription.objects.get(organization=organization).billing_status == "active"
 
@@ -90,7 +96,8 @@ def test_optional_parameters_are_used(db):
     }
     result = onboard_client(request=onboard_request_from(values, face=Face.COMMAND))
     organization = Organization.objects.get(pk=result.org_id)
-    assert organization.seats == 40 and organization.plan_id == "starter"
+    assert organization.seats == 40
+    assert organization.plan_id == "starter"
     assert Workspace.objects.get(pk=result.workspace_id).name == "Research"
     assert User.objects.get(pk=result.user_id).name == "Alice Liddell"
 
@@ -230,7 +237,9 @@ def test_dry_run_reports_every_check_and_writes_nothing(organization):
     verdicts = {row["check_name"]: row["passed"] for row in report["validation_results"]}
     assert verdicts["email_format"] is False
     assert verdicts["slug_available"] is False
-    assert verdicts["org_name_valid"] and verdicts["slug_format"] and verdicts["plan_valid"]
+    assert verdicts["org_name_valid"]
+    assert verdicts["slug_format"]
+    assert verdicts["plan_valid"]
     assert report["ready_for_onboarding"] is False
     assert Organization.objects.count() == 1
 
@@ -244,7 +253,8 @@ def test_offboarding_suspends_and_reinstates_with_audit_rows(db):
     onboard_client(request=OnboardRequest(**ACME))
     assert offboard_client(slug="acme", action="suspend")["status"] == "suspended"
     organization = Organization.objects.get(slug="acme")
-    assert organization.status == "suspended" and organization.suspended_at is not None
+    assert organization.status == "suspended"
+    assert organization.suspended_at is not None
     with zeal_ignore():  # the second call reads the organization again: no N+1
         assert offboard_client(slug="ACME", action="reinstate")["status"] == "active"
     actions = list(AuditLog.objects.order_by("created_at").values_list("action", flat=True))

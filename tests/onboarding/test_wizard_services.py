@@ -42,7 +42,8 @@ def test_a_person_without_an_organization_gets_one_personal_organization(setting
     settings.CAUSELOOP_PERSONAL_ORG = True
     user = UserFactory(name="Nia New")
     organization = personal_organization_ensure(user=user)
-    assert organization is not None and organization.name == "Nia New's organization"
+    assert organization is not None
+    assert organization.name == "Nia New's organization"
     assert personal_organization_ensure(user=user) is None
     assert Organization.objects.count() == 1
 

@@ -98,7 +98,8 @@ def test_organization_change_list_shows_useful_columns_search_and_filters(staff_
     page = staff_client.get(reverse(CHANGELIST), {"q": "acme"})
     content = page.content.decode()
     assert page.status_code == 200
-    assert "Acme Corp" in content and "Globex" not in content
+    assert "Acme Corp" in content
+    assert "Globex" not in content
     assert Organization.objects.get(slug="acme").pk in content
     filtered = staff_client.get(reverse(CHANGELIST), {"status__exact": "suspended"})
     assert "Acme Corp" not in filtered.content.decode()
@@ -154,7 +155,8 @@ def test_purge_asks_for_confirmation_first_and_deletes_only_when_confirmed(staff
 
     page = _act(staff_client, "purge", [organization])
     assert page.status_code == 200
-    assert "Yes, purge them" in page.content.decode() and "acme" in page.content.decode()
+    assert "Yes, purge them" in page.content.decode()
+    assert "acme" in page.content.decode()
     assert Organization.objects.filter(pk=organization.pk).exists()
 
     done = _act(staff_client, "purge", [organization], confirm="yes")
@@ -180,7 +182,8 @@ def test_the_audit_log_is_read_only(staff_client, organization):
     change = reverse("admin:organizations_auditlog_change", args=[row.pk])
     assert staff_client.get(reverse("admin:organizations_auditlog_add")).status_code == 403
     view = staff_client.get(change)
-    assert view.status_code == 200 and 'name="_save"' not in view.content.decode()
+    assert view.status_code == 200
+    assert 'name="_save"' not in view.content.decode()
     assert staff_client.post(change, {"action": "forged"}).status_code == 403
     assert (
         staff_client.post(

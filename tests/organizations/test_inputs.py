@@ -85,7 +85,8 @@ def test_bad_template_changes_are_refused_with_the_same_code(organization, analy
     template = TemplateFactory(organization=organization, kind=Template.Kind.AGENT)
     with pytest.raises(ValidationFailed) as refused:
         template_update(template=template, actor=analyst, changes=TemplateChanges(kind="macro"))
-    assert refused.value.code == "invalid" and "kind" in refused.value.fields
+    assert refused.value.code == "invalid"
+    assert "kind" in refused.value.fields
     template.refresh_from_db()
     assert template.kind == Template.Kind.AGENT
 
@@ -93,6 +94,7 @@ def test_bad_template_changes_are_refused_with_the_same_code(organization, analy
 def test_a_bad_brand_colour_is_refused_with_the_same_code(organization, admin_user):
     with pytest.raises(ValidationFailed) as refused:
         branding_update(organization=organization, actor=admin_user, primary_color="red")
-    assert refused.value.code == "invalid_color" and "primary_color" in refused.value.fields
+    assert refused.value.code == "invalid_color"
+    assert "primary_color" in refused.value.fields
     organization.refresh_from_db()
     assert organization.primary_color != "red"

@@ -99,9 +99,14 @@ def test_a_change_that_rolls_back_keeps_the_file_its_row_points_at(
     organization, admin_user, committing
 ):
     old = with_logo(organization, admin_user)
-    with committing(), pytest.raises(RuntimeError), transaction.atomic():
-        branding_update(organization=organization, actor=admin_user, remove_logo=True)
-        raise RuntimeError("something later in the request failed")
+
+    def remove_logo_then_fail() -> None:
+        with transaction.atomic():
+            branding_update(organization=organization, actor=admin_user, remove_logo=True)
+            raise RuntimeError("something later in the request failed")
+
+    with committing(), pytest.raises(RuntimeError):
+        remove_logo_then_fail()
     organization.refresh_from_db()
     assert organization.logo.name == old
     assert old in stored_files()

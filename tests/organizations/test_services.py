@@ -34,14 +34,16 @@ def test_with_approval_switched_on_new_organizations_wait_and_can_be_approved(db
 def test_suspension_blocks_use_and_reinstating_lifts_it(organization):
     organization_suspend(organization=organization)
     organization.refresh_from_db()
-    assert organization.is_suspended and organization.suspended_at is not None
+    assert organization.is_suspended
+    assert organization.suspended_at is not None
     with pytest.raises(Forbidden) as error:
         ensure_usable(organization)
     assert error.value.code == "organization_suspended"
     with zeal_ignore():
         organization_reinstate(organization=organization)
     organization.refresh_from_db()
-    assert organization.status == "active" and organization.suspended_at is None
+    assert organization.status == "active"
+    assert organization.suspended_at is None
     ensure_usable(organization)
 
 
@@ -110,5 +112,6 @@ def test_changing_plan_is_for_owners_and_sets_the_plans_seats(organization, owne
         organization_change_plan(organization=organization, actor=admin_user, plan="growth")
     organization_change_plan(organization=organization, actor=owner, plan="growth")
     organization.refresh_from_db()
-    assert organization.plan_id == "growth" and organization.seats == 50
+    assert organization.plan_id == "growth"
+    assert organization.seats == 50
     assert Subscription.objects.get(organization=organization).billing_status == "trialing"

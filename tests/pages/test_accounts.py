@@ -33,9 +33,11 @@ def test_sign_up_confirm_the_mailed_link_log_out_and_log_in(client):
     response = client.post(
         "/signup/", {"name": "Sam", "email": "sam@example.com", "password1": PASSWORD}
     )
-    assert response.status_code == 302 and response["Location"] == "/confirm-email/"
+    assert response.status_code == 302
+    assert response["Location"] == "/confirm-email/"
     user = User.objects.get(email="sam@example.com")
-    assert user.name == "Sam" and user.check_password(PASSWORD)
+    assert user.name == "Sam"
+    assert user.check_password(PASSWORD)
     assert client.get("/")["Location"].startswith("/login/")  # not signed in before the link
     assert [message.to for message in mail.outbox] == [["sam@example.com"]]
     with zeal_ignore():  # allauth's confirmation page, visited then posted
@@ -48,16 +50,19 @@ def test_sign_up_confirm_the_mailed_link_log_out_and_log_in(client):
     client.post("/logout/")
     assert client.get("/onboarding/")["Location"].startswith("/login/")
     wrong = client.post("/login/", {"login": "sam@example.com", "password": "nope-nope-nope"})
-    assert wrong.status_code == 200 and wrong.context["form"].errors
+    assert wrong.status_code == 200
+    assert wrong.context["form"].errors
     right = client.post("/login/", {"login": "SAM@example.com", "password": PASSWORD})
-    assert right.status_code == 302 and right["Location"] == "/"
+    assert right.status_code == 302
+    assert right["Location"] == "/"
 
 
 def test_an_unverified_address_cannot_log_in_and_gets_the_link_again(client):
     UserFactory(email="squatter@example.com", password=PASSWORD, verified_email=False)
     with zeal_ignore():  # allauth reads the address twice, looking for a verified one
         response = client.post("/login/", {"login": "squatter@example.com", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/confirm-email/"
+    assert response.status_code == 302
+    assert response["Location"] == "/confirm-email/"
     assert client.get("/")["Location"].startswith("/login/")
     assert [message.to for message in mail.outbox] == [["squatter@example.com"]]
     assert "/confirm-email/" in mail.outbox[0].body
@@ -73,7 +78,8 @@ def test_signing_up_with_a_taken_email_tells_only_the_addresss_owner(client):
     UserFactory(email="taken@example.com")
     taken = client.post("/signup/", {"email": "TAKEN@example.com", "password1": PASSWORD})
     # The same answer as for a new address, so the page reveals no account…
-    assert taken.status_code == 302 and taken["Location"] == "/confirm-email/"
+    assert taken.status_code == 302
+    assert taken["Location"] == "/confirm-email/"
     assert User.objects.count() == 1
     # …and the mail goes to the address's owner, not to whoever typed it.
     assert [message.to for message in mail.outbox] == [["taken@example.com"]]

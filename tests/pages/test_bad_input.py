@@ -173,7 +173,8 @@ def test_a_truncated_logo_is_a_field_error_on_the_branding_page(
     assert response.status_code == 400
     assert response.context["form"].errors["logo"]
     organization.refresh_from_db()
-    assert not organization.logo and organization.primary_color == "#000000"
+    assert not organization.logo
+    assert organization.primary_color == "#000000"
 
 
 def test_a_nul_in_a_multipart_form_field_is_400(client, organization, admin_user):
@@ -185,4 +186,5 @@ def test_a_nul_in_a_multipart_form_field_is_400(client, organization, admin_user
     )
     _plain_page(response, 400)
     organization.refresh_from_db()
-    assert not organization.logo and organization.primary_color == "#000000"
+    assert not organization.logo
+    assert organization.primary_color == "#000000"

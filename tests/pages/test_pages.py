@@ -65,12 +65,14 @@ def test_members_see_home_and_templates(signed_in, organization, make_member, pa
 def test_anonymous_visitors_are_sent_to_log_in(client):
     for path in ADMIN_PAGES + MEMBER_PAGES:
         response = client.get(path)
-        assert response.status_code == 302 and response["Location"].startswith("/login/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
 
 
 def test_someone_without_an_organization_goes_to_the_wizard(signed_in):
     response = signed_in(UserFactory()).get("/")
-    assert response.status_code == 302 and response["Location"] == "/onboarding/"
+    assert response.status_code == 302
+    assert response["Location"] == "/onboarding/"
 
 
 def test_the_switcher_changes_the_active_organization(signed_in, organization, other_organization):
@@ -175,7 +177,8 @@ def test_a_bad_organization_form_shows_errors_next_to_the_fields(
     blank = client.post(
         "/admin/organization/", {"action": "update", "name": "  ", "slug": "x1x", "timezone": "UTC"}
     )
-    assert blank.status_code == 400 and blank.context["form"].errors["name"]
+    assert blank.status_code == 400
+    assert blank.context["form"].errors["name"]
     reserved = client.post(
         "/admin/organization/",
         {"action": "update", "name": "Fine", "slug": "admin", "timezone": "UTC"},
@@ -212,7 +215,8 @@ def test_deleting_needs_the_owner_and_the_typed_slug(signed_in, organization, ow
     )
     client = signed_in(owner)
     wrong = client.post("/admin/organization/", {"action": "delete", "delete-confirm": "nope"})
-    assert wrong.status_code == 400 and Organization.objects.filter(pk=organization.pk).exists()
+    assert wrong.status_code == 400
+    assert Organization.objects.filter(pk=organization.pk).exists()
     right = client.post(
         "/admin/organization/", {"action": "delete", "delete-confirm": organization.slug}
     )
@@ -247,7 +251,8 @@ def test_inviting_sends_mail_and_lists_the_invitation(
             "/admin/members/", {"action": "invite", "email": "new@example.com", "role": "analyst"}
         )
     assert response.status_code == 302
-    assert len(mail.outbox) == 1 and "/invitations/" in mail.outbox[0].body
+    assert len(mail.outbox) == 1
+    assert "/invitations/" in mail.outbox[0].body
     assert b"new@example.com" in client.get("/admin/members/").content
 
 
@@ -285,9 +290,11 @@ def test_templates_analysts_edit_members_read(signed_in, organization, make_memb
     template = TemplateFactory(organization=organization, name="Weekly")
     member = signed_in(make_member(organization, Role.MEMBER))
     page = member.get(f"/admin/templates/{template.pk}/")
-    assert page.status_code == 200 and b"<form" not in page.content.split(b"<main")[1]
+    assert page.status_code == 200
+    assert b"<form" not in page.content.split(b"<main")[1]
     refused = member.post("/admin/templates/", {"name": "X", "kind": "prompt"})
-    assert refused.status_code == 403 and Template.objects.count() == 1
+    assert refused.status_code == 403
+    assert Template.objects.count() == 1
 
 
 def test_a_logo_that_is_not_an_image_is_refused_with_a_message(signed_in, organization, admin_user):

@@ -42,7 +42,8 @@ def test_the_wizard_creates_one_organization_with_a_plan_and_a_key_shown_once(cl
     organization = Organization.objects.get()
     assert organization.slug == "nia-labs"
     plan_page = client.get("/onboarding/plan/")
-    assert b"14-day trial" in plan_page.content and b"Growth" in plan_page.content
+    assert b"14-day trial" in plan_page.content
+    assert b"Growth" in plan_page.content
     assert (
         client.post("/onboarding/plan/", {"plan": "growth"})["Location"] == "/onboarding/success/"
     )
@@ -76,9 +77,11 @@ def test_a_taken_slug_shows_next_to_the_field(client, newcomer, organization):
 
 def test_the_slug_check_suggests_and_checks(client, newcomer, organization):
     suggestion = client.get("/onboarding/slug-check/", {"name": "Acme Corp"}).json()
-    assert suggestion["slug"] == "acme-corp" and suggestion["available"]
+    assert suggestion["slug"] == "acme-corp"
+    assert suggestion["available"]
     taken = client.get("/onboarding/slug-check/", {"slug": organization.slug}).json()
-    assert taken["available"] is False and "taken" in taken["message"]
+    assert taken["available"] is False
+    assert "taken" in taken["message"]
     reserved = client.get("/onboarding/slug-check/", {"slug": "admin"}).json()
     assert reserved["available"] is False
 
@@ -143,7 +146,8 @@ def test_a_visitor_signs_up_with_the_invited_email_and_lands_in_the_organization
     other = client.post(
         "/signup/", {"name": "I", "email": "other@example.com", "password1": "a-long-passphrase-42"}
     )
-    assert other.status_code == 200 and not User.objects.filter(email="other@example.com")
+    assert other.status_code == 200
+    assert not User.objects.filter(email="other@example.com")
     done = client.post(
         "/signup/",
         {"name": "Ina Vitee", "email": "invitee@example.com", "password1": "a-long-passphrase-42"},
@@ -151,7 +155,8 @@ def test_a_visitor_signs_up_with_the_invited_email_and_lands_in_the_organization
     assert done.status_code == 302
     user = User.objects.get(email="invitee@example.com")
     membership = Membership.objects.get(user=user)
-    assert membership.organization == organization and membership.role == Role.ANALYST
+    assert membership.organization == organization
+    assert membership.role == Role.ANALYST
     assert membership.is_active
     assert client.get("/").status_code == 200
     # The emailed link proved the address: it is verified, and no other link was sent.

@@ -44,6 +44,7 @@ def test_the_demo_people_sign_in_at_once(client):
         response = client.post(
             "/login/", {"login": "alice@acme.test", "password": "causeloop-demo"}
         )
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert client.get("/").status_code == 200
     assert mail.outbox == []

@@ -62,7 +62,8 @@ def _multiserver(monkeypatch) -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "multiserver", ROOT / "benchmarks" / "multiserver.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -125,7 +125,8 @@ def test_new_and_rotated_api_keys_are_not_cached(organization, admin_user):
     created = client.post(
         f"/api/v1/organizations/{organization.pk}/api-keys", {"name": "CI"}, format="json"
     )
-    assert created.status_code == 201 and created.json()["key"]
+    assert created.status_code == 201
+    assert created.json()["key"]
     assert_no_store(created)
     rotated = client.post(
         f"/api/v1/organizations/{organization.pk}/api-keys/{created.json()['id']}/rotate"
@@ -151,7 +152,8 @@ def test_invitation_links_are_not_cached(organization, admin_user):
         {"email": "new@example.com", "role": "member"},
         format="json",
     )
-    assert created.status_code == 201 and "/invitations/" in created.json()["accept_url"]
+    assert created.status_code == 201
+    assert "/invitations/" in created.json()["accept_url"]
     assert_no_store(created)
     active = client.post(
         "/api/v1/invitations", {"email": "other@example.com", "role": "member"}, format="json"

@@ -184,7 +184,8 @@ def test_the_login_page_the_api_and_the_admin_login_share_one_allowance(client):
     UserFactory(email="staff@example.com", is_staff=True)
     for n in range(2):
         page = client.post("/login/", {"login": "staff@example.com", "password": f"wrong-{n}"})
-        assert page.status_code == 200 and page.context["form"].errors
+        assert page.status_code == 200
+        assert page.context["form"].errors
     for n in range(2):
         assert _token_attempt(APIClient(), "staff@example.com", f"nope-{n}").status_code == 401
     admin = client.post(
@@ -220,7 +221,8 @@ def test_the_platform_admin_login_still_signs_operators_in(client):
     wrong = client.post(
         "/platform-admin/login/", {"username": "root@example.com", "password": "nope"}
     )
-    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    assert wrong.status_code == 200
+    assert "_auth_user_id" not in client.session
     right = client.post(
         "/platform-admin/login/",
         {"username": "ROOT@example.com", "password": PASSWORD, "next": "/platform-admin/"},
@@ -267,7 +269,8 @@ def test_api_errors_keep_the_error_shape_when_limited():
         _token_attempt(client, "me@example.com", "wrong")
     refused = _token_attempt(client, "me@example.com", "wrong")
     body = json.loads(refused.content)
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
     assert "Wait" in body["error"]["message"]
 
 

@@ -148,9 +148,9 @@ class PlanStep(View):
         if organization is None:
             return redirect("onboarding:organization")
         form = PlanForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, organization, error="Choose a plan.", status=400)
         try:
-            if not form.is_valid():
-                raise DomainError("Choose a plan.")
             setup = organization_setup(
                 organization=organization, actor=person(request), plan=form.cleaned_data["plan"]
             )
