@@ -48,6 +48,14 @@ REFUSING = [
 RULES = [(IsOrgMember, Role.MEMBER, None), *REFUSING]
 
 
+def test_every_member_reads_templates_only_analysts_write_them():
+    assert check(CanEditTemplates(), Role.MEMBER, method="get") is True
+    for method in ("post", "patch", "delete"):
+        with pytest.raises(Forbidden):
+            check(CanEditTemplates(), Role.MEMBER, method=method)
+        assert check(CanEditTemplates(), Role.ANALYST, method=method) is True
+
+
 @pytest.mark.parametrize(("permission", "lowest_allowed", "highest_refused"), RULES)
 def test_organization_permission_admits_its_role_and_above(
     permission, lowest_allowed, highest_refused, django_assert_num_queries
@@ -66,7 +74,7 @@ def test_organization_permission_refuses_a_lower_role_with_403(
 ):
     before = current_context()
     with django_assert_num_queries(0), pytest.raises(Forbidden) as refused:
-        check(permission(), highest_refused)
+        check(permission(), highest_refused, method="post")
     assert refused.value.code == "permission_denied"
     assert refused.value.message == (
         f"This needs the {lowest_allowed.label.lower()} role or higher; "

@@ -39,9 +39,10 @@ class IsOrgMember(OrganizationRole):
 
 
 class CanEditTemplates(OrganizationRole):
-    """Analysts and above write the organization's shared templates."""
+    """Analysts and above write the organization's shared templates; every member reads them."""
 
     at_least = Role.ANALYST
+    methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class IsOrgAdmin(OrganizationRole):

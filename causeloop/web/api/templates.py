@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,6 +17,7 @@ from causeloop.web.api.base import (
     paginated,
     responses,
 )
+from causeloop.web.api.permissions import CanEditTemplates, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from organizations.models import Organization, Template
 from organizations.selectors import owned_row, templates_for
@@ -49,6 +51,8 @@ class TemplateInputSerializer(InputSerializer):
 
 
 class TemplatesApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgMember, CanEditTemplates]
+
     @extend_schema(
         operation_id="templates_list",
         parameters=[OpenApiParameter("kind", str, enum=Template.Kind.values)],
@@ -86,6 +90,8 @@ class TemplatesApi(OrganizationEndpoint):
 
 
 class TemplateApi(OrganizationEndpoint):
+    permission_classes = [IsAuthenticated, IsOrgMember, CanEditTemplates]
+
     def _template(self, organization: Organization, template_id: str) -> Template:
         return owned_row(Template, organization=organization, pk=template_id)
 
