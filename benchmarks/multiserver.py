@@ -122,6 +122,11 @@ def start_servers(database: str, ports: list[int], workers: int) -> list[subproc
                     "4",
                     "--timeout",
                     "60",
+                    # Longer than any pause of a client between two requests: an idle
+                    # keep-alive connection closed by the server just as the client reuses it
+                    # is a reset the client sees, not a fault of the application.
+                    "--keep-alive",
+                    "120",
                     "--log-level",
                     "warning",
                 ],
