@@ -8,8 +8,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import override_settings
-from zeal import zeal_context
+from zeal import zeal_context, zeal_ignore
 
+from memberships.models import User
 from organizations.roles import Role
 from tests.app_role import APP_ROLE
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -121,3 +122,26 @@ def _reseed_plans(django_db_blocker) -> Iterator[None]:
 @pytest.fixture
 def committed_db(_reseed_plans, transactional_db) -> None:
     """Real commits (other connections see them), emptied afterwards."""
+
+
+@pytest.fixture
+def operator(db):
+    """A platform operator (a superuser) of the Django admin at /platform-admin/."""
+    return User.objects.create_superuser("operator@causeloop.test", "operator-password-1")
+
+
+@pytest.fixture
+def staff_client(client, operator):
+    """The platform admin, signed in as `operator`. Each request is its own unit for N+1
+    detection (the session is read once per request, which is no N+1 however many requests a
+    test makes)."""
+    with zeal_ignore():
+        client.force_login(operator)
+    send = client.request
+
+    def request(**kwargs):
+        with zeal_context():
+            return send(**kwargs)
+
+    client.request = request
+    return client

@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from zeal import zeal_context, zeal_ignore
+from zeal import zeal_ignore
 
 from memberships.models import Membership, User
 from onboarding.services.onboard import OnboardRequest, onboard_client
@@ -21,31 +21,6 @@ ONBOARD_FORM = {
     "timezone": "UTC",
     "seats": "",
 }
-
-
-@pytest.fixture
-def operator(db):
-    return User.objects.create_superuser("operator@causeloop.test", "operator-password-1")
-
-
-@pytest.fixture
-def client(client):
-    """Each request is its own unit for N+1 detection."""
-    send = client.request
-
-    def request(**kwargs):
-        with zeal_context():
-            return send(**kwargs)
-
-    client.request = request
-    return client
-
-
-@pytest.fixture
-def staff_client(client, operator):
-    with zeal_ignore():
-        client.force_login(operator)
-    return client
 
 
 def test_the_organization_change_list_has_the_onboard_button(staff_client):

@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
-from zeal import zeal_context, zeal_ignore
+from zeal import zeal_ignore
 
 from memberships.models import User
 from onboarding.services.onboard import OnboardRequest, onboard_client
@@ -23,32 +23,6 @@ from tests.factories import (
 )
 
 CHANGELIST = "admin:organizations_organization_changelist"
-
-
-@pytest.fixture
-def operator(db):
-    return User.objects.create_superuser("operator@causeloop.test", "operator-password-1")
-
-
-@pytest.fixture
-def client(client):
-    """Each request is its own unit for N+1 detection (the session is read once per request,
-    which is no N+1 however many requests a test makes)."""
-    send = client.request
-
-    def request(**kwargs):
-        with zeal_context():
-            return send(**kwargs)
-
-    client.request = request
-    return client
-
-
-@pytest.fixture
-def staff_client(client, operator):
-    with zeal_ignore():
-        client.force_login(operator)
-    return client
 
 
 def _populate(count):
