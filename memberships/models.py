@@ -244,6 +244,12 @@ class InviteCode(models.Model):
     def is_usable(self) -> bool:
         return self.is_active and self.expires_at > timezone.now()
 
+    @staticmethod
+    def normalize(code: object) -> str:
+        """A code as stored: without spaces or dashes, upper case ("" for anything not a
+        string)."""
+        return "".join(str(code).split()).upper().replace("-", "") if isinstance(code, str) else ""
+
 
 class PersonalToken(models.Model):
     """A user's own API credential (`cl_pat_…`), stored as a keyed hash."""

@@ -2,25 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from causeloop.core.errors import NotFound
 from causeloop.core.tenancy import platform_lookup
-from memberships.models import Invitation, Membership, User
+from memberships.models import Invitation, InviteCode, Membership, User
 from organizations.models import Organization
+from organizations.selectors import owned_row
 
 
-def seats_used(
+@dataclass(frozen=True)
+class SeatUsage:
+    """Who holds a seat: the members, and the pending invitations that have not expired."""
+
+    members: int
+    pending_invitations: int
+
+    @property
+    def total(self) -> int:
+        return self.members + self.pending_invitations
+
+
+def seat_usage(
     organization: Organization, *, excluding_invitation: Invitation | None = None
-) -> int:
-    """Members plus pending, unexpired invitations (an expired one holds no seat)."""
+) -> SeatUsage:
+    """The organization's seats in use (an expired invitation holds no seat)."""
     invitations = Invitation.objects.filter(
         organization=organization, status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
     )
     if excluding_invitation is not None:
         invitations = invitations.exclude(pk=excluding_invitation.pk)
-    return Membership.objects.filter(organization=organization).count() + invitations.count()
+    return SeatUsage(
+        members=Membership.objects.filter(organization=organization).count(),
+        pending_invitations=invitations.count(),
+    )
+
+
+def seats_used(
+    organization: Organization, *, excluding_invitation: Invitation | None = None
+) -> int:
+    """Members plus pending, unexpired invitations: the number the seat limit counts."""
+    return seat_usage(organization, excluding_invitation=excluding_invitation).total
 
 
 def members_of(organization: Organization) -> QuerySet[Membership]:
@@ -41,6 +66,49 @@ def pending_invitations_of(organization: Organization) -> QuerySet[Invitation]:
 def user_organizations(user: User) -> list[Membership]:
     """The memberships the header's switcher lists."""
     return list(Membership.objects.summaries_of(user).order_by("organization__name", "id"))
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """A person's memberships with their organizations' summaries, earliest joined first."""
+    return Membership.objects.summaries_of(user).order_by("joined_at", "id")
+
+
+def membership_in(user: User, *, organization: str) -> Membership | None:
+    """The person's membership in the organization `organization` names (its ID or slug),
+    with the organization, its plan and subscription; None when they have none there."""
+    lookup = (
+        {"organization_id": organization}
+        if organization.startswith("org_")
+        else {"organization__slug": organization}
+    )
+    return (
+        Membership.objects.select_related(
+            "organization", "organization__plan", "organization__subscription"
+        )
+        .filter(user=user, **lookup)
+        .first()
+    )
+
+
+def invite_codes_of(organization: Organization) -> QuerySet[InviteCode]:
+    """Every invite code of the organization, newest first."""
+    return organization.invite_codes.order_by("-created_at", "-id")
+
+
+def active_invite_codes_of(organization: Organization) -> QuerySet[InviteCode]:
+    """The invite codes not deactivated, newest first."""
+    return invite_codes_of(organization).filter(is_active=True)
+
+
+def invite_code_by_reference(organization: Organization, reference: str) -> InviteCode:
+    """One of the organization's invite codes, by its ID (`code_…`) or by the code itself."""
+    if reference.startswith("code_"):
+        return owned_row(InviteCode, organization=organization, pk=reference)
+    invite_code = organization.invite_codes.filter(code=InviteCode.normalize(reference)[:16])
+    found = invite_code.first()
+    if found is None:
+        raise NotFound("Invite code not found.")
+    return found
 
 
 def invitation_addressed_to(*, email: str, invitation_id: str) -> Invitation:

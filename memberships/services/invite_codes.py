@@ -64,15 +64,10 @@ def invite_code_deactivate(*, invite_code: InviteCode, actor: User | ApiKey) -> 
     return invite_code
 
 
-def normalize_invite_code(code: object) -> str:
-    """A code as stored: without spaces or dashes, upper case ("" for anything not a string)."""
-    return "".join(str(code).split()).upper().replace("-", "") if isinstance(code, str) else ""
-
-
 @transaction.atomic
 def invite_code_join(*, code: str, user: User) -> Membership:
     """Join an organization as `member` with a shareable code."""
-    normalized = normalize_invite_code(code)
+    normalized = InviteCode.normalize(code)
     with platform_lookup():  # no tenant is known yet: the code names it
         invite_code = (
             InviteCode.objects.select_related("organization").filter(code=normalized).first()

@@ -283,8 +283,13 @@ def _settings_in_a_fresh_process(tmp_path, **env: str) -> dict:
         "print(json.dumps({'cache': s.CACHES['default'], 'proxies': s.CAUSELOOP_TRUSTED_PROXIES,"
         " 'drf': s.REST_FRAMEWORK['NUM_PROXIES'], 'allauth': s.ALLAUTH_TRUSTED_PROXY_COUNT}))"
     )
+    return json.loads(_in_a_fresh_process(tmp_path, ["-c", code], timeout=60, **env))
+
+
+def _in_a_fresh_process(tmp_path, args: list[str], *, timeout: int, **env: str) -> str:
+    """Run Python with `args` in a new process on a SQLite database of its own; its output."""
     done = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *args],
         cwd=ROOT,
         env={
             "PATH": "/usr/bin:/bin",
@@ -295,11 +300,11 @@ def _settings_in_a_fresh_process(tmp_path, **env: str) -> dict:
         },
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return done.stdout
 
 
 def test_counters_are_shared_by_every_process_by_default_and_in_redis_when_named(tmp_path):
@@ -315,21 +320,7 @@ def test_counters_are_shared_by_every_process_by_default_and_in_redis_when_named
 
 
 def test_migrate_alone_makes_the_cache_table(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "causeloop.settings",
-            "DEBUG": "true",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    _in_a_fresh_process(tmp_path, ["manage.py", "migrate", "-v0"], timeout=300)
     with sqlite3.connect(tmp_path / "db.sqlite3") as database:
         tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master")}
     assert "causeloop_cache" in tables

@@ -24,7 +24,8 @@ from causeloop.web.api.base import (
 from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import password_guess, throttles
-from memberships.models import Membership, PersonalToken
+from memberships.models import PersonalToken
+from memberships.selectors import memberships_of
 from memberships.services.accounts import user_authenticate, user_register
 from memberships.services.active import active_membership_for
 from memberships.services.erasure import account_erase_own
@@ -218,7 +219,7 @@ class MeApi(ApiView):
                 }
             )
         user = self.person
-        memberships = list(Membership.objects.summaries_of(user).order_by("joined_at", "id"))
+        memberships = list(memberships_of(user))
         active = next((m for m in memberships if m.is_active), None)
         if active is None and memberships:
             # None active: the earliest joined becomes the active one (the services' rule).

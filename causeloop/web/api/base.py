@@ -29,7 +29,8 @@ from causeloop.web.authentication import (
     SessionAuthentication,
 )
 from causeloop.web.pagination import PageNumberPagination
-from memberships.models import Membership, User
+from memberships.models import User
+from memberships.selectors import membership_in
 from memberships.services.active import active_membership_for
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role
@@ -55,17 +56,7 @@ def resolve_organization(request: Request, reference: str) -> tuple[Organization
         if reference not in (organization.pk, organization.slug):
             raise not_found
         return organization, Role.ADMIN
-    user = cast(User, request.user)
-    lookup = (
-        {"organization_id": reference}
-        if reference.startswith("org_")
-        else {"organization__slug": reference}
-    )
-    membership = (
-        Membership.objects.select_related("organization", "organization__subscription")
-        .filter(user=user, **lookup)
-        .first()
-    )
+    membership = membership_in(cast(User, request.user), organization=reference)
     if membership is None:
         raise not_found
     return membership.organization, Role(membership.role)

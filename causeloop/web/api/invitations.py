@@ -10,7 +10,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from causeloop.core.errors import NotFound
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.accounts import OrganizationSummarySerializer
 from causeloop.web.api.base import (
@@ -27,8 +26,13 @@ from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail, throttles
 from memberships.links import invitation_url
-from memberships.models import Invitation, InviteCode, Membership
-from memberships.selectors import invitation_addressed_to, pending_invitations_of
+from memberships.models import Invitation, Membership
+from memberships.selectors import (
+    invitation_addressed_to,
+    invite_code_by_reference,
+    invite_codes_of,
+    pending_invitations_of,
+)
 from memberships.services.invitations import (
     invitation_accept,
     invitation_by_token,
@@ -40,7 +44,6 @@ from memberships.services.invite_codes import (
     invite_code_create,
     invite_code_deactivate,
     invite_code_join,
-    normalize_invite_code,
 )
 from organizations.models import Organization
 from organizations.roles import Role
@@ -214,7 +217,7 @@ class InviteCodesApi(OrganizationEndpoint):
         operation_id="invite_codes_list", responses=responses(page_of(InviteCodeSerializer), 404)
     )
     def get(self, request: Request, organization: Organization) -> Response:
-        codes = organization.invite_codes.order_by("-created_at", "-id")
+        codes = invite_codes_of(organization)
         return paginated(self, codes, InviteCodeSerializer)
 
     @extend_schema(
@@ -234,20 +237,9 @@ class InviteCodeApi(OrganizationEndpoint):
         operation_id="invite_codes_deactivate", responses=responses(None, 404, status=204)
     )
     def delete(self, request: Request, organization: Organization, code_id: str) -> Response:
-        invite_code = self._invite_code(organization, code_id)
+        invite_code = invite_code_by_reference(organization, code_id)
         invite_code_deactivate(invite_code=invite_code, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def _invite_code(self, organization: Organization, reference: str) -> InviteCode:
-        """By ID (`code_…`) or by the code itself."""
-        if reference.startswith("code_"):
-            return owned_row(InviteCode, organization=organization, pk=reference)
-        invite_code = organization.invite_codes.filter(
-            code=normalize_invite_code(reference)[:16]
-        ).first()
-        if invite_code is None:
-            raise NotFound("Invite code not found.")
-        return invite_code
 
 
 class InviteCodeJoinApi(ApiView):

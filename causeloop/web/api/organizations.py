@@ -24,8 +24,7 @@ from causeloop.web.api.base import (
 from causeloop.web.api.permissions import IsOrgMember, IsOrgOwnerToDelete
 from causeloop.web.idempotency import idempotent
 from causeloop.web.parsers import GuardedJSONParser
-from memberships.models import Membership
-from memberships.selectors import seats_used
+from memberships.selectors import memberships_of, seats_used
 from memberships.services.active import organization_switch
 from onboarding.lifecycle import organization_create, organization_delete
 from organizations.models import ApiKey, Organization, Plan
@@ -117,12 +116,7 @@ class OrganizationsApi(ApiView):
                 }
             ]
             return paginated(self, mine, MyOrganizationSerializer)
-        memberships = (
-            Membership.objects.filter(user=self.person)
-            .select_related("organization")
-            .order_by("joined_at", "id")
-        )
-        return paginated(self, memberships, MyOrganizationSerializer)
+        return paginated(self, memberships_of(self.person), MyOrganizationSerializer)
 
     @extend_schema(
         operation_id="organizations_create",

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from causeloop.core.errors import DomainError, Forbidden, NotFound
 from causeloop.core.tenancy import enter_tenant
 from memberships.models import Membership, User
-from memberships.selectors import members_of, seats_used, user_organizations
+from memberships.selectors import members_of, membership_in, seat_usage, user_organizations
 from memberships.services.active import active_membership_for, organization_switch
 from onboarding.services.wizard import personal_organization_ensure
 from organizations.models import Organization
@@ -141,15 +141,14 @@ class HomePage(OrganizationPage):
     def get(self, request: HttpRequest) -> HttpResponse:
         organization = self.organization
         members = list(members_of(organization)[:8])
-        member_count = organization.memberships.count()
-        seats = seats_used(organization)
+        seats = seat_usage(organization)
         activity = list(audit_log_for(organization)[:8]) if self.role >= Role.ADMIN else []
         return self.page(
             "pages/home.html",
             members=members,
-            member_count=member_count,
-            pending_invitations=seats - member_count,  # those holding a seat
-            seats_used=seats,
+            member_count=seats.members,
+            pending_invitations=seats.pending_invitations,
+            seats_used=seats.total,
             activity=activity,
             plan=organization.plan,
         )
@@ -160,12 +159,8 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     """The header's switcher: make another of my organizations the active one."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    reference = request.POST.get("organization", "")
-    membership = (
-        Membership.objects.select_related("organization")
-        .filter(user=request.user, organization_id=reference[:64])
-        .first()
-    )
+    reference = request.POST.get("organization", "")[:64]
+    membership = membership_in(request.user, organization=reference) if reference else None
     if membership is None:
         raise Http404("Organization not found.")
     organization_switch(user=request.user, organization=membership.organization)

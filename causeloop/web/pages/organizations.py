@@ -14,6 +14,7 @@ from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages.base import OrganizationPage, apply_error
 from memberships.models import Membership
+from memberships.selectors import members_of
 from memberships.services.members import ownership_transfer
 from onboarding.lifecycle import organization_delete
 from organizations.forms import (
@@ -48,11 +49,7 @@ class OrganizationSettingsPage(OrganizationPage):
 
     def _candidates(self) -> list[tuple[str, str]]:
         """Who ownership can go to: every other member."""
-        members = (
-            self.organization.memberships.select_related("user")
-            .exclude(user=self.person)
-            .order_by("joined_at", "id")
-        )
+        members = members_of(self.organization).exclude(user=self.person)
         return [
             (m.pk, f"{m.user.display_name} ({m.user.email}) — {m.get_role_display()}")
             for m in members

@@ -17,7 +17,12 @@ from causeloop.web.pages.base import OrganizationPage, apply_error
 from causeloop.web.throttling import invitation_mail
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
 from memberships.models import Invitation, InviteCode, Membership, User
-from memberships.selectors import members_of, pending_invitations_of, seats_used
+from memberships.selectors import (
+    active_invite_codes_of,
+    members_of,
+    pending_invitations_of,
+    seats_used,
+)
 from memberships.services.invitations import (
     invitation_accept,
     invitation_by_token,
@@ -49,7 +54,7 @@ class MembersPage(OrganizationPage):
             manageable=manageable,
             grantable_roles=grantable,
             invitations=pending_invitations_of(organization),
-            invite_codes=organization.invite_codes.filter(is_active=True).order_by("-created_at"),
+            invite_codes=active_invite_codes_of(organization),
             seats_used=seats_used(organization),
             invite_form=forms.get("invite_form") or InviteForm(),
             code_form=forms.get("code_form") or InviteCodeForm(),

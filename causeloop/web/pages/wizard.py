@@ -22,6 +22,7 @@ from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages.base import apply_error, enter_membership
 from causeloop.web.throttling import limit
 from memberships.models import Membership, User
+from memberships.selectors import membership_in
 from memberships.services.invite_codes import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
 from onboarding.lifecycle import organization_create
@@ -48,11 +49,7 @@ def _wizard_organization(request: HttpRequest, *, finished: bool = False) -> Org
     if state.get("finished") and not finished:
         request.session.pop(WIZARD, None)
         return None
-    membership = (
-        Membership.objects.select_related("organization", "organization__plan")
-        .filter(user=person(request), organization_id=state["organization"])
-        .first()
-    )
+    membership = membership_in(person(request), organization=state["organization"])
     if membership is None:
         request.session.pop(WIZARD, None)
         return None
