@@ -33,8 +33,12 @@ def ensure_seat_available(
 ) -> None:
     """Refuse with `seat_limit_reached` when one more person would exceed the seats.
     Call inside a transaction: it locks the organization row."""
-    lock_organization(organization)
-    seats = Organization.objects.values_list("seats", flat=True).get(pk=organization.pk)
+    # The lock and the limit in one statement: the row is locked until commit.
+    seats = (
+        Organization.objects.select_for_update()
+        .values_list("seats", flat=True)
+        .get(pk=organization.pk)
+    )
     if seats_used(organization, excluding_invitation=excluding_invitation) + 1 > seats:
         raise Conflict(
             f"All {seats} seats of this organization are taken (members and pending "
