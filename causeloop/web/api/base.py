@@ -81,6 +81,12 @@ class ApiView(APIView):
         return actor_of(self.request)
 
     @property
+    def operator(self) -> User | None:
+        """The staff member acting for the platform, or None for the platform itself (the root
+        key); only meaningful once `IsPlatformOperator` admitted the caller."""
+        return self.request.user if isinstance(self.request.user, User) else None
+
+    @property
     def person(self) -> User:
         """The signed-in person; endpoints about "me" refuse organization API keys."""
         if isinstance(self.request.auth, ApiKey):

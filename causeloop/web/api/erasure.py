@@ -27,7 +27,6 @@ from causeloop.web.api.base import (
 )
 from causeloop.web.api.permissions import IsPlatformOperator
 from causeloop.web.authentication import RootOperator
-from memberships.models import User
 from memberships.services.erasure import account_erase, member_erase
 
 
@@ -125,6 +124,5 @@ class ErasureApi(ApiView):
                     "DELETE /api/v1/me.",
                     code="permission_denied",
                 )
-            operator = request.user if isinstance(request.user, User) else None
-            result = account_erase(email=data["email"], operator=operator)
+            result = account_erase(email=data["email"], operator=self.operator)
         return Response(ErasureResultSerializer(result).data)

@@ -32,7 +32,7 @@ from causeloop.web.authentication import (
 )
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail
-from memberships.models import Membership, User
+from memberships.models import Membership
 from memberships.selectors import members_of
 from memberships.services.invitations import invitation_create
 from memberships.services.members import (
@@ -128,8 +128,7 @@ class MembersApi(OrganizationEndpoint):
     def post(self, request: Request, organization: Organization) -> Response:
         data = MemberAddInput.validated(request.data)
         if self.by_platform:
-            operator = request.user if isinstance(request.user, User) else None
-            membership = membership_add(organization=organization, actor=operator, **data)
+            membership = membership_add(organization=organization, actor=self.operator, **data)
             return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
         with invitation_mail(request, organization=organization, email=data["email"]):
             invitation, token = invitation_create(

@@ -15,7 +15,6 @@ from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import InputSerializer, Integer, PlatformEndpoint, Text, responses
 from causeloop.web.idempotency import idempotent
-from memberships.models import User
 from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
 from onboarding.services.dryrun import onboard_dryrun
 from onboarding.services.onboard import onboard_request_from, onboard_with_api_key
@@ -98,11 +97,6 @@ class OnboardApi(PlatformEndpoint):
         return Response(OnboardResultSerializer(body).data, status=code)
 
 
-def _operator(request: Request) -> User | None:
-    """The staff member acting, or None for the platform itself (the root key)."""
-    return request.user if isinstance(request.user, User) else None
-
-
 class SubscriptionInput(InputSerializer):
     plan = serializers.ChoiceField(choices=Plan.Code.choices)
     billing_status = serializers.ChoiceField(choices=Subscription.BillingStatus.choices)
@@ -128,9 +122,7 @@ class SubscriptionApi(PlatformEndpoint):
     def put(self, request: Request, org: str) -> Response:
         organization = organization_by_reference(org)
         data = SubscriptionInput.validated(request.data)
-        subscription = subscription_sync(
-            organization=organization, actor=_operator(request), **data
-        )
+        subscription = subscription_sync(organization=organization, actor=self.operator, **data)
         return Response(SubscriptionSerializer(subscription).data)
 
 
@@ -147,7 +139,7 @@ class SuspendApi(PlatformEndpoint):
     )
     def post(self, request: Request, org: str) -> Response:
         organization = organization_suspend(
-            organization=organization_by_reference(org), actor=_operator(request)
+            organization=organization_by_reference(org), actor=self.operator
         )
         return Response(StatusSerializer(organization).data)
 
@@ -158,6 +150,6 @@ class ReinstateApi(PlatformEndpoint):
     )
     def post(self, request: Request, org: str) -> Response:
         organization = organization_reinstate(
-            organization=organization_by_reference(org), actor=_operator(request)
+            organization=organization_by_reference(org), actor=self.operator
         )
         return Response(StatusSerializer(organization).data)
