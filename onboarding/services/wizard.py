@@ -37,10 +37,10 @@ def organization_setup(*, organization: Organization, actor: User, plan: str) ->
     return OrganizationSetup(organization=organization, api_key_secret=secret)
 
 
-@transaction.atomic
 def personal_organization_ensure(*, user: User) -> Organization | None:
     """Where personal organizations are on, the one made for a person without any membership
-    (their first sign-in); None when nothing was made."""
+    (their first sign-in); None when nothing was made. Called on every visit to the dashboard,
+    so the common case is one setting read and no transaction (`organization_create` is one)."""
     if not settings.CAUSELOOP_PERSONAL_ORG or Membership.objects.filter(user=user).exists():
         return None
     name = user.name or user.email.split("@")[0]
