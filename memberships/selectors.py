@@ -48,9 +48,17 @@ def seats_used(
     return seat_usage(organization, excluding_invitation=excluding_invitation).total
 
 
-def members_of(organization: Organization) -> QuerySet[Membership]:
-    """The organization's members with their users, earliest joined first."""
-    return organization.memberships.select_related("user").order_by("joined_at", "id")
+def members_of(
+    organization: Organization, *, role: str | None = None, email_contains: str = ""
+) -> QuerySet[Membership]:
+    """The organization's members with their users, earliest joined first; only those with
+    `role`, or whose email holds `email_contains`, when given."""
+    members = organization.memberships.select_related("user").order_by("joined_at", "id")
+    if role is not None:
+        members = members.filter(role=role)
+    if email_contains:
+        members = members.filter(user__email__icontains=email_contains)
+    return members
 
 
 def pending_invitations_of(organization: Organization) -> QuerySet[Invitation]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -101,15 +100,11 @@ class MembersApi(OrganizationEndpoint):
         responses=responses(page_of(MemberSerializer), 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
-        members: QuerySet[Membership] = members_of(organization)
-        role = request.query_params.get("role")
-        if role:
-            if role not in Role.values:
-                raise_invalid("role", f"Choose one of {', '.join(Role.values)}.")
-            members = members.filter(role=role)
-        search = request.query_params.get("search", "").strip()
-        if search:
-            members = members.filter(user__email__icontains=search[:254])
+        role = request.query_params.get("role") or None
+        if role is not None and role not in Role.values:
+            raise_invalid("role", f"Choose one of {', '.join(Role.values)}.")
+        search = request.query_params.get("search", "").strip()[:254]
+        members = members_of(organization, role=role, email_contains=search)
         return paginated(self, members, MemberSerializer)
 
     @extend_schema(
@@ -139,8 +134,7 @@ class MembersApi(OrganizationEndpoint):
 
 class MemberApi(OrganizationEndpoint):
     def _membership(self, organization: Organization, member_id: str) -> Membership:
-        membership = owned_row(Membership, organization=organization, pk=member_id)
-        return membership
+        return owned_row(Membership, organization=organization, pk=member_id)
 
     @extend_schema(
         operation_id="members_change_role",
