@@ -120,3 +120,10 @@ def organization_with_owner(**owner_fields):
     owner = UserFactory(**owner_fields)
     MembershipFactory(user=owner, organization=organization, role=Role.OWNER, is_active=True)
     return organization, owner
+
+
+def member_of(organization, role=Role.MEMBER, **user_fields):
+    """A new person with `role` in `organization`, which is their active one."""
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, organization=organization, role=role, is_active=True)
+    return user

@@ -6,31 +6,17 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from rest_framework.test import APIClient
 
-from memberships.models import Invitation, User
-from memberships.services.tokens import personal_token_create
+from memberships.models import Invitation
 from organizations.roles import Role
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.api.conftest import token_client
+from tests.factories import OrganizationFactory, member_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_zeal", "_fresh_rate_limits")]
 
 
 def _error_code(response) -> str:
     return response.json()["error"]["code"]
-
-
-def _as(user) -> APIClient:
-    _token, secret = personal_token_create(user=user, name="tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
-def _admin_of(organization) -> User:
-    user = UserFactory()
-    MembershipFactory(user=user, organization=organization, role=Role.ADMIN, is_active=True)
-    return user
 
 
 def _resend(client, organization, invitation_id):
@@ -43,7 +29,7 @@ def test_one_invitation_is_resent_at_most_three_times_an_hour(
     django_capture_on_commit_callbacks,
 ):
     organization = OrganizationFactory()
-    admin = _as(_admin_of(organization))
+    admin = token_client(member_of(organization, Role.ADMIN))
     with django_capture_on_commit_callbacks(execute=True):
         created = admin.post(
             f"/api/v1/organizations/{organization.pk}/invitations",
@@ -66,7 +52,7 @@ def test_the_members_page_refuses_a_fourth_resend_with_a_message(
     client, django_capture_on_commit_callbacks
 ):
     organization = OrganizationFactory()
-    admin = _admin_of(organization)
+    admin = member_of(organization, Role.ADMIN)
     client.force_login(admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -91,7 +77,7 @@ def test_an_address_gets_at_most_ten_invitation_mails_an_hour_from_all_organizat
     refusals = []
     for _ in range(3):
         organization = OrganizationFactory()
-        admin = _as(_admin_of(organization))
+        admin = token_client(member_of(organization, Role.ADMIN))
         with django_capture_on_commit_callbacks(execute=True):
             created = admin.post(
                 f"/api/v1/organizations/{organization.pk}/invitations",
@@ -111,7 +97,7 @@ def test_an_address_gets_at_most_ten_invitation_mails_an_hour_from_all_organizat
 
 def test_an_organization_sends_at_most_fifty_invitations_an_hour_from_any_address():
     organization = OrganizationFactory(seats=500)
-    admin = _as(_admin_of(organization))
+    admin = token_client(member_of(organization, Role.ADMIN))
     url = f"/api/v1/organizations/{organization.pk}/invitations"
     statuses = [
         admin.post(
@@ -126,7 +112,7 @@ def test_one_address_sends_at_most_twenty_invitations_an_hour_across_organizatio
     statuses = []
     for _ in range(3):
         organization = OrganizationFactory(seats=500)
-        admin = _as(_admin_of(organization))
+        admin = token_client(member_of(organization, Role.ADMIN))
         statuses += [
             admin.post(
                 f"/api/v1/organizations/{organization.pk}/invitations",
@@ -140,12 +126,12 @@ def test_one_address_sends_at_most_twenty_invitations_an_hour_across_organizatio
 
 def test_refused_invitations_do_not_use_up_the_allowance(make_member):
     organization = OrganizationFactory(seats=500)
-    admin = _as(_admin_of(organization))
+    admin = token_client(member_of(organization, Role.ADMIN))
     member = make_member(organization, Role.MEMBER)
     url = f"/api/v1/organizations/{organization.pk}/invitations"
     for _ in range(25):
         conflict = admin.post(url, {"email": member.email}, format="json")
         assert _error_code(conflict) == "already_a_member"
-    forbidden = _as(member).post(url, {"email": "x@example.com"}, format="json")
+    forbidden = token_client(member).post(url, {"email": "x@example.com"}, format="json")
     assert forbidden.status_code == 403
     assert admin.post(url, {"email": "new@example.com"}, format="json").status_code == 201

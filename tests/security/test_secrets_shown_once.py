@@ -11,9 +11,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from zeal import zeal_ignore
 
-from memberships.services.tokens import personal_token_create
 from organizations.roles import Role
-from tests.api.conftest import ROOT_KEY, client_with
+from tests.api.conftest import ROOT_KEY, client_with, token_client
 from tests.factories import ApiKeyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +38,6 @@ def assert_kept_secret(raw: str, decoded: str, secret: str) -> None:
     for form in (secret, base64.b64encode(secret.encode()).decode(), secret[8:]):
         assert form not in raw
         assert form not in decoded
-
-
-def api_as(user):
-    _token, secret = personal_token_create(user=user, name="tests")
-    return client_with(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
 def assert_no_store(response) -> None:
@@ -121,7 +115,7 @@ def test_a_new_personal_token_is_not_cached(db):
 
 
 def test_new_and_rotated_api_keys_are_not_cached(organization, admin_user):
-    client = api_as(admin_user)
+    client = token_client(admin_user)
     created = client.post(
         f"/api/v1/organizations/{organization.pk}/api-keys", {"name": "CI"}, format="json"
     )
@@ -136,7 +130,7 @@ def test_new_and_rotated_api_keys_are_not_cached(organization, admin_user):
 
 
 def test_a_replayed_secret_is_not_cached_either(organization, admin_user):
-    client = api_as(admin_user)
+    client = token_client(admin_user)
     url = f"/api/v1/organizations/{organization.pk}/api-keys"
     first = client.post(url, {"name": "CI"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     replay = client.post(url, {"name": "CI"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
@@ -146,7 +140,7 @@ def test_a_replayed_secret_is_not_cached_either(organization, admin_user):
 
 
 def test_invitation_links_are_not_cached(organization, admin_user):
-    client = api_as(admin_user)
+    client = token_client(admin_user)
     created = client.post(
         f"/api/v1/organizations/{organization.pk}/invitations",
         {"email": "new@example.com", "role": "member"},
@@ -163,7 +157,7 @@ def test_invitation_links_are_not_cached(organization, admin_user):
 
 
 def test_the_export_is_not_cached(organization, make_member):
-    response = api_as(make_member(organization, Role.ADMIN)).post(
+    response = token_client(make_member(organization, Role.ADMIN)).post(
         "/api/v1/gdpr/export-requests", {"organization": organization.pk}, format="json"
     )
     assert response.status_code == 200

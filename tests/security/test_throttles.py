@@ -20,10 +20,15 @@ from rest_framework.test import APIClient
 
 from causeloop.core.ratelimits import client_address
 from memberships.models import Membership, User
-from memberships.services.tokens import personal_token_create
 from organizations.models import AuditLog
 from organizations.roles import Role
-from tests.factories import InviteCodeFactory, MembershipFactory, OrganizationFactory, UserFactory
+from tests.api.conftest import token_client
+from tests.factories import (
+    InviteCodeFactory,
+    OrganizationFactory,
+    UserFactory,
+    member_of,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_zeal", "_fresh_rate_limits")]
 
@@ -47,19 +52,6 @@ def _register(client, email: str, **extra):
     return client.post(
         "/api/v1/auth/register", {"email": email, "password": STRONG}, format="json", **extra
     )
-
-
-def _as(user) -> APIClient:
-    _token, secret = personal_token_create(user=user, name="tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
-def _admin_of(organization) -> User:
-    user = UserFactory()
-    MembershipFactory(user=user, organization=organization, role=Role.ADMIN, is_active=True)
-    return user
 
 
 # --- the client's address -------------------------------------------------------------------
@@ -131,7 +123,7 @@ def test_behind_one_trusted_proxy_the_address_it_saw_is_the_one_limited(settings
 
 def test_the_audit_trail_records_the_address_the_trusted_proxy_saw(settings):
     organization = OrganizationFactory()
-    admin = _as(_admin_of(organization))
+    admin = token_client(member_of(organization, Role.ADMIN))
     url = f"/api/v1/organizations/{organization.pk}/invitations"
     forged_only = admin.post(
         url, {"email": "a@example.com"}, format="json", HTTP_X_FORWARDED_FOR="198.51.100.1"
@@ -250,7 +242,7 @@ def test_sign_ups_on_the_page_and_the_api_share_one_allowance_per_address(client
 
 def test_invite_code_guesses_are_limited_on_the_api_and_the_wizard_together(client):
     user = UserFactory()
-    api = _as(user)
+    api = token_client(user)
     for n in range(30):
         assert api.post(f"/api/v1/invite-codes/WRONG{n:03d}/join").status_code == 404
     code = InviteCodeFactory()
