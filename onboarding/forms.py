@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django import forms
 
 from organizations.models import Organization, Plan
 
 
+# What the name field is called for each type of organization.
+NAME_LABELS = {
+    Organization.Kind.COMPANY: "Company name",
+    Organization.Kind.AGENCY: "Agency name",
+    Organization.Kind.NONPROFIT: "Organization name",
+    Organization.Kind.EDUCATION: "School or institution name",
+    Organization.Kind.PERSONAL: "Workspace name",
+    Organization.Kind.OTHER: "Organization name",
+}
+
+
 class CreateOrganizationForm(forms.Form):
-    name = forms.CharField(label="Company name", max_length=200)
+    """The wizard's organization: created on the first submit, corrected on the next ones."""
+
     kind = forms.ChoiceField(
         label="Type", choices=Organization.Kind.choices, initial=Organization.Kind.COMPANY
+    )
+    name = forms.CharField(
+        label=NAME_LABELS[Organization.Kind.COMPANY],
+        max_length=200,
+        error_messages={"required": "Enter a name for your organization."},
     )
     slug = forms.CharField(
         label="Address (slug)",
@@ -18,10 +38,28 @@ class CreateOrganizationForm(forms.Form):
         required=False,
         help_text="Lowercase letters, digits, - and _. Leave empty to derive it from the name.",
     )
+    # One per blank form: a second submit of the same form (a double click, the back button)
+    # finds the organization the first one made.
+    attempt = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.data.get("kind") if self.is_bound else self.initial.get("kind")
+        self.fields["name"].label = NAME_LABELS.get(
+            kind or "", NAME_LABELS[Organization.Kind.COMPANY]
+        )
+        self.fields["kind"].widget.attrs["data-name-labels"] = json.dumps(
+            {str(key): label for key, label in NAME_LABELS.items()}
+        )
 
 
 class JoinForm(forms.Form):
-    code = forms.CharField(label="Invite code", max_length=32)
+    code = forms.CharField(
+        label="Invite code",
+        max_length=32,
+        error_messages={"required": "Enter the invite code you were given."},
+        help_text="The 8-character code a colleague shared with you.",
+    )
 
 
 class PlanForm(forms.Form):

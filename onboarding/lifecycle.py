@@ -33,6 +33,7 @@ from organizations.models import (
 from organizations.roles import Role
 from organizations.services.branding import discard_logo_on_commit
 from organizations.services.organizations import (
+    clean_kind,
     slug_is_available,
     slug_taken_error,
     unique_slug_from_name,
@@ -131,9 +132,7 @@ def organization_create(
     name = clean_name(name)
     plan_row = plan_get(plan)
     timezone_name = clean_timezone(timezone_name)
-    if kind not in Organization.Kind.values:
-        message = f'"{kind}" is not an organization type.'
-        raise ValidationFailed(message, fields={"kind": [message]})
+    kind = clean_kind(kind)
     status = (
         Organization.Status.PENDING
         if settings.CAUSELOOP_REQUIRE_ORG_APPROVAL

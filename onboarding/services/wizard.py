@@ -1,7 +1,9 @@
-"""Self-service setup: the wizard's plan and first API key, and personal organizations."""
+"""Self-service setup: the wizard's corrections to the organization it made, its plan and
+first API key, and personal organizations."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +13,34 @@ from memberships.models import Membership, User
 from onboarding.lifecycle import organization_create
 from organizations.models import ApiKey, Organization
 from organizations.services.api_keys import api_key_create
+from organizations.services.organizations import organization_update, unique_slug_from_name
 from organizations.services.plans import organization_change_plan
+from organizations.validation import slug_base_from_name
+
+
+def wizard_slug_for(*, name: str, organization: Organization | None = None) -> str:
+    """The address the wizard suggests for `name`: a free one derived from it, or — when the
+    organization being set up already has one derived from the same name — that one, so that
+    saving it unchanged never moves it to `acme-2`."""
+    base = slug_base_from_name(name)
+    if organization is not None and re.fullmatch(rf"{re.escape(base)}(-\d+)?", organization.slug):
+        return organization.slug
+    return unique_slug_from_name(name)
+
+
+@transaction.atomic
+def organization_details_change(
+    *, organization: Organization, actor: User, name: str, kind: str, slug: str | None
+) -> Organization:
+    """The wizard's Back: fix the name, type or address of the organization it made. An empty
+    address follows the name, as it did when the organization was created."""
+    return organization_update(
+        organization=organization,
+        actor=actor,
+        name=name,
+        kind=kind,
+        slug=slug or wizard_slug_for(name=name, organization=organization),
+    )
 
 
 @dataclass(frozen=True)

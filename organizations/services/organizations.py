@@ -1,5 +1,5 @@
-"""An organization's slug, settings and status (suspend, reinstate, approve), and the check
-that it may act at all."""
+"""An organization's name, slug, type, settings and status (suspend, reinstate, approve), and
+the check that it may act at all."""
 
 from __future__ import annotations
 
@@ -21,8 +21,18 @@ if TYPE_CHECKING:
 
 
 def slug_taken_error(slug: str, *, field: str = "slug") -> Conflict:
-    message = f'organization slug "{slug}" is already taken'
+    """`slug_taken`, in words a person can act on: the free address to try instead."""
+    message = f'The address "{slug}" is taken — try "{unique_slug_from_name(slug)}".'
     return Conflict(message, code="slug_taken", fields={field: [message]})
+
+
+def clean_kind(value: object, *, field: str = "kind") -> str:
+    """One of the organization types (`Organization.Kind`)."""
+    if value not in Organization.Kind.values:
+        choices = ", ".join(label.lower() for label in Organization.Kind.labels)
+        message = f"Choose the type of organization: {choices}."
+        raise ValidationFailed(message, fields={field: [message]})
+    return str(value)
 
 
 def slug_is_available(slug: str) -> bool:
@@ -68,6 +78,7 @@ def _changed_fields(
     *,
     name: str | None,
     slug: str | None,
+    kind: str | None,
     timezone_name: str | None,
     settings_data: dict[str, Any] | None,
 ) -> dict[str, Any]:
@@ -75,6 +86,8 @@ def _changed_fields(
     changes: dict[str, Any] = {}
     if name is not None and (name := clean_name(name)) != organization.name:
         changes["name"] = name
+    if kind is not None and (kind := clean_kind(kind)) != organization.kind:
+        changes["kind"] = kind
     if slug is not None and (slug := clean_slug(slug)) != organization.slug:
         if not slug_is_available(slug):
             raise slug_taken_error(slug)
@@ -97,15 +110,17 @@ def organization_update(
     actor: User | ApiKey,
     name: str | None = None,
     slug: str | None = None,
+    kind: str | None = None,
     timezone_name: str | None = None,
     settings_data: dict[str, Any] | None = None,
 ) -> Organization:
-    """Update name, slug, timezone or free-form settings (admin+)."""
+    """Update name, slug, type, timezone or free-form settings (admin+)."""
     require_role(actor, organization, at_least=Role.ADMIN)
     changes = _changed_fields(
         organization,
         name=name,
         slug=slug,
+        kind=kind,
         timezone_name=timezone_name,
         settings_data=settings_data,
     )

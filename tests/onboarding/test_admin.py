@@ -108,6 +108,6 @@ def test_onboard_form_reports_a_taken_slug(staff_client):
         response = staff_client.post(reverse(ONBOARD), ONBOARD_FORM)
     assert response.status_code == 200
     assert response.context["form"].errors["org_slug"] == [
-        'organization slug "acme" is already taken'
+        'The address "acme" is taken — try "acme-2".'
     ]
     assert Organization.objects.count() == 1

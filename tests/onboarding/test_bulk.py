@@ -93,7 +93,7 @@ def test_a_failing_row_is_reported_and_does_not_stop_the_others(db, tmp_path):
     assert "failed" in lines[2]
     assert '"platinum" is not a plan' in lines[2]
     assert "failed" in lines[3]
-    assert 'organization slug "taken" is already taken' in lines[3]
+    assert 'The address "taken" is taken' in lines[3]
     assert "3 failed" in out
     assert "3 row(s) failed" in err
     assert set(Organization.objects.values_list("slug", flat=True)) == {"taken", "acme", "globex"}
@@ -206,5 +206,5 @@ def test_dry_run_reports_a_slug_taken_by_someone_else(db, tmp_path):
     path = write_csv(tmp_path, "Acme,acme,mallory@evil.com,free,,,,\n")
     code, out, _ = run(str(path), "--dry-run")
     assert code == 1
-    assert 'failed  organization slug "acme" is already taken' in report_lines(out)[0]
+    assert 'failed  The address "acme" is taken' in report_lines(out)[0]
     assert User.objects.count() == 1

@@ -73,7 +73,7 @@ def test_onboard_client_reports_slug_taken(db):
     onboard_client(
         request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
     )
-    with pytest.raises(CommandError, match='organization slug "acme" is already taken'):
+    with pytest.raises(CommandError, match='The address "acme" is taken'):
         run("onboard_client", *ACME)
     assert Organization.objects.count() == 1
 

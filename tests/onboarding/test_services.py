@@ -120,7 +120,7 @@ def test_a_slug_owned_by_someone_else_is_slug_taken(db):
     with pytest.raises(Conflict) as error, zeal_ignore():
         onboard_client(request=OnboardRequest(**{**ACME, "owner_email": "mallory@evil.com"}))
     assert error.value.code == "slug_taken"
-    assert error.value.message == 'organization slug "acme" is already taken'
+    assert error.value.message == 'The address "acme" is taken — try "acme-2".'
     assert list(error.value.fields) == ["org_slug"]
     assert _counts() == before
 

@@ -121,7 +121,7 @@ def signed_in_browser(user) -> Client:
     browser = Client()
     with zeal_ignore():  # logging in is test setup, not the request under test
         browser.force_login(user)
-    assert browser.get("/onboarding/").status_code == 200
+    assert browser.get("/onboarding/organization/").status_code == 200
     return browser
 
 
@@ -172,6 +172,6 @@ def test_a_password_change_signs_out_other_browsers_and_offers_to_revoke_tokens(
         },
     )
     assert response.status_code == 302
-    assert here.get("/onboarding/").status_code == 200  # this browser stays signed in
+    assert here.get("/onboarding/organization/").status_code == 200  # still signed in here
     assert elsewhere.get("/onboarding/")["Location"].startswith("/login/")
     assert token_works(secret) is not revoke_tokens

@@ -28,15 +28,17 @@ def newcomer(client):
 
 
 def test_the_wizard_creates_one_organization_with_a_plan_and_a_key_shown_once(client, newcomer):
-    assert client.get("/onboarding/").status_code == 200
-    response = client.post(
-        "/onboarding/organization/", {"action": "create", "name": "Nia Labs", "kind": "company"}
-    )
+    # Signing up was the first screen; the wizard has three more, and no welcome screen.
+    assert client.get("/onboarding/")["Location"] == "/onboarding/organization/"
+    form = client.get("/onboarding/organization/")
+    assert b"Create an organization" in form.content
+    assert b"Or join your team" in form.content
+    attempt = form.context["create_form"]["attempt"].value()
+    create = {"action": "create", "name": "Nia Labs", "kind": "company", "attempt": attempt}
+    response = client.post("/onboarding/organization/", create)
     assert response["Location"] == "/onboarding/plan/"
     # A second submit (double click, refresh, back button) creates nothing new.
-    again = client.post(
-        "/onboarding/organization/", {"action": "create", "name": "Nia Labs", "kind": "company"}
-    )
+    again = client.post("/onboarding/organization/", create)
     assert again["Location"] == "/onboarding/plan/"
     assert Organization.objects.count() == 1
     organization = Organization.objects.get()
@@ -57,21 +59,26 @@ def test_the_wizard_creates_one_organization_with_a_plan_and_a_key_shown_once(cl
     assert Membership.objects.get(user=newcomer).role == Role.OWNER
 
 
-def test_coming_back_resumes_the_wizard(client, newcomer):
+def test_coming_back_resumes_the_wizard_at_the_plan(client, newcomer):
     client.post(
         "/onboarding/organization/", {"action": "create", "name": "Nia Labs", "kind": "company"}
     )
     assert client.get("/onboarding/")["Location"] == "/onboarding/plan/"
-    assert client.get("/onboarding/organization/")["Location"] == "/onboarding/plan/"
+    # The organization step is there to correct it, not a bounce back to the plan.
+    step = client.get("/onboarding/organization/")
+    assert step.status_code == 200
+    assert step.context["editing"].name == "Nia Labs"
 
 
-def test_a_taken_slug_shows_next_to_the_field(client, newcomer, organization):
+def test_a_taken_slug_shows_next_to_the_field_with_a_free_one(client, newcomer, organization):
     response = client.post(
         "/onboarding/organization/",
         {"action": "create", "name": "Copy", "slug": organization.slug, "kind": "company"},
     )
     assert response.status_code == 400
-    assert "already taken" in response.context["create_form"].errors["slug"][0]
+    assert response.context["create_form"].errors["slug"] == [
+        f'The address "{organization.slug}" is taken — try "{organization.slug}-2".'
+    ]
     assert Organization.objects.count() == 1
 
 
@@ -81,7 +88,7 @@ def test_the_slug_check_suggests_and_checks(client, newcomer, organization):
     assert suggestion["available"]
     taken = client.get("/onboarding/slug-check/", {"slug": organization.slug}).json()
     assert taken["available"] is False
-    assert "taken" in taken["message"]
+    assert taken["message"] == f'The address "{organization.slug}" is taken — try "{organization.slug}-2".'
     reserved = client.get("/onboarding/slug-check/", {"slug": "admin"}).json()
     assert reserved["available"] is False
 
@@ -205,3 +212,5 @@ def test_unusable_invitations_say_why_and_change_nothing(client, organization, i
 
 def test_an_unknown_token_is_404(client):
     assert client.get("/invitations/not-a-real-token-at-all/").status_code == 404
+
+

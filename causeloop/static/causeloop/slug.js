@@ -1,5 +1,6 @@
-// The wizard's slug field: suggested from the company name, checked as you type.
-// Without JavaScript the form still works: the server derives or checks the slug on submit.
+// The wizard's organization form: the name field is labelled for the chosen type, and the slug
+// is suggested from the name and checked as you type. Without JavaScript the form still works:
+// the label follows the type after a submit, and the server derives or checks the slug.
 (function () {
   const form = document.getElementById("create-form");
   if (!form) return;
@@ -30,6 +31,15 @@
     }, 250);
   }
 
+  const kind = form.querySelector("[name=kind]");
+  const nameLabel = form.querySelector("label[for=" + name.id + "]");
+  if (kind && nameLabel && kind.dataset.nameLabels) {
+    const labels = JSON.parse(kind.dataset.nameLabels);
+    kind.addEventListener("change", function () {
+      if (labels[kind.value]) nameLabel.textContent = labels[kind.value];
+    });
+  }
+
   slug.addEventListener("input", function () {
     edited = slug.value !== "";
     check(edited ? { slug: slug.value } : { name: name.value });
@@ -37,4 +47,6 @@
   name.addEventListener("input", function () {
     if (!edited) check({ name: name.value });
   });
+  // Correcting an organization: show the address its name gives now.
+  if (!edited && name.value) check({ name: name.value });
 })();

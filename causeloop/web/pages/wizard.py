@@ -1,130 +1,184 @@
-"""The organization-setup wizard: `/onboarding/` → `organization/` → `plan/` → `success/`.
+"""The organization-setup wizard, three screens after signing up: `organization/` (create one,
+or join one with an invite code) → `plan/` → `success/` (the first API key, once). `/onboarding/`
+only sends the person to the step they are at.
 
-The wizard's state is the organization it created, kept in the session: refreshing, going back
-or submitting twice finds it there and never creates another; leaving and coming back resumes
-at the plan step. The first API key is issued with the plan and shown once on the success page.
+The wizard is a small state machine around the organization it set up (`wizard_state`): while
+it exists, the organization step corrects it (Back from the plan or success step), the plan
+step changes its plan, and nothing ever creates it twice — not a refresh, not the back button,
+not a double click. Starting another organization (`/onboarding/`, the switcher's "New
+organization") lets the finished one go.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 
 from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
-from causeloop.web.pages.base import apply_error, enter_membership
+from causeloop.web.pages.base import apply_error
+from causeloop.web.pages.wizard_state import (
+    create_once,
+    forget,
+    is_finished,
+    new_attempt,
+    person,
+    remember,
+    wizard_organization,
+)
 from causeloop.web.throttling import limit
-from memberships.models import Membership, User
-from memberships.selectors import membership_in
 from memberships.services.invite_codes import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
 from onboarding.lifecycle import organization_create
-from onboarding.services.wizard import organization_setup
+from onboarding.services.wizard import (
+    organization_details_change,
+    organization_setup,
+    wizard_slug_for,
+)
 from organizations.models import Organization, Plan
-from organizations.services.organizations import slug_is_available, unique_slug_from_name
+from organizations.services.organizations import slug_is_available, slug_taken_error
 from organizations.validation import clean_slug
 
-WIZARD = "causeloop.wizard"
+# Joining refusals in the words of the person joining (the service speaks to the admins who
+# manage seats); the service's other messages already are.
+JOIN_MESSAGES = {
+    "seat_limit_reached": (
+        "This organization has no free seat for you. Ask one of its admins to free a seat or "
+        "add seats, then try again."
+    ),
+}
 
 
-def person(request: HttpRequest) -> User:
-    """The signed-in person (every step requires one)."""
-    return cast(User, request.user)
-
-
-def _wizard_organization(request: HttpRequest, *, finished: bool = False) -> Organization | None:
-    """The organization this wizard created, if the person still has a membership in it. A
-    finished wizard (its success page seen) counts only for the success page: anything else
-    starts a new one."""
-    state = request.session.get(WIZARD) or {}
-    if not state.get("organization"):
-        return None
-    if state.get("finished") and not finished:
-        request.session.pop(WIZARD, None)
-        return None
-    membership = membership_in(person(request), organization=state["organization"])
-    if membership is None:
-        request.session.pop(WIZARD, None)
-        return None
-    return enter_membership(membership)
+def wizard_page(
+    request: HttpRequest, template: str, step: int, status: int = 200, **context: Any
+) -> HttpResponse:
+    """A step of the wizard. Never cached: the back button asks again and gets the step as it
+    is now (the organization being edited, not the blank form it once was)."""
+    response = render(
+        request,
+        template,
+        {"step": step, "approval": settings.CAUSELOOP_REQUIRE_ORG_APPROVAL, **context},
+        status=status,
+    )
+    add_never_cache_headers(response)
+    return response
 
 
 @method_decorator(login_required, name="dispatch")
 class StartStep(View):
+    """Where the wizard is: a finished one lets its organization go and starts anew."""
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        if _wizard_organization(request) is not None:
+        organization = wizard_organization(request)
+        if organization is not None and not is_finished(request):
             return redirect("onboarding:plan")  # resume where the person left
-        has_organizations = Membership.objects.filter(user=person(request)).exists()
-        return render(
-            request, "onboarding/start.html", {"step": 1, "has_organizations": has_organizations}
-        )
+        forget(request)
+        return redirect("onboarding:organization")
 
 
 @method_decorator(login_required, name="dispatch")
 class OrganizationStep(View):
-    def _render(self, request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
-        return render(
+    """Create the organization, or correct the one this wizard created; or join one."""
+
+    def _render(
+        self,
+        request: HttpRequest,
+        organization: Organization | None,
+        status: int = 200,
+        **forms: Any,
+    ) -> HttpResponse:
+        create_form = forms.get("create_form")
+        if create_form is None:
+            create_form = CreateOrganizationForm(initial=self._initial(organization))
+        return wizard_page(
             request,
             "onboarding/organization.html",
-            {
-                "step": 2,
-                "create_form": forms.get("create_form") or CreateOrganizationForm(),
-                "join_form": forms.get("join_form") or JoinForm(),
-            },
+            step=2,
             status=status,
+            editing=organization,
+            finished=organization is not None and is_finished(request),
+            create_form=create_form,
+            join_form=forms.get("join_form") or JoinForm(),
         )
 
+    @staticmethod
+    def _initial(organization: Organization | None) -> dict[str, Any]:
+        if organization is None:
+            return {"attempt": new_attempt()}
+        derived = wizard_slug_for(name=organization.name, organization=organization)
+        return {
+            "kind": organization.kind,
+            "name": organization.name,
+            # An address derived from the name stays empty, so it follows a corrected name.
+            "slug": "" if derived == organization.slug else organization.slug,
+        }
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        if _wizard_organization(request) is not None:
-            return redirect("onboarding:plan")
-        return self._render(request)
+        return self._render(request, wizard_organization(request))
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        organization = wizard_organization(request)
         if request.POST.get("action") == "join":
-            return self._join(request)
-        if _wizard_organization(request) is not None:
-            return redirect("onboarding:plan")  # a second submit: it exists already
+            return self._join(request, organization)
         form = CreateOrganizationForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                organization = organization_create(
-                    user=person(request),
-                    name=form.cleaned_data["name"],
-                    slug=form.cleaned_data["slug"] or None,
-                    kind=form.cleaned_data["kind"],
-                )
+                if organization is not None:  # Back, a refresh, a second submit: correct it
+                    organization = organization_details_change(
+                        organization=organization,
+                        actor=person(request),
+                        name=data["name"],
+                        kind=data["kind"],
+                        slug=data["slug"] or None,
+                    )
+                else:
+                    organization = create_once(
+                        request,
+                        data["attempt"] or new_attempt(),
+                        lambda: organization_create(
+                            user=person(request),
+                            name=data["name"],
+                            slug=data["slug"] or None,
+                            kind=data["kind"],
+                        ),
+                    )
             except DomainError as error:
                 apply_error(form, error)
             else:
-                request.session[WIZARD] = {"organization": organization.pk}
+                remember(request, organization, finished=is_finished(request))
                 return redirect("onboarding:plan")
-        return self._render(request, status=400, create_form=form)
+        return self._render(request, organization, status=400, create_form=form)
 
-    def _join(self, request: HttpRequest) -> HttpResponse:
+    def _join(self, request: HttpRequest, organization: Organization | None) -> HttpResponse:
         form = JoinForm(request.POST)
         if form.is_valid():
             try:
                 limit(request, "join", user=person(request))  # the API's invite-code limit too
                 membership = invite_code_join(code=form.cleaned_data["code"], user=person(request))
             except DomainError as error:
-                apply_error(form, error)
+                if error.code in JOIN_MESSAGES:
+                    form.add_error("code", JOIN_MESSAGES[error.code])
+                else:
+                    apply_error(form, error)
             else:
                 messages.success(request, f"Welcome to {membership.organization.name}.")
                 return redirect("home")
-        return self._render(request, status=400, join_form=form)
+        return self._render(request, organization, status=400, join_form=form)
 
 
 @method_decorator(login_required, name="dispatch")
 class PlanStep(View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        organization = _wizard_organization(request)
+        organization = wizard_organization(request)
         if organization is None:
             return redirect("onboarding:organization")
         return self._render(request, organization)
@@ -132,16 +186,18 @@ class PlanStep(View):
     def _render(
         self, request: HttpRequest, organization: Organization, error: str = "", status: int = 200
     ) -> HttpResponse:
-        plans = Plan.objects.order_by("sort_order", "seats")
-        return render(
+        return wizard_page(
             request,
             "onboarding/plan.html",
-            {"step": 3, "organization": organization, "plans": plans, "error": error},
+            step=3,
             status=status,
+            organization=organization,
+            plans=Plan.objects.order_by("sort_order", "seats"),
+            error=error,
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        organization = _wizard_organization(request)
+        organization = wizard_organization(request)
         if organization is None:
             return redirect("onboarding:organization")
         form = PlanForm(request.POST)
@@ -162,35 +218,36 @@ class PlanStep(View):
 class SuccessStep(View):
     @no_store  # it shows the first API key
     def get(self, request: HttpRequest) -> HttpResponse:
-        organization = _wizard_organization(request, finished=True)
+        organization = wizard_organization(request)
         if organization is None:
             return redirect("home")
-        request.session[WIZARD] = {**request.session[WIZARD], "finished": True}
-        return render(
+        remember(request, organization, finished=True)
+        return wizard_page(
             request,
             "onboarding/success.html",
-            {
-                "step": 4,
-                "organization": organization,
-                "shown_once": take_shown_once(request),
-                "pending": organization.status == Organization.Status.PENDING,
-                "approval": settings.CAUSELOOP_REQUIRE_ORG_APPROVAL,
-            },
+            step=4,
+            organization=organization,
+            shown_once=take_shown_once(request),
+            pending=organization.status == Organization.Status.PENDING,
         )
 
 
 @login_required
 def slug_check(request: HttpRequest) -> JsonResponse:
-    """As-you-type help for the slug field: a suggestion from the name, or a verdict."""
+    """As-you-type help for the slug field: a suggestion from the name, or a verdict. The
+    organization this wizard is correcting keeps its own address."""
     slug = request.GET.get("slug", "").strip()
     name = request.GET.get("name", "").strip()[:200]
+    own = wizard_organization(request)
     if not slug:
-        suggestion = unique_slug_from_name(name) if name else ""
+        suggestion = wizard_slug_for(name=name, organization=own) if name else ""
         return JsonResponse({"slug": suggestion, "available": bool(suggestion), "message": ""})
     try:
         cleaned = clean_slug(slug[:60])
     except DomainError as error:
         return JsonResponse({"slug": slug[:60], "available": False, "message": error.message})
+    if own is not None and cleaned == own.slug:
+        return JsonResponse({"slug": cleaned, "available": True, "message": "Your address."})
     available = slug_is_available(cleaned)
-    message = "Available." if available else f'organization slug "{cleaned}" is already taken'
+    message = "Available." if available else slug_taken_error(cleaned).message
     return JsonResponse({"slug": cleaned, "available": available, "message": message})
