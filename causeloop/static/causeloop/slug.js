@@ -4,6 +4,21 @@
 (function () {
   const form = document.getElementById("create-form");
   if (!form) return;
+  // This page answered a form sent with errors. Come back to it with the back button and it
+  // would be the browser's old copy: ask for the step as it is now (the organization made
+  // since then, to correct) instead.
+  function reloadIfOld(restored) {
+    const navigation = performance.getEntriesByType("navigation")[0];
+    if (form.hasAttribute("data-sent") && (restored || (navigation && navigation.type === "back_forward"))) {
+      location.replace(location.href);
+      return true;
+    }
+    return false;
+  }
+  if (reloadIfOld(false)) return;
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) reloadIfOld(true);
+  });
   const name = form.querySelector("[name=name]");
   const slug = form.querySelector("[name=slug]");
   const status = document.getElementById("slug-status");
@@ -35,9 +50,13 @@
   const nameLabel = form.querySelector("label[for=" + name.id + "]");
   if (kind && nameLabel && kind.dataset.nameLabels) {
     const labels = JSON.parse(kind.dataset.nameLabels);
-    kind.addEventListener("change", function () {
+    const relabel = function () {
       if (labels[kind.value]) nameLabel.textContent = labels[kind.value];
-    });
+    };
+    kind.addEventListener("change", relabel);
+    // The browser may have put back an earlier choice (reload, back button).
+    relabel();
+    window.addEventListener("pageshow", relabel);
   }
 
   slug.addEventListener("input", function () {

@@ -60,15 +60,18 @@ JOIN_MESSAGES = {
 def wizard_page(
     request: HttpRequest, template: str, step: int, status: int = 200, **context: Any
 ) -> HttpResponse:
-    """A step of the wizard. Never cached: the back button asks again and gets the step as it
-    is now (the organization being edited, not the blank form it once was)."""
+    """A step of the wizard. A step asked for is never cached: the back button asks again and
+    gets the step as it is now (the organization being edited, not the blank form it once
+    was). A form sent back with its errors may be: the back button shows it again rather than
+    a browser's "Confirm form resubmission" (sending it again corrects, never duplicates)."""
     response = render(
         request,
         template,
         {"step": step, "approval": settings.CAUSELOOP_REQUIRE_ORG_APPROVAL, **context},
         status=status,
     )
-    add_never_cache_headers(response)
+    if request.method == "GET":
+        add_never_cache_headers(response)
     return response
 
 
@@ -104,6 +107,7 @@ class OrganizationStep(View):
             step=2,
             status=status,
             editing=organization,
+            organization=organization,  # the header wears it, as on the next steps
             finished=organization is not None and is_finished(request),
             create_form=create_form,
             join_form=forms.get("join_form") or JoinForm(),
