@@ -9,9 +9,8 @@ from django import forms
 
 from organizations.models import Organization, Plan
 
-
 # What the name field is called for each type of organization.
-NAME_LABELS = {
+NAME_LABELS: dict[str, str] = {
     Organization.Kind.COMPANY: "Company name",
     Organization.Kind.AGENCY: "Agency name",
     Organization.Kind.NONPROFIT: "Organization name",
@@ -25,17 +24,24 @@ class CreateOrganizationForm(forms.Form):
     """The wizard's organization: created on the first submit, corrected on the next ones."""
 
     kind = forms.ChoiceField(
-        label="Type", choices=Organization.Kind.choices, initial=Organization.Kind.COMPANY
+        label="Type",
+        choices=Organization.Kind.choices,
+        initial=Organization.Kind.COMPANY,
+        error_messages={"invalid_choice": "Choose one of the types in the list."},
     )
     name = forms.CharField(
         label=NAME_LABELS[Organization.Kind.COMPANY],
         max_length=200,
-        error_messages={"required": "Enter a name for your organization."},
+        error_messages={
+            "required": "Enter a name for your organization.",
+            "max_length": "Keep the name to 200 characters or fewer.",
+        },
     )
     slug = forms.CharField(
         label="Address (slug)",
         max_length=50,
         required=False,
+        error_messages={"max_length": "The address (slug) needs 3–50 characters."},
         help_text="Lowercase letters, digits, - and _. Leave empty to derive it from the name.",
     )
     # One per blank form: a second submit of the same form (a double click, the back button)
@@ -57,7 +63,10 @@ class JoinForm(forms.Form):
     code = forms.CharField(
         label="Invite code",
         max_length=32,
-        error_messages={"required": "Enter the invite code you were given."},
+        error_messages={
+            "required": "Enter the invite code you were given.",
+            "max_length": "This invite code is not valid.",
+        },
         help_text="The 8-character code a colleague shared with you.",
     )
 

@@ -65,12 +65,12 @@ def clean_slug(value: object, *, field: str = "slug") -> str:
         raise ValidationFailed("Slug must be text.", fields={field: ["Must be text."]})
     slug = value.strip().lower()
     if not 3 <= len(slug) <= 50:
-        message = "Slug must be 3–50 characters long."
+        message = "The address (slug) needs 3–50 characters."
         raise ValidationFailed(message, fields={field: [message]})
     if not SLUG_RE.match(slug):
         message = (
-            "Slug may contain only lowercase letters, digits, '-' and '_', and must start and "
-            "end with a letter or digit."
+            "Use only lowercase letters, digits, - and _ in the address (slug), with a letter "
+            "or digit first and last."
         )
         raise ValidationFailed(message, fields={field: [message]})
     if slug in RESERVED_SLUGS:

@@ -88,7 +88,10 @@ def test_the_slug_check_suggests_and_checks(client, newcomer, organization):
     assert suggestion["available"]
     taken = client.get("/onboarding/slug-check/", {"slug": organization.slug}).json()
     assert taken["available"] is False
-    assert taken["message"] == f'The address "{organization.slug}" is taken — try "{organization.slug}-2".'
+    assert (
+        taken["message"]
+        == f'The address "{organization.slug}" is taken — try "{organization.slug}-2".'
+    )
     reserved = client.get("/onboarding/slug-check/", {"slug": "admin"}).json()
     assert reserved["available"] is False
 
@@ -212,5 +215,3 @@ def test_unusable_invitations_say_why_and_change_nothing(client, organization, i
 
 def test_an_unknown_token_is_404(client):
     assert client.get("/invitations/not-a-real-token-at-all/").status_code == 404
-
-

@@ -89,9 +89,7 @@ def test_a_chosen_address_is_shown_for_correction_and_kept(client, newcomer):
     assert Organization.objects.get().slug == "nia-hq"
 
 
-def test_correcting_to_a_taken_address_says_so_and_changes_nothing(
-    client, newcomer, organization
-):
+def test_correcting_to_a_taken_address_says_so_and_changes_nothing(client, newcomer, organization):
     create(client, name="Nia Labs")
     response = create(client, name="Nia Labs", slug=organization.slug)
     assert response.status_code == 400
@@ -168,9 +166,29 @@ def test_the_name_field_is_labelled_for_the_chosen_type(client, newcomer, kind, 
     assert response.status_code == 400
     assert response.context["create_form"]["name"].label == label
     assert f">{label}</label>".encode() in response.content
-    assert response.context["create_form"].errors["name"] == [
-        "Enter a name for your organization."
-    ]
+    assert response.context["create_form"].errors["name"] == ["Enter a name for your organization."]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"slug": "-bad-"}, "slug", "Use only lowercase letters, digits, - and _ in the address"),
+        ({"slug": "ab"}, "slug", "The address (slug) needs 3–50 characters."),
+        ({"slug": "a" * 51}, "slug", "The address (slug) needs 3–50 characters."),
+        ({"slug": "admin"}, "slug", '"admin" is reserved'),
+        ({"name": "n" * 201}, "name", "Keep the name to 200 characters or fewer."),
+        ({"kind": "empire"}, "kind", "Choose one of the types in the list."),
+    ],
+)
+def test_bad_organization_input_is_a_message_beside_the_field(
+    client, newcomer, fields, field, message
+):
+    response = client.post(
+        STEP, {"action": "create", "name": "Nia Labs", "kind": "company", **fields}
+    )
+    assert response.status_code == 400
+    assert response.context["create_form"].errors[field][0].startswith(message)
+    assert not Organization.objects.exists()
 
 
 def test_the_plan_cards_say_free_once_and_explain_runs_and_providers(client, newcomer):
@@ -211,7 +229,7 @@ def assert_refused(response, message, user):
     assert not Membership.objects.filter(user=user).exists()
 
 
-@pytest.mark.parametrize("value", ["WRONGCODE", "x", "ABCD-EFGH", "é" * 8, "🙂" * 8])
+@pytest.mark.parametrize("value", ["WRONGCODE", "x", "ABCD-EFGH", "é" * 8, "🙂" * 8, "A" * 40])
 def test_a_mistyped_code_is_a_field_error(client, newcomer, code, value):
     response = join(client, value)
     assert_refused(response, "This invite code is not valid.", newcomer)

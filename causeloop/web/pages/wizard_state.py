@@ -74,7 +74,9 @@ def create_once(
     _wait_for_twin(scope, key)
     record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
     if record is not None:
-        made = membership_in(person(request), organization=bytes(record.response_body).decode())
+        made = membership_in(
+            person(request), organization=bytes(record.response_body or b"").decode()
+        )
         if made is not None and made.role == Role.OWNER:
             return enter_membership(made)
     organization = create()
