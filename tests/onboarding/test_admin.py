@@ -79,7 +79,7 @@ def test_onboard_form_creates_through_the_service_and_redirects(staff_client):
     ("field", "value", "message"),
     [
         ("org_slug", "Admin", "is reserved"),
-        ("org_slug", "-x-", "must start and end with a letter or digit"),
+        ("org_slug", "-x-", "with a letter or digit first and last"),
         ("owner_email", "nobody", "Enter a valid email address"),
         ("timezone", "Moon/Base", "not a known IANA timezone"),
         ("org_name", "", "This field is required"),
