@@ -269,3 +269,12 @@ def test_a_code_of_ones_own_organization_says_already_a_member(client, code, own
     assert response.status_code == 400
     assert response.context["join_form"].errors["code"] == ["You are already a member."]
     assert Membership.objects.filter(user=owner).count() == 1
+
+
+def test_a_join_sent_while_correcting_shows_its_error(client, newcomer):
+    create(client, name="Nia Labs")
+    assert b"Or join your team" not in client.get(STEP).content
+    response = join(client, "WRONGCODE")
+    assert response.context["join_form"].errors["code"] == ["This invite code is not valid."]
+    assert b"This invite code is not valid." in response.content
+    assert b"Change Nia Labs" in response.content

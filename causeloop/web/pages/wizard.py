@@ -108,6 +108,8 @@ class OrganizationStep(View):
             status=status,
             editing=organization,
             organization=organization,  # the header wears it, as on the next steps
+            # Correcting, the join form stays out of the way unless it was just sent.
+            show_join=organization is None or "join_form" in forms,
             finished=organization is not None and is_finished(request),
             create_form=create_form,
             join_form=forms.get("join_form") or JoinForm(),
