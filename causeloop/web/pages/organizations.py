@@ -17,6 +17,7 @@ from memberships.models import Membership
 from memberships.selectors import members_of
 from memberships.services.members import ownership_transfer
 from onboarding.lifecycle import organization_delete
+from organizations.colors import Palette
 from organizations.forms import (
     ApiKeyForm,
     AuditFilterForm,
@@ -148,19 +149,24 @@ def delete_organization(page: OrganizationPage, form: DeleteForm) -> bool:
 class BrandingPage(OrganizationPage):
     required_role = Role.ADMIN
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = BrandingForm(
-            initial={
-                "primary_color": self.organization.primary_color,
-                "secondary_color": self.organization.secondary_color,
-            }
-        )
+    def _render(self, form: BrandingForm, status: int = 200) -> HttpResponse:
         if not self.organization.logo:
             del form.fields["remove_logo"]
-        return self.page("organizations/branding.html", form=form)
+        organization = self.organization
+        palette = Palette(organization.primary_color, organization.secondary_color)
+        return self.page("organizations/branding.html", status=status, form=form, palette=palette)
+
+    def _saved(self) -> dict[str, str]:
+        return {
+            "primary_color": self.organization.primary_color,
+            "secondary_color": self.organization.secondary_color,
+        }
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(BrandingForm(initial=self._saved(), saved=self._saved()))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = BrandingForm(request.POST, request.FILES)
+        form = BrandingForm(request.POST, request.FILES, saved=self._saved())
         if form.is_valid():
             try:
                 branding_update(
@@ -169,12 +175,12 @@ class BrandingPage(OrganizationPage):
                     primary_color=form.cleaned_data["primary_color"],
                     secondary_color=form.cleaned_data["secondary_color"],
                     logo=form.cleaned_data["logo"] or None,
-                    remove_logo=form.cleaned_data["remove_logo"],
+                    remove_logo=form.cleaned_data.get("remove_logo", False),
                 )
                 return self.done("Branding saved.")
             except DomainError as error:
                 apply_error(form, error)
-        return self.page("organizations/branding.html", status=400, form=form)
+        return self._render(form, status=400)
 
 
 # --- templates ------------------------------------------------------------------------------
