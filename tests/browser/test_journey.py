@@ -25,6 +25,8 @@ def sign_up(page, site, name, email):
 
 
 def switch_to(page, organization_name):
+    if page.locator(".menu__button").is_visible():  # on a phone the switcher is in the menu
+        page.locator(".menu__button").click()
     page.locator(".switcher summary").click()
     page.locator(".switcher__option", has_text=organization_name).click()
     expect(page.locator(".brand__name")).to_have_text(organization_name)
