@@ -48,9 +48,8 @@ def contrast_ratio(first: str, second: str) -> float:
 
 def mix(color: str, other: str, amount: float) -> str:
     """`color` moved `amount` (0–1) of the way towards `other`."""
-    return hex_of(
-        tuple(a + (b - a) * amount for a, b in zip(rgb_of(color), rgb_of(other), strict=True))  # type: ignore[arg-type]
-    )
+    (r1, g1, b1), (r2, g2, b2) = rgb_of(color), rgb_of(other)
+    return hex_of((r1 + (r2 - r1) * amount, g1 + (g2 - g1) * amount, b1 + (b2 - b1) * amount))
 
 
 def text_on(background: str) -> str:

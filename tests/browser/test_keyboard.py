@@ -132,7 +132,8 @@ def test_the_focus_ring_has_a_dark_and_a_light_band(site, open_context, person):
         "() => { const s = getComputedStyle(document.activeElement);"
         " return [s.outlineColor, s.outlineStyle, s.boxShadow]; }"
     )
-    assert ring[0] == "rgb(17, 24, 39)" and ring[1] == "solid"
+    assert ring[0] == "rgb(17, 24, 39)"
+    assert ring[1] == "solid"
     assert "rgb(255, 255, 255)" in ring[2]
 
 

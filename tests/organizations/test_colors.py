@@ -20,7 +20,8 @@ from organizations.colors import (
 
 NAMED = ["#0ea5e9", "#ffffff", "#000000", "#777777", "#767676", "#ffff00", "#fde047", "#1e1b4b"]
 # Every 17th step of each channel: 4,096 colours across the whole cube, mid-tones included.
-SWEEP = ["#%02x%02x%02x" % rgb for rgb in itertools.product(range(0, 256, 17), repeat=3)]
+STEPS = range(0, 256, 17)
+SWEEP = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in itertools.product(STEPS, repeat=3)]
 
 
 def test_luminance_runs_from_black_to_white():

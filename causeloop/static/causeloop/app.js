@@ -28,7 +28,10 @@
   // After a failed submit, focus goes to the first field in error (its label and message are
   // read out with it), or to the form's error summary when the error is the whole form's.
   const invalid = document.querySelector("main [aria-invalid=true]");
-  const summary = document.querySelector("main [data-error-summary]");
+  const summary = document.querySelector("main [data-error-summary], main .form-errors");
   const target = invalid || summary;
-  if (target) target.focus();
+  if (target) {
+    if (target === summary && !summary.hasAttribute("tabindex")) summary.tabIndex = -1;
+    target.focus();
+  }
 })();
