@@ -1,5 +1,8 @@
-// "Copy" buttons next to secrets shown once.
+// "Copy" buttons next to secrets shown once and links to share. Without JavaScript they
+// cannot copy, so a button that starts `hidden` is shown only here.
 document.querySelectorAll("[data-copy]").forEach(function (button) {
+  const label = button.innerHTML;
+  button.hidden = false;
   button.addEventListener("click", async function () {
     const field = document.querySelector(button.dataset.copy);
     field.select();
@@ -9,6 +12,6 @@ document.querySelectorAll("[data-copy]").forEach(function (button) {
       document.execCommand("copy");
     }
     button.textContent = "Copied";
-    setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    setTimeout(function () { button.innerHTML = label; }, 2000);
   });
 });

@@ -171,12 +171,15 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 def brand_stylesheet(request: HttpRequest) -> HttpResponse:
     """The active organization's colours as CSS variables (a stylesheet, since the content
     security policy allows no inline styles)."""
+    membership = active_membership_for(request.user) if request.user.is_authenticated else None
+    return organization_stylesheet(membership.organization if membership else None)
+
+
+def organization_stylesheet(organization: Organization | None) -> HttpResponse:
+    """`organization`'s colours (Causeloop's own without one) as the brand stylesheet."""
     primary, secondary = "#1f2937", "#ffffff"
-    if request.user.is_authenticated:
-        membership = active_membership_for(request.user)
-        if membership is not None:
-            primary = membership.organization.primary_color
-            secondary = membership.organization.secondary_color
+    if organization is not None:
+        primary, secondary = organization.primary_color, organization.secondary_color
     css = (
         f":root {{ --brand-primary: {primary}; --brand-secondary: {secondary}; "
         f"--brand-on-primary: {readable_on(primary)}; }}\n"
