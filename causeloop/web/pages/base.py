@@ -197,11 +197,16 @@ def _page_allows(path: str, role: Role) -> bool:
 def brand_stylesheet(request: HttpRequest) -> HttpResponse:
     """The active organization's colours as CSS variables (a stylesheet, since the content
     security policy allows no inline styles), with the text colour and shades that read on
-    them. Without an organization the stylesheet keeps the neutral defaults of app.css."""
+    them."""
     membership = active_membership_for(request.user) if request.user.is_authenticated else None
+    return organization_stylesheet(membership.organization if membership else None)
+
+
+def organization_stylesheet(organization: Organization | None) -> HttpResponse:
+    """`organization`'s colours as the brand stylesheet; without one it is empty, and app.css
+    keeps its neutral defaults."""
     css = ""
-    if membership is not None:
-        organization = membership.organization
+    if organization is not None:
         palette = Palette(organization.primary_color, organization.secondary_color)
         variables = " ".join(f"{name}: {value};" for name, value in palette.css_variables().items())
         css = f":root {{ {variables} }}\n"
