@@ -83,10 +83,10 @@ def test_switching_from_an_admin_page_stays_there_when_allowed(site, open_contex
     page.locator(".switcher summary").click()
     page.locator(".switcher__option", has_text="Acme Corp").click()
     expect(page).to_have_url(f"{site}/admin/templates/")
-    page.goto(f"{site}/admin/members/")
+    page.goto(f"{site}/admin/api-keys/")
     page.locator(".switcher summary").click()
     page.locator(".switcher__option", has_text="Globex").click()
-    expect(page).to_have_url(f"{site}/")  # a member of Globex: its members page would be 403
+    expect(page).to_have_url(f"{site}/")  # a member of Globex: its API keys page would be 403
 
 
 def test_a_failed_submit_focuses_the_first_error(site, open_context, person):

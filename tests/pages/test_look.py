@@ -140,12 +140,12 @@ def test_the_account_pages_keep_the_organizations_header(signed_in, organization
 
 
 def test_the_403_page_keeps_the_organizations_header(signed_in, organization, member):
-    response = signed_in(member).get("/admin/members/")
+    response = signed_in(member).get("/admin/api-keys/")
     assert response.status_code == 403
     page = response.content.decode()
     assert f'<span class="brand__name">{organization.name}</span>' in page
-    assert 'href="/admin/templates/"' in page  # the member's navigation …
-    assert 'href="/admin/members/"' not in page  # … without the pages they cannot open
+    assert 'href="/admin/members/"' in page  # the member's navigation …
+    assert 'href="/admin/api-keys/"' not in page  # … without the pages they cannot open
 
 
 def test_the_404_page_shows_my_organization_not_the_one_asked_about(
@@ -204,9 +204,11 @@ def test_switching_keeps_the_admin_page_the_new_role_allows(
     response = client.post("/switch/", {"organization": second.pk, "next": "/admin/templates/"})
     assert response["Location"] == "/admin/templates/"
     assert Membership.objects.get(user=person, is_active=True).organization == second
-    # And back, as admin: the members page is allowed there.
-    response = client.post("/switch/", {"organization": organization.pk, "next": "/admin/members/"})
-    assert response["Location"] == "/admin/members/"
+    # And back, as admin: the API keys page is allowed there.
+    response = client.post(
+        "/switch/", {"organization": organization.pk, "next": "/admin/api-keys/"}
+    )
+    assert response["Location"] == "/admin/api-keys/"
 
 
 def test_switching_goes_home_when_the_new_role_does_not_allow_the_page(
@@ -214,9 +216,9 @@ def test_switching_goes_home_when_the_new_role_does_not_allow_the_page(
 ):
     person, second = two_organizations
     response = signed_in(person).post(
-        "/switch/", {"organization": second.pk, "next": "/admin/members/"}
+        "/switch/", {"organization": second.pk, "next": "/admin/api-keys/"}
     )
-    assert response["Location"] == "/"  # a member there: the members page would be 403
+    assert response["Location"] == "/"  # a member there: the API keys page would be 403
     assert Membership.objects.get(user=person, is_active=True).organization == second
 
 
