@@ -292,7 +292,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Each task's start and end: `db_worker` logs them (at its own level); a request or a
+        # command running a task in-process (the immediate backend) keeps quiet about it.
+        "django.tasks": {"level": "WARNING"},
+    },
 }
 
 # Absolute links in emails (invitations, password reset) start with this.

@@ -7,6 +7,8 @@ import email.policy
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
+from email.message import Message
+from email.policy import Policy
 from typing import Any
 
 from django.conf import settings
@@ -45,8 +47,8 @@ class Email:
 class ReadableEmailMessage(EmailMultiAlternatives):
     """Django's message, serialised without quoted-printable where no transport asks for it."""
 
-    def message(self, *, policy: email.policy.Policy = READABLE_POLICY) -> MimeMessage:
-        return super().message(policy=policy)
+    def message(self, *, policy: Policy[Message[str, str]] | None = None) -> MimeMessage:
+        return super().message(policy=policy or READABLE_POLICY)
 
 
 def email_context(**context: Any) -> dict[str, Any]:

@@ -28,7 +28,8 @@ class ProductSite:
 def on_base_url(url: str) -> str:
     """`url`'s path, query and fragment on `CAUSELOOP_BASE_URL`."""
     parts = urlsplit(url)
-    return settings.CAUSELOOP_BASE_URL + urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    path = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    return settings.CAUSELOOP_BASE_URL + path
 
 
 class MailingAccountAdapter(DefaultAccountAdapter):
@@ -46,12 +47,11 @@ class MailingAccountAdapter(DefaultAccountAdapter):
             is_link = key.endswith("_url") and isinstance(value, str) and "://" in value
             ctx[key] = on_base_url(value) if is_link else value
         message = self.render_mail(template_prefix, email, ctx)
-        html = next(
-            (content for content, mimetype in getattr(message, "alternatives", ()) if mimetype == "text/html"),
-            None,
-        )
-        text = str(message.body)
+        subject, text = str(message.subject), str(message.body)
+        alternatives = getattr(message, "alternatives", ())
+        html = next((content for content, kind in alternatives if kind == "text/html"), None)
         if html is None:
             # A message we wrote no HTML for: its text in the common layout.
-            html = render_to_string("emails/text.html", {**ctx, "subject": message.subject, "text": text})
-        queue_email(Email(to=email, subject=str(message.subject), text=text, html=html))
+            context = {**ctx, "subject": subject, "text": text}
+            html = render_to_string("emails/text.html", context)
+        queue_email(Email(to=email, subject=subject, text=text, html=str(html)))

@@ -91,7 +91,7 @@ class MembersPage(OrganizationPage):
                     invitation, _token = invitation_create(
                         organization=self.organization, actor=self.person, **form.cleaned_data
                     )
-                return self.done(f"Invitation sent to {invitation.email}.")
+                return self.done(f"Invitation queued for {invitation.email}.")
             except DomainError as error:
                 apply_error(form, error)
         return self._page(status=400, invite_form=form)
@@ -130,7 +130,7 @@ class MembersPage(OrganizationPage):
             request, organization=self.organization, email=invitation.email, invitation=invitation
         ):
             invitation, _token = invitation_resend(invitation=invitation, actor=self.person)
-        return self.done(f"Invitation sent again to {invitation.email}, with a new link.")
+        return self.done(f"Invitation queued again for {invitation.email}, with a new link.")
 
     def _revoke(self, request: HttpRequest) -> HttpResponse:
         invitation = invitation_revoke(invitation=self._invitation(request), actor=self.person)
