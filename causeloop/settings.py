@@ -161,6 +161,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # only in the browser that signed up
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Choosing a password with a mailed link (a reset, or an onboarded owner's welcome) signs that
+# browser in; every other session still ends (memberships.signals).
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_FORMS = {
     "signup": "memberships.forms.SignupForm",
