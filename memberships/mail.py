@@ -68,21 +68,18 @@ def render_email(template: str, *, to: str, subject: str, context: dict[str, Any
 
 
 def describe_failure(error: BaseException) -> str:
-    """Why a message did not go out, in a person's words (for the members page)."""
+    """Why a message did not go out, in a person's words (shown on the members page; the
+    worker's log keeps the technical detail)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        reason = "the mail server refused the address"
-    elif isinstance(error, smtplib.SMTPServerDisconnected):
-        reason = "the mail server closed the connection"
-    elif isinstance(error, smtplib.SMTPAuthenticationError):
-        reason = "the mail server did not accept our sign-in"
-    elif isinstance(error, smtplib.SMTPException):
-        reason = "the mail server refused the message"
-    elif isinstance(error, TimeoutError):
-        reason = "the mail server did not answer in time"
-    elif isinstance(error, OSError):
-        reason = "the mail server could not be reached"
-    else:
-        reason = "the message could not be sent"
-    detail = str(error).strip()
-    text = f"{reason} ({type(error).__name__}: {detail})" if detail else reason
-    return text[:500]
+        return "the mail server refused the address"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "the mail server closed the connection"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return "the mail server did not accept our sign-in"
+    if isinstance(error, smtplib.SMTPException):
+        return "the mail server refused the message"
+    if isinstance(error, TimeoutError):
+        return "the mail server did not answer in time"
+    if isinstance(error, OSError):
+        return "the mail server could not be reached"
+    return "the message could not be sent"

@@ -34,8 +34,8 @@ def send_email(sealed_email: str) -> None:
     email = Email(**json.loads(decrypt(sealed_email.encode())))
     try:
         email.message().send()
-    except Exception:
-        logger.warning("Sending %r failed", email.subject)
+    except Exception as error:
+        logger.warning("Sending %r failed: %r", email.subject, error)
         raise
 
 
@@ -80,6 +80,7 @@ def send_invitation_email(invitation_id: str, sealed_token: str) -> None:
     try:
         invitation_email(invitation, token).message().send()
     except Exception as error:
+        logger.warning("Sending invitation %s failed: %r", invitation.pk, error)
         _record_delivery(invitation, Invitation.Delivery.FAILED, error=describe_failure(error))
         raise
     _record_delivery(invitation, Invitation.Delivery.SENT)
