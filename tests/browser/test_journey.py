@@ -81,7 +81,7 @@ def test_the_whole_journey(site, open_context, viewport, settings):
     owner.get_by_role("textbox", name="Email").fill(teammate_email)
     owner.get_by_label("Role", exact=True).select_option("analyst")
     owner.get_by_role("button", name="Send invitation").click()
-    expect(owner.get_by_text(f"Invitation sent to {teammate_email}.")).to_be_visible()
+    expect(owner.get_by_text(f"Invitation queued for {teammate_email}.")).to_be_visible()
     link = re.search(r"http\S+/invitations/\S+/", mail.outbox[-1].body).group(0)
     invitation_path = link.split("/invitations/", 1)[1]
 

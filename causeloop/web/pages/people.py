@@ -155,7 +155,7 @@ class MembersPage(OrganizationPage):
                         organization=self.organization, actor=self.person, **form.cleaned_data
                     )
                 show_once(request, f"Invitation link for {invitation.email}", invitation_url(token))
-                return self.done(f"Invitation sent to {invitation.email}.")
+                return self.done(f"Invitation queued for {invitation.email}.")
             except DomainError as error:
                 apply_error(form, error)
         return self._page(status=400, invite_form=form)
@@ -210,7 +210,7 @@ class MembersPage(OrganizationPage):
         ):
             invitation, token = invitation_resend(invitation=invitation, actor=self.person)
         show_once(request, f"Invitation link for {invitation.email}", invitation_url(token))
-        return self.done(f"Invitation sent again to {invitation.email}, with a new link.")
+        return self.done(f"Invitation queued again for {invitation.email}, with a new link.")
 
     def _revoke(self, request: HttpRequest) -> HttpResponse:
         invitation = self._invitation(request)
