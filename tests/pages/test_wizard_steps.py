@@ -278,3 +278,11 @@ def test_a_join_sent_while_correcting_shows_its_error(client, newcomer):
     assert response.context["join_form"].errors["code"] == ["This invite code is not valid."]
     assert b"This invite code is not valid." in response.content
     assert b"Change Nia Labs" in response.content
+
+
+def test_a_join_link_while_correcting_shows_the_join_form_filled_in(client, newcomer):
+    create(client, name="Nia Labs")
+    page = client.get(STEP, {"code": "K7MPQ2XR"})
+    assert page.context["join_form"]["code"].value() == "K7MPQ2XR"
+    assert b"Or join your team" in page.content
+    assert b"Change Nia Labs" in page.content

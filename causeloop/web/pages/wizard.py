@@ -98,6 +98,7 @@ class OrganizationStep(View):
         status: int = 200,
         **forms: Any,
     ) -> HttpResponse:
+        code = request.GET.get("code", "")[:32]
         create_form = forms.get("create_form")
         if create_form is None:
             create_form = CreateOrganizationForm(initial=self._initial(organization))
@@ -108,11 +109,13 @@ class OrganizationStep(View):
             status=status,
             editing=organization,
             organization=organization,  # the header wears it, as on the next steps
-            # Correcting, the join form stays out of the way unless it was just sent.
-            show_join=organization is None or "join_form" in forms,
+            # Correcting, the join form stays out of the way unless it was just sent or a
+            # join link (`?code=`) brought the person here.
+            show_join=organization is None or "join_form" in forms or bool(code),
             finished=organization is not None and is_finished(request),
             create_form=create_form,
-            join_form=forms.get("join_form") or JoinForm(),
+            # An invite code's join link (`?code=`) fills the join form in.
+            join_form=forms.get("join_form") or JoinForm(initial={"code": code}),
         )
 
     @staticmethod
