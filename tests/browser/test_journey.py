@@ -103,6 +103,8 @@ def test_the_whole_journey(site, open_context, viewport, settings):
 
     # The owner makes a second organization, then switches back with the header's switcher.
     owner.goto(f"{site}/")
+    if owner.locator(".menu__button").is_visible():  # on a phone the switcher is in the menu
+        owner.locator(".menu__button").click()
     owner.locator(".switcher summary").click()
     owner.get_by_role("link", name="New organization").click()
     expect(owner.get_by_role("heading", name="Create an organization")).to_be_visible()
