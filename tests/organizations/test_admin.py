@@ -129,7 +129,7 @@ def test_purge_asks_for_confirmation_first_and_deletes_only_when_confirmed(staff
 
     page = _act(staff_client, "purge", [organization])
     assert page.status_code == 200
-    assert "Yes, purge them" in page.content.decode()
+    assert "Yes, purge Acme" in page.content.decode()
     assert "acme" in page.content.decode()
     assert Organization.objects.filter(pk=organization.pk).exists()
 
