@@ -71,8 +71,9 @@ def test_the_authorize_dialog_leads_with_the_bearer_token(document):
     schemes = list(document["components"]["securitySchemes"])
     assert schemes == ["bearerAuth", "apiKeyHeader", "sessionAuth", "rootKey"]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    assert "Personal access tokens are refused" in (
-        document["components"]["securitySchemes"]["apiKeyHeader"]["description"]
+    assert (
+        "Personal access tokens are refused"
+        in (document["components"]["securitySchemes"]["apiKeyHeader"]["description"])
     )
 
 

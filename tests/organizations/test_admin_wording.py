@@ -6,7 +6,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from zeal import zeal_ignore
 
-from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.admin import named
 from organizations.models import Organization
 from tests.factories import MembershipFactory, OrganizationFactory
