@@ -258,12 +258,38 @@ def _generic(row: AuditLog) -> str:
     return f"recorded “{words}”{about}"
 
 
+def _fixed(text: str) -> Callable[[_Details, AuditLog], str]:
+    return lambda details, row: text
+
+
 def _code(verb: str) -> Callable[[_Details, AuditLog], str]:
     def text(details: _Details, row: AuditLog) -> str:
         code = row.target_repr
         return f"{verb} the invite code {code}" if code else f"{verb} an invite code"
 
     return text
+
+
+def _template(verb: str) -> Callable[[_Details, AuditLog], str]:
+    return lambda details, row: (
+        f"{verb} {_named('template', details.text('name') or row.target_repr)}"
+    )
+
+
+def _invited(details: _Details, row: AuditLog) -> str:
+    role = details.role("role")
+    return f"invited {_person(details.text('email'))}" + (f" as {role}" if role else "")
+
+
+def _about(text: str, key: str = "email") -> Callable[[_Details, AuditLog], str]:
+    """A sentence about one person, named by the detail `key`: "revoked the invitation of {}"."""
+    return lambda details, row: text.format(_person(details.text(key)))
+
+
+def _rotated(details: _Details, row: AuditLog) -> str:
+    old, new = details.text("old_fingerprint"), details.text("fingerprint")
+    keys = f" (old …{old}, new …{new})" if old and new else ""
+    return f"rotated {_named('API key', details.text('name'))}{keys}"
 
 
 _MEMBERS, _ORGANIZATION, _KEYS, _TEMPLATES, _BILLING = (
@@ -275,35 +301,22 @@ _MEMBERS, _ORGANIZATION, _KEYS, _TEMPLATES, _BILLING = (
 )
 
 ACTIONS: dict[str, _Action] = {
-    "member.invited": _Action(
-        _MEMBERS,
-        "Invitation sent",
-        lambda d, r: (
-            f"invited {_person(d.text('email'))}"
-            + (f" as {d.role('role')}" if d.role("role") else "")
-        ),
-    ),
+    "member.invited": _Action(_MEMBERS, "Invitation sent", _invited),
     "member.invitation_resent": _Action(
-        _MEMBERS,
-        "Invitation resent",
-        lambda d, r: f"sent the invitation to {_person(d.text('email'))} again",
+        _MEMBERS, "Invitation resent", _about("sent the invitation to {} again")
     ),
     "member.invitation_revoked": _Action(
-        _MEMBERS,
-        "Invitation revoked",
-        lambda d, r: f"revoked the invitation of {_person(d.text('email'))}",
+        _MEMBERS, "Invitation revoked", _about("revoked the invitation of {}")
     ),
     "member.joined": _Action(_MEMBERS, "Member joined", _joined),
     "member.role_changed": _Action(_MEMBERS, "Role changed", _role_changed),
-    "member.left": _Action(_MEMBERS, "Member left", lambda d, r: "left the organization"),
+    "member.left": _Action(_MEMBERS, "Member left", _fixed("left the organization")),
     "member.removed": _Action(_MEMBERS, "Member removed", _removed),
     "member.erased": _Action(
-        _MEMBERS, "Person erased", lambda d, r: "erased a person's data from the organization"
+        _MEMBERS, "Person erased", _fixed("erased a person's data from the organization")
     ),
     "ownership.transferred": _Action(
-        _MEMBERS,
-        "Ownership transferred",
-        lambda d, r: f"transferred ownership to {_person(d.text('to'))}",
+        _MEMBERS, "Ownership transferred", _about("transferred ownership to {}", key="to")
     ),
     "invite_code.created": _Action(_MEMBERS, "Invite code created", _code("created")),
     "invite_code.deactivated": _Action(_MEMBERS, "Invite code deactivated", _code("deactivated")),
@@ -311,44 +324,23 @@ ACTIONS: dict[str, _Action] = {
     "organization.updated": _Action(_ORGANIZATION, "Settings changed", _settings),
     "branding.updated": _Action(_ORGANIZATION, "Branding changed", _branding),
     "data.exported": _Action(
-        _ORGANIZATION,
-        "Data exported",
-        lambda d, r: "downloaded an export of the organization's data",
+        _ORGANIZATION, "Data exported", _fixed("downloaded an export of the organization's data")
     ),
     "organization.suspended": _Action(
-        _ORGANIZATION, "Suspended", lambda d, r: "suspended the organization"
+        _ORGANIZATION, "Suspended", _fixed("suspended the organization")
     ),
     "organization.reinstated": _Action(
-        _ORGANIZATION, "Reinstated", lambda d, r: "reinstated the organization"
+        _ORGANIZATION, "Reinstated", _fixed("reinstated the organization")
     ),
     "organization.approved": _Action(
-        _ORGANIZATION, "Approved", lambda d, r: "approved the organization"
+        _ORGANIZATION, "Approved", _fixed("approved the organization")
     ),
     "api_key.created": _Action(_KEYS, "API key created", lambda d, r: f"created {_key(d)}"),
-    "api_key.rotated": _Action(
-        _KEYS,
-        "API key rotated",
-        lambda d, r: (
-            f"rotated {_named('API key', d.text('name'))}"
-            + (
-                f": …{d.text('fingerprint')} replaces …{d.text('old_fingerprint')}"
-                if d.text("fingerprint") and d.text("old_fingerprint")
-                else ""
-            )
-        ),
-    ),
+    "api_key.rotated": _Action(_KEYS, "API key rotated", _rotated),
     "api_key.revoked": _Action(_KEYS, "API key revoked", lambda d, r: f"revoked {_key(d)}"),
-    "template.created": _Action(
-        _TEMPLATES,
-        "Template created",
-        lambda d, r: f"created {_named('template', d.text('name') or r.target_repr)}",
-    ),
+    "template.created": _Action(_TEMPLATES, "Template created", _template("created")),
     "template.updated": _Action(_TEMPLATES, "Template edited", _template_updated),
-    "template.deleted": _Action(
-        _TEMPLATES,
-        "Template deleted",
-        lambda d, r: f"deleted {_named('template', d.text('name') or r.target_repr)}",
-    ),
+    "template.deleted": _Action(_TEMPLATES, "Template deleted", _template("deleted")),
     "plan.changed": _Action(_BILLING, "Plan changed", _plan_changed),
     "subscription.synced": _Action(_BILLING, "Subscription updated", _synced),
 }
