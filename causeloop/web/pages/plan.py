@@ -66,19 +66,16 @@ class PlanPage(OrganizationPage):
         self._only_owners()
         form = PlanChoiceForm(request.POST)
         if form.is_valid():
+            chosen = form.cleaned_data["plan"]
             try:
                 organization = plan_change(
-                    organization=self.organization,
-                    actor=self.person,
-                    plan=form.cleaned_data["plan"],
+                    organization=self.organization, actor=self.person, plan=chosen
                 )
                 subscription = subscription_of(organization)
                 return self.done(_changed_message(organization.plan, subscription, self.tz))
             except DomainError as error:
                 apply_error(form, error)
-                return self._page(
-                    form=form, switch_to=form.cleaned_data["plan"], status=error.status_code
-                )
+                return self._page(form=form, switch_to=chosen, status=error.status_code)
         return self._page(form=form, status=400)
 
     @property
