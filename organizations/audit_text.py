@@ -86,7 +86,7 @@ def _actor(row: AuditLog) -> tuple[str, str]:
     if row.actor_api_key_id:
         key = _related(row, "actor_api_key")
         if key is not None:
-            return f"API key “{key.name}” (…{key.last_four})", ""
+            return f"API key “{key.name}” ({_last(key.last_four)})", ""
         return row.actor_name or "An API key", ""
     name = row.actor_name
     if not name or name == "platform":
@@ -146,10 +146,16 @@ def _named(thing: str, name: str) -> str:
     return f"the {thing} {_quoted(name)}" if name else f"a {thing}"
 
 
+def _last(four: str) -> str:
+    """A key's last characters as the API keys page shows them: "…a1b2", never split by a
+    line break (a word joiner holds the ellipsis to them)."""
+    return f"…\u2060{four}"
+
+
 def _key(details: _Details) -> str:
     name = details.text("name")
     last_four = details.text("fingerprint")
-    return _named("API key", name) + (f" (…{last_four})" if last_four else "")
+    return _named("API key", name) + (f" ({_last(last_four)})" if last_four else "")
 
 
 def _joined(details: _Details, row: AuditLog) -> str:
@@ -177,7 +183,12 @@ def _removed(details: _Details, row: AuditLog) -> str:
 
 
 def _settings(details: _Details, row: AuditLog) -> str:
-    names = {"name": "name", "slug": "slug", "timezone": "time zone", "kind": "type"}
+    names = {
+        "name": "organization's name",
+        "slug": "slug",
+        "timezone": "time zone",
+        "kind": "organization's type",
+    }
     changes = []
     for field in details.fields():
         change = details.raw(field)
@@ -288,7 +299,7 @@ def _about(text: str, key: str = "email") -> Callable[[_Details, AuditLog], str]
 
 def _rotated(details: _Details, row: AuditLog) -> str:
     old, new = details.text("old_fingerprint"), details.text("fingerprint")
-    keys = f" (old …{old}, new …{new})" if old and new else ""
+    keys = f" (old {_last(old)}, new {_last(new)})" if old and new else ""
     return f"rotated {_named('API key', details.text('name'))}{keys}"
 
 

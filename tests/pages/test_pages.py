@@ -320,7 +320,9 @@ def test_the_brand_stylesheet_carries_the_organizations_colours(signed_in, organ
 
 def test_the_data_page_leads_to_the_audit_log(signed_in, admin_user):
     response = signed_in(admin_user).get("/admin/data/")
-    assert b'href="/admin/audit/"' in response.content  # the log itself: tests/pages/test_audit_log.py
+    assert (
+        b'href="/admin/audit/"' in response.content
+    )  # the log itself: tests/pages/test_audit_log.py
 
 
 def test_the_export_downloads_json(signed_in, organization, admin_user):

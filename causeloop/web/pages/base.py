@@ -29,9 +29,9 @@ from memberships.models import Membership, User
 from memberships.selectors import members_of, membership_in, seat_usage, user_organizations
 from memberships.services.active import active_membership_for, organization_switch
 from onboarding.services.wizard import personal_organization_ensure
+from organizations.audit_text import describe_all
 from organizations.models import Organization
 from organizations.roles import Role
-from organizations.audit_text import describe_all
 from organizations.selectors import audit_log_page
 
 

@@ -133,6 +133,7 @@ def _switch(
         return None
     trial_used = subscription is not None and subscription.trial_ends_at is not None
     trial_starts = plan.is_paid and not trial_used
+    trial_ends_at: datetime | None
     if trial_starts:
         trial_ends_at = timezone.now() + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS)
     elif plan.is_paid and _on_trial(subscription):
