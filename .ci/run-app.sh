@@ -9,6 +9,9 @@ mkdir -p var
 PY=.venv/bin/python
 $PY manage.py migrate --no-input -v0
 $PY manage.py seed_demo
+# Mail leaves from a background worker beside the server, as in production (.ci/worker.sh).
+export TASKS_BACKEND="${TASKS_BACKEND:-database}"
+if [ "$TASKS_BACKEND" = database ]; then bash .ci/worker.sh $$ & fi
 echo
 echo "  Causeloop is running at http://127.0.0.1:8000/  (platform admin: http://127.0.0.1:8000/platform-admin/)"
 echo

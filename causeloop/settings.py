@@ -161,6 +161,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # only in the browser that signed up
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Choosing a password with a mailed link (a reset, or an onboarded owner's welcome) signs that
+# browser in; every other session still ends (memberships.signals).
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_FORMS = {
     "signup": "memberships.forms.SignupForm",
@@ -292,7 +295,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Each task's start and end: `db_worker` logs them (at its own level); a request or a
+        # command running a task in-process (the immediate backend) keeps quiet about it.
+        "django.tasks": {"level": "WARNING"},
+    },
 }
 
 # Absolute links in emails (invitations, password reset) start with this.

@@ -152,6 +152,14 @@ class Invitation(models.Model):
         ACCEPTED = "accepted", "Accepted"
         REVOKED = "revoked", "Revoked"
 
+    class Delivery(models.TextChoices):
+        """How far the invitation's email got: queued for the mail worker, handed to the mail
+        server, or refused on the way (`delivery_error` says why)."""
+
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
     id = PublicIdField(prefix="inv")
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="invitations"
@@ -169,6 +177,10 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.QUEUED)
+    delivery_error = models.CharField(max_length=500, blank=True, default="")
+    # When the last sending attempt ended (sent or failed); empty while queued.
+    delivery_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -186,6 +198,10 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["pending", "accepted", "revoked"]),
                 name="invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delivery__in=["queued", "sent", "failed"]),
+                name="invitation_delivery_valid",
             ),
         ]
 

@@ -133,3 +133,11 @@ def invitation_addressed_to(*, email: str, invitation_id: str) -> Invitation:
     if invitation is None:
         raise NotFound("Invitation not found.")
     return invitation
+
+
+def active_membership_of(user: User) -> Membership | None:
+    """The person's active membership with its organization, read only (the header of pages
+    that are about no organization: the account and error pages)."""
+    return (
+        Membership.objects.select_related("organization").filter(user=user, is_active=True).first()
+    )

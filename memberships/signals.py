@@ -16,6 +16,21 @@ from causeloop.core.tenancy import enter_user
 from memberships.forms import INVITATION_SESSION_KEY
 from memberships.services.invitations import invitation_accept, invitation_by_token
 from memberships.services.tokens import personal_tokens_revoke_all
+from organizations.models import Organization
+
+# Set on a request that said "Welcome to …": allauth's "Successfully signed in" stays unsaid.
+WELCOMED = "causeloop_welcomed"
+
+
+def welcome(request: HttpRequest, organization: Organization) -> None:
+    """Greet a person who just joined `organization`, once: a sign-in in the same request (a
+    sign-up from an invitation) adds no message of its own (`AccountAdapter.add_message`)."""
+    messages.success(request, f"Welcome to {organization.name}.")
+    setattr(request, WELCOMED, True)
+
+
+def was_welcomed(request: HttpRequest) -> bool:
+    return bool(getattr(request, WELCOMED, False))
 
 
 @receiver(user_signed_up)
@@ -33,7 +48,7 @@ def accept_invitation_at_signup(request: HttpRequest, user: Any, **_kwargs: Any)
     except DomainError as error:
         messages.error(request, error.message)
         return
-    messages.success(request, f"Welcome to {invitation.organization.name}.")
+    welcome(request, invitation.organization)
 
 
 @receiver(password_reset)

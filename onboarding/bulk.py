@@ -54,12 +54,16 @@ def onboard_rows(
     *,
     dry_run: bool = False,
     on_row: Callable[[RowOutcome], None] | None = None,
+    send_welcome_email: bool = True,
 ) -> list[RowOutcome]:
-    """Onboard (or, with `dry_run`, validate) every row; one failure never stops the others."""
+    """Onboard (or, with `dry_run`, validate) every row; one failure never stops the others.
+    Without `send_welcome_email` no row's owner is mailed, whatever its own column says."""
     outcomes: list[RowOutcome] = []
     seen_slugs: set[str] = set()
     for index, row in enumerate(rows, start=2):
         cells = _cells(row)
+        if not send_welcome_email:
+            cells["send_welcome_email"] = "false"
         slug = cells["slug"]
         try:
             if None in row:

@@ -37,6 +37,8 @@ class OnboardField:
     default: str | None = None
     # The CSV header must have the column even where a row may leave it empty.
     csv_column_required: bool = False
+    # A yes/no field that is on unless asked otherwise: the command's flag that turns it off.
+    switch_off: str | None = None
 
     @property
     def option(self) -> str:
@@ -61,6 +63,15 @@ ONBOARD_FIELDS: tuple[OnboardField, ...] = (
     OnboardField("plan", "plan", "subscription_plan", default="free", csv_column_required=True),
     OnboardField("timezone", "timezone", "timezone", default="UTC"),
     OnboardField("seats", "seats", "seats"),
+    # The owner is mailed a welcome with a link to choose a password (or, if they have one
+    # already, a note that they were added).
+    OnboardField(
+        "send_welcome_email",
+        "send_welcome_email",
+        "send_welcome_email",
+        default="true",
+        switch_off="--no-email",
+    ),
 )
 
 

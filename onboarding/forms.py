@@ -44,3 +44,9 @@ class OnboardClientForm(forms.Form):
     seats = forms.IntegerField(
         label="Seats", required=False, min_value=1, help_text="Leave empty for the plan's seats."
     )
+    send_welcome_email = forms.BooleanField(
+        label="Send the owner a welcome email",
+        required=False,
+        initial=True,
+        help_text="With a link to choose a password; an owner who has one is told they were added.",
+    )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
-from typing import cast
+from typing import Any, cast
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from organizations.audit_text import action_choices
 from organizations.models import Plan, Template
+from organizations.validation import COLOR_RE
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
 
@@ -38,13 +42,65 @@ class DeleteForm(forms.Form):
     confirm = forms.CharField(label="Type the organization's slug to confirm", max_length=50)
 
 
+HEX_DIGITS = re.compile(r"[0-9a-fA-F]{6}")
+
+
+class ColorInput(forms.TextInput):
+    """A hex text field (the keyboard's way to set a colour) with a colour picker beside it.
+    branding.js keeps the two in step; without JavaScript both are sent, and the one the
+    person changed from the saved colour wins (the typed one when both were)."""
+
+    def __init__(self, *, picker_label: str) -> None:
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", "size": "9"})
+        self.picker_label = picker_label
+        self.saved = ""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        text = super().render(name, value, attrs, renderer)
+        shown = str(value or "").strip().lower()
+        picker = format_html(
+            '<input type="color" name="{name}_picker" id="{id}_picker" value="{value}" '
+            'aria-label="{label}" class="color-input__picker" data-color-picker>',
+            name=name,
+            id=(attrs or {}).get("id", f"id_{name}"),
+            value=shown if COLOR_RE.fullmatch(shown) else (self.saved or "#000000"),
+            label=self.picker_label,
+        )
+        return format_html('<span class="color-input">{}{}</span>', picker, text)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        typed = str(data.get(name) or "").strip()
+        picked = str(data.get(f"{name}_picker") or "").strip().lower()
+        if picked and picked != self.saved and typed.lower() in ("", self.saved):
+            return picked
+        return typed
+
+
+class ColorField(forms.CharField):
+    """A colour typed as hex; `0ea5e9` gets its `#`. The service validates the value."""
+
+    def __init__(self, *, label: str) -> None:
+        super().__init__(
+            label=label,
+            max_length=7,
+            help_text="A hex value such as #0ea5e9, or pick one.",
+            error_messages={
+                "required": "Enter a colour as a hex value such as #0ea5e9.",
+                "max_length": "Colour must be a hex value like #1a2b3c.",
+            },
+            widget=ColorInput(picker_label=f"Colour picker: {label.split()[0].lower()}"),
+        )
+
+    def to_python(self, value: Any) -> str:
+        text = str(value or "").strip()
+        return f"#{text}" if HEX_DIGITS.fullmatch(text) else text
+
+
 class BrandingForm(forms.Form):
-    primary_color = forms.CharField(
-        label="Primary colour", max_length=7, widget=forms.TextInput(attrs={"type": "color"})
-    )
-    secondary_color = forms.CharField(
-        label="Secondary colour", max_length=7, widget=forms.TextInput(attrs={"type": "color"})
-    )
+    primary_color = ColorField(label="Primary colour")
+    secondary_color = ColorField(label="Secondary colour")
     logo = forms.FileField(
         required=False,
         help_text="PNG, JPEG, GIF or WebP; at most 1 MB and 2048×2048 pixels.",
@@ -53,6 +109,11 @@ class BrandingForm(forms.Form):
         ),
     )
     remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
+
+    def __init__(self, *args: Any, saved: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("primary_color", "secondary_color"):
+            cast(ColorInput, self.fields[name].widget).saved = saved[name]
 
 
 class TemplateForm(forms.Form):

@@ -1,11 +1,14 @@
-"""What every page's header needs: the signed-in person's organizations (for the switcher)."""
+"""What every page's header needs: the signed-in person's organizations (for the switcher),
+and on the account pages, which are about no organization, the active one's header."""
 
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from memberships.selectors import user_organizations
+from memberships.models import User
+from memberships.selectors import active_membership_of, user_organizations
+from organizations.roles import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -13,4 +16,23 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     user = request.user
     # Lazy: pages that render their own list (or no header) never query.
-    return {"my_organizations": SimpleLazyObject(lambda: user_organizations(user))}
+    context: dict[str, Any] = {
+        "my_organizations": SimpleLazyObject(lambda: user_organizations(user))
+    }
+    match = getattr(request, "resolver_match", None)
+    if match is not None and (match.url_name or "").startswith("account_"):
+        context.update(organization_header(user))
+    return context
+
+
+def organization_header(user: User) -> dict[str, Any]:
+    """The active organization's header (name, logo, colours, navigation) for a page about no
+    organization, so that the person still sees where they are; read only when rendered."""
+    membership = SimpleLazyObject(lambda: active_membership_of(user))
+    return {
+        "membership": membership,
+        "organization": SimpleLazyObject(lambda: membership.organization if membership else None),
+        "is_admin": SimpleLazyObject(
+            lambda: bool(membership) and Role(membership.role) >= Role.ADMIN
+        ),
+    }

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.adapter import get_adapter
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
 
 from causeloop.core.ratelimits import client_address, login_key
+from causeloop.web.account_mail import MailingAccountAdapter
+from memberships.signals import was_welcomed
 
 
-class AccountAdapter(DefaultAccountAdapter):
-    """allauth with our client address and one password-guess counter per account."""
+class AccountAdapter(MailingAccountAdapter):
+    """allauth with our client address, one password-guess counter per account, and its mail
+    sent like ours (`causeloop.web.account_mail`)."""
 
     def get_client_ip(self, request: HttpRequest) -> str:
         return client_address(request) or "unknown"
+
+    def add_message(self, request: HttpRequest, level: int, *args: Any, **kwargs: Any) -> None:
+        # A sign-up from an invitation says "Welcome to …" already: one message, not two.
+        template = kwargs.get("message_template", args[0] if args else None)
+        if template == "account/messages/logged_in.txt" and was_welcomed(request):
+            return
+        super().add_message(request, level, *args, **kwargs)
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth's own key adds the request's host: one account would have one allowance per

@@ -8,7 +8,7 @@ from django.views.static import serve
 
 from causeloop.web.pages import base as views
 from causeloop.web.pages.accounts import SignupView
-from causeloop.web.pages.people import InvitationPage
+from causeloop.web.pages.people import InvitationPage, invitation_stylesheet
 from causeloop.web.signin import AdminLoginForm
 
 admin.site.site_header = "Causeloop platform"
@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("brand.css", views.brand_stylesheet, name="brand-css"),
     path("onboarding/", include("causeloop.web.pages.wizard_urls")),
     path("invitations/<str:token>/", InvitationPage.as_view(), name="invitation"),
+    path("invitations/<str:token>/brand.css", invitation_stylesheet, name="invitation-brand-css"),
     path("admin/", include("causeloop.web.pages.admin_urls")),
     path("platform-admin/", admin.site.urls),
     path("api/", include("causeloop.web.api.urls")),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from causeloop.core.crypto import encrypt, keyed_hash
+from causeloop.core.crypto import keyed_hash
 from causeloop.core.errors import Conflict, Forbidden, Gone, NotFound
 from causeloop.core.tenancy import platform_lookup
 from memberships.models import Invitation, Membership, User
@@ -20,17 +20,12 @@ from memberships.services.members import (
     lock_organization,
     membership_join,
 )
-from memberships.tasks import send_invitation_email
+from memberships.tasks import queue_invitation_email
 from organizations.access import require_role
 from organizations.audit import audit
 from organizations.models import ApiKey, Organization
 from organizations.roles import INVITABLE_ROLES, Role
 from organizations.validation import clean_email
-
-
-def _send_invitation(invitation: Invitation, token: str) -> None:
-    sealed = encrypt(token.encode()).decode()
-    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk, sealed))
 
 
 def _expiry() -> datetime:
@@ -75,7 +70,7 @@ def invitation_create(
         target=invitation,
         details={"email": email, "role": role_value.value},
     )
-    _send_invitation(invitation, token)
+    queue_invitation_email(invitation, token)
     return invitation, token
 
 
@@ -98,7 +93,13 @@ def invitation_resend(*, invitation: Invitation, actor: User | ApiKey) -> tuple[
         ensure_seat_available(organization, excluding_invitation=invitation)
     token, invitation.token_hash = Invitation.new_token()
     invitation.expires_at = _expiry()
-    invitation.save(update_fields=["token_hash", "expires_at"])
+    # The new link is on its way: the earlier message's outcome no longer describes it.
+    invitation.delivery = Invitation.Delivery.QUEUED
+    invitation.delivery_error = ""
+    invitation.delivery_at = None
+    invitation.save(
+        update_fields=["token_hash", "expires_at", "delivery", "delivery_error", "delivery_at"]
+    )
     audit(
         organization,
         actor=actor,
@@ -106,7 +107,7 @@ def invitation_resend(*, invitation: Invitation, actor: User | ApiKey) -> tuple[
         target=invitation,
         details={"email": invitation.email},
     )
-    _send_invitation(invitation, token)
+    queue_invitation_email(invitation, token)
     return invitation, token
 
 

@@ -18,6 +18,7 @@ from memberships.services.active import membership_activate
 from memberships.verification import add_verified_email
 from onboarding.fields import Face, onboard_values_from
 from onboarding.lifecycle import organization_provision
+from onboarding.services.welcome import owner_welcome_queue
 from organizations.models import Organization
 from organizations.roles import Role
 from organizations.services.api_keys import api_key_provision
@@ -46,6 +47,8 @@ class OnboardRequest:
     plan: str = "free"
     timezone: str = "UTC"
     seats: int | None = None
+    # Mail the owner a welcome (a link to choose a password, or "you were added").
+    send_welcome_email: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def _checked(values: Mapping[str, object]) -> OnboardRequest:
     check("timezone", clean_timezone, timezone if timezone not in (None, "") else "UTC")
     if values.get("seats") not in (None, ""):
         check("seats", clean_seats, values["seats"])
+    check("send_welcome_email", _clean_switch, values.get("send_welcome_email"))
     if errors:
         message = "; ".join(f"{field}: {messages[0]}" for field, messages in errors.items())
         raise ValidationFailed(message, fields=errors)
@@ -103,7 +107,20 @@ def _checked(values: Mapping[str, object]) -> OnboardRequest:
         plan=cleaned["plan"].code,
         timezone=cleaned["timezone"],
         seats=cleaned.get("seats"),
+        send_welcome_email=cleaned["send_welcome_email"],
     )
+
+
+def _clean_switch(value: object) -> bool:
+    """A yes/no value as the faces send it (a checkbox, JSON, a CSV cell); empty means yes."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if value is not None else ""
+    if text in ("", "true", "yes", "y", "1", "on"):
+        return True
+    if text in ("false", "no", "n", "0", "off"):
+        return False
+    raise ValidationFailed(f'"{value}" is not yes or no.')
 
 
 def existing_onboarding(request: OnboardRequest) -> OnboardResult | None:
@@ -177,6 +194,8 @@ def _provision(request: OnboardRequest) -> OnboardResult:
             add_verified_email(owner)  # the operator vouches for the address they were given
         if not new_owner and not Membership.objects.filter(user=owner, is_active=True).exists():
             membership_activate(membership=provisioned.membership)
+        if request.send_welcome_email:
+            owner_welcome_queue(owner=owner, organization=provisioned.organization)
     return OnboardResult(
         org_id=provisioned.organization.pk,
         workspace_id=provisioned.workspace.pk,

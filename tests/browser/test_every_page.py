@@ -1,5 +1,6 @@
 """Every page, for accessibility (axe-core: no serious or critical violation) on a desktop and
-a phone, and a picture of the main ones (`CAUSELOOP_SCREENSHOTS=1` writes docs/screenshots/)."""
+a phone, and in a light, a mid and a dark brand colour; and a picture of the main ones
+(`CAUSELOOP_SCREENSHOTS=1` writes docs/screenshots/)."""
 
 import os
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 
 from memberships.services.invitations import invitation_create
 from organizations.audit import audit
+from organizations.models import Organization
 from organizations.roles import Role
 from tests.browser.conftest import check_accessibility
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
@@ -41,6 +43,12 @@ SIGNED_IN = [
     "/password/change/",
     "/admin/templates/tpl_does_not_exist/",
 ]
+# (primary, secondary): the header, buttons and links wear the first; the preview the second.
+BRAND_COLOURS = {
+    "light": ("#fde047", "#1e1b4b"),
+    "mid": ("#0ea5e9", "#fde047"),
+    "dark": ("#1e1b4b", "#0ea5e9"),
+}
 PICTURES = {
     "/login/": "login",
     "/signup/": "signup",
@@ -95,6 +103,26 @@ def test_every_page_is_accessible(site, open_context, world, viewport):
     log_in(person, site)
     for path in SIGNED_IN:
         _visit(person, site, path, world, pictures, viewport)
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+@pytest.mark.parametrize("colours", BRAND_COLOURS.values(), ids=list(BRAND_COLOURS))
+def test_every_organization_page_is_accessible_in_any_brand_colour(
+    site, open_context, world, viewport, colours
+):
+    primary, secondary = colours
+    Organization.objects.filter(slug="acme").update(
+        primary_color=primary, secondary_color=secondary
+    )
+    person = open_context(viewport).new_page()
+    log_in(person, site)
+    for path in SIGNED_IN:
+        if path == "/" or path.startswith(("/admin/", "/password/")):
+            _visit(person, site, path, world, False, viewport)
+    if viewport == "phone":  # the menu's panel, open, in the brand colour
+        person.goto(f"{site}/")
+        person.get_by_text("Menu", exact=True).click()
+        check_accessibility(person)
 
 
 def _visit(page, site, path, world, pictures, viewport):

@@ -25,6 +25,8 @@ def sign_up(page, site, name, email):
 
 
 def switch_to(page, organization_name):
+    if page.locator(".menu__button").is_visible():  # on a phone the switcher is in the menu
+        page.locator(".menu__button").click()
     page.locator(".switcher summary").click()
     page.locator(".switcher__option", has_text=organization_name).click()
     expect(page.locator(".brand__name")).to_have_text(organization_name)
@@ -79,7 +81,7 @@ def test_the_whole_journey(site, open_context, viewport, settings):
     owner.get_by_role("textbox", name="Email").fill(teammate_email)
     owner.get_by_label("Role", exact=True).select_option("analyst")
     owner.get_by_role("button", name="Send invitation").click()
-    expect(owner.get_by_text(f"Invitation sent to {teammate_email}.")).to_be_visible()
+    expect(owner.get_by_text(f"Invitation queued for {teammate_email}.")).to_be_visible()
     link = re.search(r"http\S+/invitations/\S+/", mail.outbox[-1].body).group(0)
     invitation_path = link.split("/invitations/", 1)[1]
 
@@ -118,14 +120,15 @@ def test_the_whole_journey(site, open_context, viewport, settings):
     expect(owner.get_by_text("Branding saved.")).to_be_visible()
     expect(owner.locator(".site-header")).to_have_css("background-color", "rgb(15, 118, 110)")
 
-    # Change the teammate's role to member.
+    # Change the teammate's role to member: a step down, confirmed in a dialog.
     owner.goto(f"{site}/admin/members/")
     owner.get_by_label(f"Role of {teammate_email}").select_option("member")
     owner.get_by_role("button", name=f"Change role of {teammate_email}").click()
+    owner.get_by_role("dialog").get_by_role("button", name="Change to member").click()
     expect(owner.get_by_text(f"{teammate_email} is now Member.")).to_be_visible()
 
     # The member meets the walls: 403 on an admin page, 404 for another tenant's page.
-    teammate.goto(f"{site}/admin/members/")
+    teammate.goto(f"{site}/admin/api-keys/")
     expect(teammate.get_by_role("heading", name="You do not have access")).to_be_visible()
     check_accessibility(teammate)
     foreign = TemplateFactory(organization=OrganizationFactory())

@@ -45,6 +45,7 @@ FORM_DATA = {
     "plan": "growth",
     "timezone": "Europe/Paris",
     "seats": "60",
+    "send_welcome_email": "on",
 }
 COMMAND_OPTIONS = {
     "org_name": "Acme Corp",
@@ -111,6 +112,7 @@ def test_the_map_names_every_face_and_the_csv_header():
         "subscription_plan",
         "timezone",
         "seats",
+        "send_welcome_email",
         None,
     }
 

@@ -22,12 +22,11 @@ pytestmark = pytest.mark.django_db
 ADMIN_PAGES = [
     "/admin/organization/",
     "/admin/branding/",
-    "/admin/members/",
     "/admin/api-keys/",
     "/admin/data/",
     "/admin/data/export.json",
 ]
-MEMBER_PAGES = ["/", "/admin/templates/"]
+MEMBER_PAGES = ["/", "/admin/templates/", "/admin/members/"]
 
 
 @pytest.fixture
@@ -58,7 +57,7 @@ def test_lower_roles_get_the_403_page_on_admin_pages(
 
 
 @pytest.mark.parametrize("path", MEMBER_PAGES)
-def test_members_see_home_and_templates(signed_in, organization, make_member, path):
+def test_members_see_home_templates_and_members(signed_in, organization, make_member, path):
     assert signed_in(make_member(organization, Role.MEMBER)).get(path).status_code == 200
 
 

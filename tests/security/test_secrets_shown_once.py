@@ -62,7 +62,7 @@ def test_a_new_api_key_waits_for_its_page_encrypted(signed_in, organization, adm
 def test_a_rotated_key_waits_for_its_page_encrypted(signed_in, organization, admin_user):
     client = signed_in(admin_user)
     api_key = ApiKeyFactory(organization=organization)
-    client.post("/admin/api-keys/", {"action": "rotate", "key": api_key.pk})
+    client.post("/admin/api-keys/", {"action": "rotate", "key": api_key.pk, "confirm": "yes"})
     raw, decoded = stored_session(client)
     page = client.get("/admin/api-keys/")
     secret = page.context["shown_once"]["secret"]

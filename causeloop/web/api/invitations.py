@@ -58,6 +58,14 @@ class InvitationSerializer(serializers.Serializer):
     invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+    delivery = serializers.ChoiceField(
+        choices=Invitation.Delivery.choices,
+        help_text="How far the invitation's email got: queued for sending, sent, or failed.",
+    )
+    delivery_error = serializers.CharField(help_text="Why the email failed; empty otherwise.")
+    delivery_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the last sending attempt ended."
+    )
 
 
 class NewInvitationSerializer(InvitationSerializer):

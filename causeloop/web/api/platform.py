@@ -32,6 +32,11 @@ class OnboardInput(InputSerializer):
     timezone = Text(max_length=64, default="UTC")
     seats = Integer(min_value=1, max_value=100_000, required=False)
     regenerate_api_key_if_exists = serializers.BooleanField(default=False)
+    send_welcome_email = serializers.BooleanField(
+        default=True,
+        help_text="Mail the owner a welcome with a link to choose a password (or, if they have "
+        "one, a note that they were added).",
+    )
 
 
 class OnboardResultSerializer(serializers.Serializer):

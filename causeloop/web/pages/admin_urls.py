@@ -4,16 +4,18 @@ from django.urls import path
 
 from causeloop.web.pages import organizations as views
 from causeloop.web.pages.audit import AuditLogPage
+from causeloop.web.pages.keys import ApiKeysPage
 from causeloop.web.pages.people import MembersPage
 from causeloop.web.pages.plan import PlanPage
+from causeloop.web.pages.templates import TemplatePage, TemplatesPage
 
 urlpatterns = [
     path("organization/", views.OrganizationSettingsPage.as_view(), name="admin-organization"),
     path("branding/", views.BrandingPage.as_view(), name="admin-branding"),
-    path("templates/", views.TemplatesPage.as_view(), name="admin-templates"),
-    path("templates/<str:template_id>/", views.TemplatePage.as_view(), name="admin-template"),
+    path("templates/", TemplatesPage.as_view(), name="admin-templates"),
+    path("templates/<str:template_id>/", TemplatePage.as_view(), name="admin-template"),
     path("members/", MembersPage.as_view(), name="admin-members"),
-    path("api-keys/", views.ApiKeysPage.as_view(), name="admin-api-keys"),
+    path("api-keys/", ApiKeysPage.as_view(), name="admin-api-keys"),
     path("data/", views.DataPage.as_view(), name="admin-data"),
     path("data/export.json", views.ExportDownload.as_view(), name="admin-export"),
     path("data/purge/", views.PurgePage.as_view(), name="admin-purge"),

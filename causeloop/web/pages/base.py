@@ -19,17 +19,21 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_POST
 
 from causeloop.core.errors import DomainError, Forbidden, NotFound
 from causeloop.core.tenancy import enter_tenant
+from causeloop.web.context_processors import organization_header
 from memberships.models import Membership, User
 from memberships.selectors import members_of, membership_in, seat_usage, user_organizations
 from memberships.services.active import active_membership_for, organization_switch
 from onboarding.services.wizard import personal_organization_ensure
 from organizations.audit_text import describe_all
+from organizations.colors import Palette
 from organizations.models import Organization
 from organizations.roles import Role
 from organizations.selectors import audit_log_page
@@ -158,7 +162,8 @@ class HomePage(OrganizationPage):
 
 @require_POST
 def switch_organization(request: HttpRequest) -> HttpResponse:
-    """The header's switcher: make another of my organizations the active one."""
+    """The header's switcher: make another of my organizations the active one, and stay on
+    the same `/admin/*` page when my role there allows it (else the new one's home)."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
     reference = request.POST.get("organization", "")[:64]
@@ -167,41 +172,65 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
         raise Http404("Organization not found.")
     organization_switch(user=request.user, organization=membership.organization)
     messages.success(request, f"Switched to {membership.organization.name}.")
+    staying = request.POST.get("next", "")[:200]
+    if _page_allows(staying, Role(membership.role)):
+        return HttpResponseRedirect(staying)
     return redirect("home")
+
+
+def _page_allows(path: str, role: Role) -> bool:
+    """Whether `path` is an `/admin/*` page about the active organization as a whole (not
+    one of its rows, which the next organization does not have) that `role` may see."""
+    if not path.startswith("/admin/") or not url_has_allowed_host_and_scheme(path, None):
+        return False
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    view_class = getattr(match.func, "view_class", None)
+    return (
+        not match.kwargs
+        and view_class is not None
+        and issubclass(view_class, OrganizationMixin)
+        and role >= view_class.required_role
+    )
 
 
 def brand_stylesheet(request: HttpRequest) -> HttpResponse:
     """The active organization's colours as CSS variables (a stylesheet, since the content
-    security policy allows no inline styles)."""
-    primary, secondary = "#1f2937", "#ffffff"
-    if request.user.is_authenticated:
-        membership = active_membership_for(request.user)
-        if membership is not None:
-            primary = membership.organization.primary_color
-            secondary = membership.organization.secondary_color
-    css = (
-        f":root {{ --brand-primary: {primary}; --brand-secondary: {secondary}; "
-        f"--brand-on-primary: {readable_on(primary)}; }}\n"
-    )
+    security policy allows no inline styles), with the text colour and shades that read on
+    them."""
+    membership = active_membership_for(request.user) if request.user.is_authenticated else None
+    return organization_stylesheet(membership.organization if membership else None)
+
+
+def organization_stylesheet(organization: Organization | None) -> HttpResponse:
+    """`organization`'s colours as the brand stylesheet; without one it is empty, and app.css
+    keeps its neutral defaults."""
+    css = ""
+    if organization is not None:
+        palette = Palette(organization.primary_color, organization.secondary_color)
+        variables = " ".join(f"{name}: {value};" for name, value in palette.css_variables().items())
+        css = f":root {{ {variables} }}\n"
     response = HttpResponse(css, content_type="text/css")
     patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
     return response
 
 
-def readable_on(background: str) -> str:
-    """Near-black or white, whichever reads better on `background` (#rrggbb)."""
-    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return "#111827" if luminance > 0.55 else "#ffffff"
-
-
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else ""
-    return render(request, "403.html", {"message": message}, status=403)
+    return render(request, "403.html", {"message": message, **_header(request)}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return render(request, "404.html", _header(request), status=404)
+
+
+def _header(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in person's own organization's header on an error page (never the one the
+    refused or missing page was about)."""
+    user = getattr(request, "user", None)
+    return organization_header(user) if user is not None and user.is_authenticated else {}
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

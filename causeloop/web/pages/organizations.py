@@ -1,5 +1,6 @@
-"""The `/admin/*` pages of the active organization: settings, branding, templates, API keys and
-data. Each is an `OrganizationPage`: tenant resolved and entered, role checked, services decide."""
+"""The `/admin/*` pages of the active organization: settings, branding and data (templates and
+API keys have their own modules). Each is an `OrganizationPage`: tenant resolved and entered,
+role checked, services decide."""
 
 from __future__ import annotations
 
@@ -10,34 +11,24 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from causeloop.core.errors import DomainError
-from causeloop.core.shown_once import no_store, show_once, take_shown_once
+from causeloop.core.shown_once import no_store
 from causeloop.web.pages.base import OrganizationPage, apply_error
 from memberships.models import Membership
 from memberships.selectors import members_of
 from memberships.services.members import ownership_transfer
 from onboarding.lifecycle import organization_delete
+from organizations.colors import Palette
 from organizations.forms import (
-    ApiKeyForm,
     BrandingForm,
     DeleteForm,
     OrganizationForm,
-    TemplateForm,
     TransferForm,
 )
-from organizations.models import ApiKey, Template
 from organizations.roles import Role
-from organizations.selectors import api_keys_for, owned_row, templates_for
-from organizations.services.api_keys import api_key_create, api_key_revoke, api_key_rotate
+from organizations.selectors import owned_row
 from organizations.services.branding import branding_update
 from organizations.services.export import organization_export
 from organizations.services.organizations import organization_update
-from organizations.services.templates import (
-    TemplateChanges,
-    TemplateInput,
-    template_create,
-    template_delete,
-    template_update,
-)
 
 # --- organization -----------------------------------------------------------------------------
 
@@ -146,19 +137,24 @@ def delete_organization(page: OrganizationPage, form: DeleteForm) -> bool:
 class BrandingPage(OrganizationPage):
     required_role = Role.ADMIN
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = BrandingForm(
-            initial={
-                "primary_color": self.organization.primary_color,
-                "secondary_color": self.organization.secondary_color,
-            }
-        )
+    def _render(self, form: BrandingForm, status: int = 200) -> HttpResponse:
         if not self.organization.logo:
             del form.fields["remove_logo"]
-        return self.page("organizations/branding.html", form=form)
+        organization = self.organization
+        palette = Palette(organization.primary_color, organization.secondary_color)
+        return self.page("organizations/branding.html", status=status, form=form, palette=palette)
+
+    def _saved(self) -> dict[str, str]:
+        return {
+            "primary_color": self.organization.primary_color,
+            "secondary_color": self.organization.secondary_color,
+        }
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(BrandingForm(initial=self._saved(), saved=self._saved()))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = BrandingForm(request.POST, request.FILES)
+        form = BrandingForm(request.POST, request.FILES, saved=self._saved())
         if form.is_valid():
             try:
                 branding_update(
@@ -167,142 +163,12 @@ class BrandingPage(OrganizationPage):
                     primary_color=form.cleaned_data["primary_color"],
                     secondary_color=form.cleaned_data["secondary_color"],
                     logo=form.cleaned_data["logo"] or None,
-                    remove_logo=form.cleaned_data["remove_logo"],
+                    remove_logo=form.cleaned_data.get("remove_logo", False),
                 )
                 return self.done("Branding saved.")
             except DomainError as error:
                 apply_error(form, error)
-        return self.page("organizations/branding.html", status=400, form=form)
-
-
-# --- templates ------------------------------------------------------------------------------
-
-
-class TemplatesPage(OrganizationPage):
-    """Everyone sees the templates; analysts and up create them."""
-
-    def _list(self, form: TemplateForm | None = None, status: int = 200) -> HttpResponse:
-        templates = templates_for(self.organization)
-        return self.page(
-            "organizations/templates.html",
-            status=status,
-            templates=templates,
-            form=form or TemplateForm(initial={"kind": Template.Kind.PROMPT}),
-        )
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._list()
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = TemplateForm(request.POST)
-        if form.is_valid():
-            try:
-                fields = form.cleaned_data
-                template = template_create(
-                    organization=self.organization,
-                    actor=self.person,
-                    fields=TemplateInput(
-                        name=fields["name"],
-                        kind=fields["kind"],
-                        description=fields["description"],
-                        body=fields["body"],
-                    ),
-                )
-                return self.done(f"Template “{template.name}” created.")
-            except DomainError as error:
-                apply_error(form, error)
-        return self._list(form, status=400)
-
-
-class TemplatePage(OrganizationPage):
-    def _template(self, template_id: str) -> Template:
-        return owned_row(Template, organization=self.organization, pk=template_id)
-
-    def get(self, request: HttpRequest, template_id: str) -> HttpResponse:
-        template = self._template(template_id)
-        form = TemplateForm(
-            initial={
-                "name": template.name,
-                "kind": template.kind,
-                "description": template.description,
-                "body": template.body,
-            }
-        )
-        return self.page("organizations/template.html", template=template, form=form)
-
-    def post(self, request: HttpRequest, template_id: str) -> HttpResponse:
-        template = self._template(template_id)
-        if request.POST.get("action") == "delete":
-            template_delete(template=template, actor=self.person)
-            return self.done(f"Template “{template.name}” deleted.", to="/admin/templates/")
-        form = TemplateForm(request.POST)
-        if form.is_valid():
-            try:
-                fields = form.cleaned_data
-                template_update(
-                    template=template,
-                    actor=self.person,
-                    changes=TemplateChanges(
-                        name=fields["name"],
-                        kind=fields["kind"],
-                        description=fields["description"],
-                        body=fields["body"],
-                    ),
-                )
-                return self.done("Template saved.")
-            except DomainError as error:
-                apply_error(form, error)
-        return self.page("organizations/template.html", status=400, template=template, form=form)
-
-
-# --- API keys -------------------------------------------------------------------------------
-
-
-class ApiKeysPage(OrganizationPage):
-    required_role = Role.ADMIN
-
-    def _list(self, form: ApiKeyForm | None = None, status: int = 200) -> HttpResponse:
-        keys = (
-            api_keys_for(self.organization)
-            .select_related("created_by")
-            .order_by("revoked_at", "-created_at", "-id")
-        )
-        return self.page(
-            "organizations/api_keys.html",
-            status=status,
-            keys=keys,
-            form=form or ApiKeyForm(),
-            shown_once=take_shown_once(self.request),
-        )
-
-    @no_store  # it may show a new key
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._list()
-
-    @no_store
-    def post(self, request: HttpRequest) -> HttpResponse:
-        action = request.POST.get("action", "create")
-        if action in ("rotate", "revoke"):
-            api_key = owned_row(ApiKey, organization=self.organization, pk=request.POST.get("key"))
-            if action == "revoke":
-                api_key_revoke(api_key=api_key, actor=self.person)
-                return self.done(f"Key “{api_key.name}” revoked; it stops working now.")
-            new_key, secret = api_key_rotate(api_key=api_key, actor=self.person)
-            show_once(request, f"New key for “{new_key.name}”", secret)
-            return self.done("Key rotated; the old one stopped working.")
-        form = ApiKeyForm(request.POST)
-        if form.is_valid():
-            try:
-                api_key, secret = api_key_create(
-                    organization=self.organization,
-                    actor=self.person,
-                    name=form.cleaned_data["name"],
-                )
-                show_once(request, f"Key “{api_key.name}”", secret)
-                return self.done("Key created. Copy it now: it is shown only once.")
-            except DomainError as error:
-                apply_error(form, error)
-        return self._list(form, status=400)
+        return self._render(form, status=400)
 
 
 # --- data -----------------------------------------------------------------------------------

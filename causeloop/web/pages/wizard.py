@@ -76,7 +76,9 @@ class OrganizationStep(View):
             {
                 "step": 2,
                 "create_form": forms.get("create_form") or CreateOrganizationForm(),
-                "join_form": forms.get("join_form") or JoinForm(),
+                # An invite code's join link (`?code=`) fills the join form in.
+                "join_form": forms.get("join_form")
+                or JoinForm(initial={"code": request.GET.get("code", "")[:32]}),
             },
             status=status,
         )

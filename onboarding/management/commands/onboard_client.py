@@ -17,7 +17,16 @@ class Command(ProvisioningCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         for field in ONBOARD_FIELDS:
-            parser.add_argument(field.option, required=field.required, default=field.default)
+            if field.switch_off is not None:
+                parser.add_argument(
+                    field.switch_off,
+                    dest=field.name,
+                    action="store_false",
+                    default=True,
+                    help="send the owner no welcome email",
+                )
+            else:
+                parser.add_argument(field.option, required=field.required, default=field.default)
 
     def handle(self, *args: Any, **options: Any) -> None:
         request = onboard_request_from(options, face=Face.COMMAND)

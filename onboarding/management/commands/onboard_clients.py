@@ -14,16 +14,21 @@ from onboarding.management.commands._base import ProvisioningCommand, terminal_s
 class Command(ProvisioningCommand):
     help = (
         "Onboard every row of a CSV with header name,slug,email,plan (optional columns: "
-        "owner_name,workspace_name,timezone,seats). Each row is its own transaction; re-running "
-        "a file is safe."
+        "owner_name,workspace_name,timezone,seats,send_welcome_email). Each row is its own "
+        "transaction; re-running a file is safe. Each new owner is mailed a welcome unless "
+        "--no-email."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("csv_path", help="path of the CSV file, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="validate without writing")
+        parser.add_argument(
+            "--no-email", action="store_true", help="send the new owners no welcome email"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path, dry_run = options["csv_path"], options["dry_run"]
+        self.send_welcome_email = not options["no_email"]
         if path == "-":
             outcomes = self._run(sys.stdin, dry_run)
         else:
@@ -66,7 +71,12 @@ class Command(ProvisioningCommand):
             )
 
         try:
-            return onboard_rows(rows, dry_run=dry_run, on_row=report)
+            return onboard_rows(
+                rows,
+                dry_run=dry_run,
+                on_row=report,
+                send_welcome_email=self.send_welcome_email,
+            )
         except UnicodeDecodeError:
             raise CommandError("the file is not UTF-8 text") from None
         finally:

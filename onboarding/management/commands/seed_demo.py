@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 owner_name="Alice Owner",
                 plan="growth",
                 timezone="Europe/London",
+                send_welcome_email=False,  # demo addresses receive no mail
             )
         )
         onboard_client(
@@ -52,6 +53,7 @@ class Command(BaseCommand):
                 owner_email="erin@globex.test",
                 owner_name="Erin Owner",
                 plan="starter",
+                send_welcome_email=False,
             )
         )
         acme = Organization.objects.get(slug="acme")

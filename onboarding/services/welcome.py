@@ -1,0 +1,38 @@
+"""The email the owner of a client a platform operator onboarded receives."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from memberships.links import login_url, set_password_url
+from memberships.mail import render_email
+from memberships.models import User
+from memberships.tasks import queue_email
+from organizations.models import Organization
+
+
+def owner_welcome_queue(*, owner: User, organization: Organization) -> None:
+    """Queue the owner's welcome: a link to choose a password when the account has none yet,
+    or else a note that they were added (it leaves with the onboarding's transaction)."""
+    context = {"owner": owner, "organization": organization}
+    if owner.has_usable_password():
+        email = render_email(
+            "owner_added",
+            to=owner.email,
+            subject=f"You are now an owner of {organization.name} on Causeloop",
+            context={**context, "url": login_url()},
+        )
+    else:
+        days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86_400)
+        email = render_email(
+            "owner_welcome",
+            to=owner.email,
+            subject=f"Welcome to Causeloop: {organization.name} is ready for you",
+            context={
+                **context,
+                "url": set_password_url(owner),
+                "days": days,
+                "login_url": login_url(),
+            },
+        )
+    queue_email(email)
