@@ -1,5 +1,6 @@
 # The two commands a newcomer needs:
-#   make run   — set everything up and serve the app with demo data on SQLite
+#   make run   — set up what running needs and serve the app with demo data on SQLite
+#                (PORT=8123 make run serves on another port)
 #   make test  — set everything up and run the whole test suite on PostgreSQL
 SHELL := /bin/bash
 PY := .venv/bin/python

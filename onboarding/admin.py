@@ -22,7 +22,7 @@ from onboarding.fields import Face
 from onboarding.forms import OnboardClientForm
 from onboarding.lifecycle import organization_purge
 from onboarding.services.onboard import onboard_client, onboard_request_from
-from organizations.admin import OrganizationAdmin
+from organizations.admin import OrganizationAdmin, named
 from organizations.models import Organization
 
 
@@ -33,15 +33,16 @@ class OnboardingOrganizationAdmin(OrganizationAdmin):
     @admin.action(description="Purge selected organizations (asks for confirmation)")
     def purge(self, request: HttpRequest, queryset: QuerySet[Organization]) -> HttpResponse | None:
         if request.POST.get("confirm") == "yes":
-            count = 0
+            purged = []
             for organization in queryset:
                 organization_purge(organization=organization)
-                count += 1
-            self.message_user(
-                request,
-                f"Purged {count} organization(s); user accounts were kept.",
-                messages.SUCCESS,
-            )
+                purged.append(organization)
+            if purged:
+                self.message_user(
+                    request,
+                    f"Purged {named(purged)}; user accounts were kept.",
+                    messages.SUCCESS,
+                )
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -87,11 +88,8 @@ class OnboardingOrganizationAdmin(OrganizationAdmin):
                     form.add_error(None, error.message)
             else:
                 verb = "Onboarded" if result.created else "Already onboarded:"
-                self.message_user(
-                    request,
-                    f"{verb} {form.cleaned_data['org_slug']} ({result.org_id}).",
-                    messages.SUCCESS,
-                )
+                organization = Organization.objects.get(pk=result.org_id)
+                self.message_user(request, f"{verb} {organization}.", messages.SUCCESS)
                 return HttpResponseRedirect(
                     reverse("admin:organizations_organization_change", args=[result.org_id])
                 )

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from causeloop.core.errors import DomainError
 from causeloop.core.json_input import JSON_FORMFIELD_OVERRIDES
@@ -45,6 +47,14 @@ class SubscriptionInline(admin.StackedInline):
     readonly_fields = ("id", "created_at", "updated_at")
 
 
+def named(organizations: list[Organization]) -> str:
+    """The organizations as people name them: "Acme Corp (acme) and Globex (globex)"."""
+    names = [str(organization) for organization in organizations]
+    if len(names) > 5:
+        return f"{', '.join(names[:5])} and {len(names) - 5} more organizations"
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+
+
 class MemberTotal(TypedDict):
     """The annotation `OrganizationAdmin.get_queryset` adds."""
 
@@ -53,7 +63,8 @@ class MemberTotal(TypedDict):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "id", "status", "plan", "seats", "member_count", "created_at")
+    # Fits a 1280 px screen beside the admin's menu: the ID is searchable and on the change page.
+    list_display = ("name", "slug", "status", "plan", "member_count", "created")
     list_filter = ("status", "plan", "kind")
     search_fields = ("name", "slug", "id")
     list_select_related = ("plan",)
@@ -66,8 +77,12 @@ class OrganizationAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
 
     @admin.display(description="Members", ordering="member_total")
-    def member_count(self, organization: WithAnnotations[Organization, MemberTotal]) -> int:
-        return organization.member_total
+    def member_count(self, organization: WithAnnotations[Organization, MemberTotal]) -> str:
+        return f"{organization.member_total} of {organization.seats}"
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, organization: Organization) -> date:
+        return timezone.localdate(organization.created_at)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting goes through the "purge" action, which asks for confirmation.
@@ -76,15 +91,15 @@ class OrganizationAdmin(admin.ModelAdmin):
     def _each(
         self, request: HttpRequest, queryset: QuerySet[Organization], service: Any, verb: str
     ) -> None:
-        done = 0
+        done: list[Organization] = []
         for organization in queryset:
             try:
                 service(organization=organization, actor=request.user)
-                done += 1
+                done.append(organization)
             except DomainError as error:
-                self.message_user(request, f"{organization.slug}: {error.message}", messages.ERROR)
+                self.message_user(request, f"{organization}: {error.message}", messages.ERROR)
         if done:
-            self.message_user(request, f"{verb} {done} organization(s).", messages.SUCCESS)
+            self.message_user(request, f"{verb} {named(done)}.", messages.SUCCESS)
 
     @admin.action(description="Approve selected pending organizations")
     def approve(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:

@@ -10,7 +10,8 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from organizations.models import Template
+from organizations.audit_text import action_choices
+from organizations.models import Plan, Template
 from organizations.validation import COLOR_RE
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
@@ -135,5 +136,20 @@ class ApiKeyForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(required=False, max_length=64)
-    actor = forms.CharField(required=False, max_length=254, label="Actor (email or key)")
+    action = forms.ChoiceField(
+        required=False,
+        label="What happened",
+        choices=[("", "Everything"), *action_choices()],
+        error_messages={"invalid_choice": "Choose one of the listed kinds of event."},
+    )
+    person = forms.CharField(required=False, max_length=254, label="Person (name or email)")
+
+
+class PlanChoiceForm(forms.Form):
+    plan = forms.ChoiceField(
+        choices=Plan.Code.choices,
+        error_messages={
+            "required": "Choose a plan.",
+            "invalid_choice": "There is no such plan; choose one of the plans below.",
+        },
+    )

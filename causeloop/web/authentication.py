@@ -1,5 +1,5 @@
-"""API authentication: `Authorization: Bearer <token>` (organization API key or personal token,
-also `X-API-Key`) and the browser session with CSRF.
+"""API authentication: `Authorization: Bearer <token>` (organization API key or personal token;
+an organization API key also as `X-API-Key`) and the browser session with CSRF.
 
 A credential is found by its keyed hash in one indexed query; no slow password hash runs per
 request, and `last_used_at` is written at most once a minute per credential.
@@ -53,7 +53,14 @@ def credential_from_request(request: Request) -> str | None:
         if scheme.lower() != "bearer":
             return None
         return value.strip() or None
-    return request.META.get("HTTP_X_API_KEY", "").strip() or None
+    secret = request.META.get("HTTP_X_API_KEY", "").strip() or None
+    if secret is not None and secret.startswith(PersonalToken.PREFIX):
+        # `X-API-Key` names an organization's key; a person's token goes in `Authorization`.
+        raise exceptions.AuthenticationFailed(
+            "X-API-Key takes an organization API key only. Send a personal access token as "
+            "Authorization: Bearer <token>."
+        )
+    return secret
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

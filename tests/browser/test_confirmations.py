@@ -215,7 +215,7 @@ def test_inviting_shows_a_link_to_copy_and_the_invitation_wears_the_brand(
 
     page.get_by_role("textbox", name="Email").fill(f"dana-{viewport}@example.com")
     page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_text(f"Invitation sent to dana-{viewport}@example.com.")).to_be_visible()
+    expect(page.get_by_text(f"Invitation queued for dana-{viewport}@example.com.")).to_be_visible()
     link = page.get_by_role("textbox", name=f"Invitation link for dana-{viewport}@example.com")
     expect(link).to_have_value(re.compile(r"^http://127\.0\.0\.1:8000/invitations/[\w-]+/$"))
     page.get_by_role("button", name="Copy invitation link").click()

@@ -37,6 +37,9 @@ SIGNED_IN = [
     "/admin/members/",
     "/admin/api-keys/",
     "/admin/data/",
+    "/admin/plan/",
+    "/admin/plan/?change=enterprise",
+    "/admin/audit/",
     "/password/change/",
     "/admin/templates/tpl_does_not_exist/",
 ]
@@ -55,6 +58,8 @@ PICTURES = {
     "/admin/branding/": "branding",
     "/admin/api-keys/": "api-keys",
     "/admin/data/": "data",
+    "/admin/plan/": "plan",
+    "/admin/audit/": "audit-log",
     "/admin/templates/": "templates",
     "/invitations/{token}/": "invitation",
 }

@@ -62,7 +62,7 @@ def test_sign_up_to_the_first_api_key_is_four_screens(site, open_context, viewpo
     page.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_url(f"{site}/onboarding/plan/")
-    expect(page.get_by_text("an AI or cloud account you connect")).to_be_visible()
+    expect(page.get_by_text("an LLM or cloud account you connect")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Start the Growth trial").click()
 

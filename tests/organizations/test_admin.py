@@ -117,7 +117,7 @@ def test_approve_action_approves_pending_and_reports_the_others(staff_client):
     assert pending.status == "active"
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("Only a pending organization can be approved" in m for m in messages)
-    assert any("Approved 1 organization" in m for m in messages)
+    assert f"Approved {pending.name} ({pending.slug})." in messages
 
 
 def test_purge_asks_for_confirmation_first_and_deletes_only_when_confirmed(staff_client):
@@ -129,7 +129,7 @@ def test_purge_asks_for_confirmation_first_and_deletes_only_when_confirmed(staff
 
     page = _act(staff_client, "purge", [organization])
     assert page.status_code == 200
-    assert "Yes, purge them" in page.content.decode()
+    assert "Yes, purge Acme" in page.content.decode()
     assert "acme" in page.content.decode()
     assert Organization.objects.filter(pk=organization.pk).exists()
 

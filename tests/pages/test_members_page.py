@@ -177,7 +177,7 @@ def test_the_invitation_link_is_shown_once_beside_invitation_sent(
             follow=True,
         )
     page = sent.content.decode()
-    assert "Invitation sent to new@example.com." in page
+    assert "Invitation queued for new@example.com." in page
     link = sent.context["shown_once"]["secret"]
     assert link.startswith(invitation_url("TOKEN").removesuffix("TOKEN/"))
     assert f'value="{link}"' in page

@@ -104,6 +104,10 @@ class RegisterApi(ApiView):
 
     @extend_schema(
         operation_id="auth_register",
+        description=(
+            "Create an account (public). A confirmation link is mailed to the address; the "
+            "account signs in once it is confirmed. Rate limited."
+        ),
         request=RegisterInput,
         responses=responses(UserSerializer, 409, 429, status=201, public=True),
         auth=[],
@@ -132,13 +136,26 @@ class TokensApi(ApiView):
     def get_throttles(self) -> list[Any]:
         return throttles("login") if self.request.method == "POST" else []
 
-    @extend_schema(operation_id="auth_tokens_list", responses=responses(page_of(TokenSerializer)))
+    @extend_schema(
+        operation_id="auth_tokens_list",
+        description=(
+            "Your personal access tokens, newest first. Only the last four characters of "
+            "each token are shown."
+        ),
+        responses=responses(page_of(TokenSerializer)),
+    )
     def get(self, request: Request) -> Response:
         tokens = PersonalToken.objects.filter(user=self.person).order_by("-created_at")
         return paginated(self, tokens, TokenSerializer)
 
     @extend_schema(
         operation_id="auth_tokens_create",
+        description=(
+            "Sign in with your email and password for a new personal access token (public)."
+            " The token is in the response this once: send it as `Authorization: Bearer "
+            "<token>`. Refused with 403 `email_unverified` until your email address is "
+            "confirmed. Rate limited."
+        ),
         request=TokenCreateInput,
         responses=responses(NewTokenSerializer, 401, 403, 429, status=201, public=True),
         auth=[],
@@ -157,7 +174,11 @@ class TokensApi(ApiView):
 
 
 class TokenApi(ApiView):
-    @extend_schema(operation_id="auth_tokens_revoke", responses=responses(None, 404, status=204))
+    @extend_schema(
+        operation_id="auth_tokens_revoke",
+        description=("Revoke one of your personal access tokens; it stops working at once."),
+        responses=responses(None, 404, status=204),
+    )
     def delete(self, request: Request, token_id: str) -> Response:
         token = PersonalToken.objects.filter(user=self.person, pk=token_id[:64]).first()
         if token is None:
@@ -201,7 +222,14 @@ class MeApi(ApiView):
             result = account_erase_own(user=user, password=data["password"])
         return Response(ErasureResultSerializer(result).data)
 
-    @extend_schema(operation_id="me", responses=responses(MeSerializer))
+    @extend_schema(
+        operation_id="me",
+        description=(
+            "Who is calling: your account, your memberships and your active organization. "
+            "With an organization API key: no user, the key and its organization."
+        ),
+        responses=responses(MeSerializer),
+    )
     def get(self, request: Request) -> Response:
         if isinstance(request.auth, ApiKey):
             api_key = request.auth

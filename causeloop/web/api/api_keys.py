@@ -58,7 +58,12 @@ class ApiKeysApi(OrganizationEndpoint):
     permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
 
     @extend_schema(
-        operation_id="api_keys_list", responses=responses(page_of(ApiKeySerializer), 404)
+        operation_id="api_keys_list",
+        description=(
+            "The organization's API keys (admins and owners). Only the last four characters"
+            " of each key are shown."
+        ),
+        responses=responses(page_of(ApiKeySerializer), 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
         keys = api_keys_for(organization)
@@ -66,6 +71,11 @@ class ApiKeysApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="api_keys_create",
+        description=(
+            "Issue an API key for the organization (admins and owners). The full key is in "
+            "the response this once. It acts as an admin of this organization and reaches "
+            "nothing else; send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
+        ),
         request=ApiKeyInput,
         responses=responses(NewApiKeySerializer, 404, status=201),
     )
@@ -86,6 +96,10 @@ class ApiKeysApi(OrganizationEndpoint):
 class ApiKeyRotateApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="api_keys_rotate",
+        description=(
+            "Replace the key with a new one of the same name, scopes and expiry (admins and"
+            " owners); the old key is revoked. The new key is in the response this once."
+        ),
         request=None,
         responses=responses(NewApiKeySerializer, 404, 409, status=201),
     )
@@ -98,7 +112,13 @@ class ApiKeyRotateApi(OrganizationEndpoint):
 
 
 class ApiKeyApi(OrganizationEndpoint):
-    @extend_schema(operation_id="api_keys_revoke", responses=responses(None, 404, status=204))
+    @extend_schema(
+        operation_id="api_keys_revoke",
+        description=(
+            "Revoke the key (admins and owners): requests made with it are refused from now on."
+        ),
+        responses=responses(None, 404, status=204),
+    )
     def delete(self, request: Request, organization: Organization, key_id: str) -> Response:
         api_key = owned_row(ApiKey, organization=organization, pk=key_id)
         api_key_revoke(api_key=api_key, actor=self.actor)

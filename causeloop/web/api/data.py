@@ -44,6 +44,10 @@ class AuditLogApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="audit_log_list",
+        description=(
+            "What happened in the organization, newest first: who did what, to what, from "
+            "where (admins and owners)."
+        ),
         parameters=[
             OpenApiParameter("action", str, description="Only this action, e.g. member.joined."),
         ],
@@ -64,6 +68,7 @@ class ExportInput(InputSerializer):
 class ExportApi(ApiView):
     @extend_schema(
         operation_id="gdpr_export",
+        description=("Everything the organization holds, as JSON (its admins and owners)."),
         request=ExportInput,
         responses=responses(OpenApiTypes.OBJECT, 404),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -27,6 +26,7 @@ from causeloop.web.api.base import (
 )
 from causeloop.web.api.permissions import IsPlatformOperator
 from causeloop.web.authentication import RootOperator
+from causeloop.web.schema import AutoSchema
 from memberships.services.erasure import account_erase, member_erase
 
 
@@ -89,6 +89,14 @@ class ErasureApi(ApiView):
 
     @extend_schema(
         operation_id="rtbf_erase",
+        description=(
+            'Erase a person\'s data (the right to be forgotten). `scope: "account"` (the '
+            "default; platform operators only) erases the account everywhere: name and "
+            "email anonymised, memberships, tokens and pending invitations removed, audit "
+            'rows keep the action but not the person. `scope: "organization"` (the '
+            "organization's admins) removes the person from that organization and forgets "
+            "them in its audit rows; the account is not touched."
+        ),
         request=ErasureInput,
         responses=responses(ErasureResultSerializer, 404, 409),
         examples=[

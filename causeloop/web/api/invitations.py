@@ -116,13 +116,20 @@ class InvitationsApi(OrganizationEndpoint):
     permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
 
     @extend_schema(
-        operation_id="invitations_list", responses=responses(page_of(InvitationSerializer), 404)
+        operation_id="invitations_list",
+        description=("The organization's pending invitations (admins and owners)."),
+        responses=responses(page_of(InvitationSerializer), 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
         return paginated(self, pending_invitations_of(organization), InvitationSerializer)
 
     @extend_schema(
         operation_id="invitations_create",
+        description=(
+            "Invite someone by email, with any role but owner (admins and owners). The "
+            "invitation is mailed, and the response holds its accept link. One pending "
+            "invitation per email address."
+        ),
         request=InviteInput,
         responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
     )
@@ -140,6 +147,10 @@ class InvitationsApi(OrganizationEndpoint):
 class InvitationResendApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invitations_resend",
+        description=(
+            "Mail a pending invitation again, with a new link and a new expiry (admins and "
+            "owners); the earlier link stops working."
+        ),
         request=None,
         responses=responses(InvitationSerializer, 404, 409, 410, 429),
     )
@@ -154,7 +165,9 @@ class InvitationResendApi(OrganizationEndpoint):
 
 class InvitationApi(OrganizationEndpoint):
     @extend_schema(
-        operation_id="invitations_revoke", responses=responses(None, 404, 409, 410, status=204)
+        operation_id="invitations_revoke",
+        description=("Revoke a pending invitation (admins and owners); its link stops working."),
+        responses=responses(None, 404, 409, 410, status=204),
     )
     def delete(self, request: Request, organization: Organization, invitation_id: str) -> Response:
         invitation = owned_row(Invitation, organization=organization, pk=invitation_id)
@@ -167,6 +180,11 @@ class ActiveOrganizationInviteApi(ApiView):
 
     @extend_schema(
         operation_id="invitations_create_in_active_organization",
+        description=(
+            "Invite someone into your active organization, or into the calling API key's "
+            "organization (admins and owners); otherwise as `POST "
+            "/organizations/{org}/invitations`."
+        ),
         request=InviteInput,
         responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
     )
@@ -187,6 +205,10 @@ class PublicInvitationApi(ApiView):
 
     @extend_schema(
         operation_id="invitations_show",
+        description=(
+            "What an invitation link offers (public): the organization, the role, who "
+            "invited, when it expires and whether it can still be accepted."
+        ),
         responses=responses(PublicInvitationSerializer, 404, public=True),
         auth=[],
     )
@@ -201,6 +223,10 @@ class InvitationAcceptApi(ApiView):
 
     @extend_schema(
         operation_id="invitations_accept",
+        description=(
+            "Accept an invitation, by its token or its ID, as the signed-in person it is "
+            "addressed to. The organization becomes your active one."
+        ),
         request=None,
         responses=responses(JoinResultSerializer, 404, 409, 410, 429),
     )
@@ -222,7 +248,9 @@ class InviteCodesApi(OrganizationEndpoint):
     permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
 
     @extend_schema(
-        operation_id="invite_codes_list", responses=responses(page_of(InviteCodeSerializer), 404)
+        operation_id="invite_codes_list",
+        description=("The organization's invite codes (admins and owners)."),
+        responses=responses(page_of(InviteCodeSerializer), 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
         codes = invite_codes_of(organization)
@@ -230,6 +258,10 @@ class InviteCodesApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="invite_codes_create",
+        description=(
+            "Create an invite code to share (admins and owners): anyone signed in who "
+            "enters it joins as a member, until it expires or is deactivated."
+        ),
         request=InviteCodeInput,
         responses=responses(InviteCodeSerializer, 404, status=201),
     )
@@ -242,7 +274,11 @@ class InviteCodesApi(OrganizationEndpoint):
 
 class InviteCodeApi(OrganizationEndpoint):
     @extend_schema(
-        operation_id="invite_codes_deactivate", responses=responses(None, 404, status=204)
+        operation_id="invite_codes_deactivate",
+        description=(
+            "Deactivate an invite code (admins and owners); nobody can join with it any more."
+        ),
+        responses=responses(None, 404, status=204),
     )
     def delete(self, request: Request, organization: Organization, code_id: str) -> Response:
         invite_code = invite_code_by_reference(organization, code_id)
@@ -256,6 +292,9 @@ class InviteCodeJoinApi(ApiView):
 
     @extend_schema(
         operation_id="invite_codes_join",
+        description=(
+            "Join the code's organization as a member; it becomes your active organization."
+        ),
         request=None,
         responses=responses(JoinResultSerializer, 404, 409, 410, 429, status=201),
     )

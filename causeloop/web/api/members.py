@@ -93,6 +93,10 @@ class MembersApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="members_list",
+        description=(
+            "The organization's members (every member sees them): filter by role, search by"
+            " part of the email."
+        ),
         parameters=[
             OpenApiParameter("role", str, enum=Role.values, description="Only this role."),
             OpenApiParameter("search", str, description="Part of the member's email."),
@@ -138,6 +142,11 @@ class MemberApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="members_change_role",
+        description=(
+            "Change a member's role (admins and owners). Nobody grants a role above their "
+            "own, and only owners make or demote owners; the last owner stays "
+            "(`last_owner`)."
+        ),
         request=MemberChangeInput,
         responses=responses(MemberSerializer, 404, 409),
     )
@@ -149,7 +158,14 @@ class MemberApi(OrganizationEndpoint):
         )
         return Response(MemberSerializer(membership).data)
 
-    @extend_schema(operation_id="members_remove", responses=responses(None, 404, 409, status=204))
+    @extend_schema(
+        operation_id="members_remove",
+        description=(
+            "Remove a member (admins and owners), or leave the organization yourself. The "
+            "last owner cannot go (`last_owner`)."
+        ),
+        responses=responses(None, 404, 409, status=204),
+    )
     def delete(self, request: Request, organization: Organization, member_id: str) -> Response:
         membership_remove(membership=self._membership(organization, member_id), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -162,6 +178,9 @@ class TransferInput(InputSerializer):
 class TransferOwnershipApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="organizations_transfer_ownership",
+        description=(
+            "Hand the ownership to another member (owners); the former owner becomes an admin."
+        ),
         request=TransferInput,
         responses=responses(MemberSerializer, 404, 409),
     )

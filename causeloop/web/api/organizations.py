@@ -102,6 +102,10 @@ class OrganizationUpdateInput(InputSerializer):
 class OrganizationsApi(ApiView):
     @extend_schema(
         operation_id="organizations_list",
+        description=(
+            "The organizations you belong to, with your role and which one is active. With "
+            "an organization API key: its own organization."
+        ),
         responses=responses(page_of(MyOrganizationSerializer)),
     )
     def get(self, request: Request) -> Response:
@@ -120,6 +124,9 @@ class OrganizationsApi(ApiView):
 
     @extend_schema(
         operation_id="organizations_create",
+        description=(
+            "Create an organization with you as its owner; it becomes your active organization."
+        ),
         request=OrganizationCreateInput,
         responses=responses(OrganizationSerializer, 409, status=201),
     )
@@ -143,13 +150,20 @@ class OrganizationApi(OrganizationEndpoint):
     permission_classes = [IsAuthenticated, IsOrgMember, IsOrgOwnerToDelete]
 
     @extend_schema(
-        operation_id="organizations_show", responses=responses(OrganizationSerializer, 404)
+        operation_id="organizations_show",
+        description=(
+            "The organization: its details, its plan and seats in use, and your role in it."
+        ),
+        responses=responses(OrganizationSerializer, 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
         return Response(_organization_data(organization, self.role))
 
     @extend_schema(
         operation_id="organizations_update",
+        description=(
+            "Change the organization's name, slug, timezone or settings (admins and owners)."
+        ),
         request=OrganizationUpdateInput,
         responses=responses(OrganizationSerializer, 404, 409),
     )
@@ -165,7 +179,11 @@ class OrganizationApi(OrganizationEndpoint):
         )
         return Response(_organization_data(organization, self.role))
 
-    @extend_schema(operation_id="organizations_delete", responses=responses(None, 404, status=204))
+    @extend_schema(
+        operation_id="organizations_delete",
+        description=("Delete the organization and everything in it, for good (owners)."),
+        responses=responses(None, 404, status=204),
+    )
     def delete(self, request: Request, organization: Organization) -> Response:
         organization_delete(
             organization=organization,
@@ -178,6 +196,7 @@ class OrganizationApi(OrganizationEndpoint):
 class OrganizationSwitchApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="organizations_switch",
+        description=("Make this organization your active one."),
         request=None,
         responses=responses(OrganizationSerializer, 404),
     )
@@ -196,12 +215,20 @@ class BrandingInput(InputSerializer):
 class BrandingApi(OrganizationEndpoint):
     parser_classes = [GuardedJSONParser, MultiPartParser]
 
-    @extend_schema(operation_id="branding_show", responses=responses(BrandingSerializer, 404))
+    @extend_schema(
+        operation_id="branding_show",
+        description=("The organization's logo and colours."),
+        responses=responses(BrandingSerializer, 404),
+    )
     def get(self, request: Request, organization: Organization) -> Response:
         return Response(BrandingSerializer(organization).data)
 
     @extend_schema(
         operation_id="branding_update",
+        description=(
+            "Change the organization's colours (JSON) or its logo (`multipart/form-data`) "
+            "(admins and owners)."
+        ),
         request={"application/json": BrandingInput, "multipart/form-data": BrandingInput},
         responses=responses(BrandingSerializer, 404),
     )

@@ -71,6 +71,11 @@ class DryRunSerializer(serializers.Serializer):
 class DryRunApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_onboard_dryrun",
+        description=(
+            "Platform operators: check an onboarding without making anything (slug, email, "
+            "plan, uniqueness, the database). Answers 200 with the report whether or not "
+            "the checks pass."
+        ),
         request=OnboardInput,
         responses=responses(DryRunSerializer),
     )
@@ -83,6 +88,11 @@ class DryRunApi(PlatformEndpoint):
 class OnboardApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_onboard",
+        description=(
+            "Platform operators: onboard a client (the organization, its workspace and its "
+            "owner) and issue its API key, in the response this once. An existing "
+            "organization is 409 unless `regenerate_api_key_if_exists`."
+        ),
         request=OnboardInput,
         responses=responses(OnboardResultSerializer, 409, status=201),
     )
@@ -121,6 +131,10 @@ class SubscriptionSerializer(serializers.Serializer):
 class SubscriptionApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_subscription_sync",
+        description=(
+            "Platform operators: set the organization's plan, billing status, trial end and"
+            " seats (from the billing system)."
+        ),
         request=SubscriptionInput,
         responses=responses(SubscriptionSerializer, 404),
     )
@@ -140,7 +154,13 @@ class StatusSerializer(serializers.Serializer):
 
 class SuspendApi(PlatformEndpoint):
     @extend_schema(
-        operation_id="platform_suspend", request=None, responses=responses(StatusSerializer, 404)
+        operation_id="platform_suspend",
+        description=(
+            "Platform operators: suspend the organization; its members and keys are refused"
+            " (403 `organization_suspended`) until it is reinstated."
+        ),
+        request=None,
+        responses=responses(StatusSerializer, 404),
     )
     def post(self, request: Request, org: str) -> Response:
         organization = organization_suspend(
@@ -151,7 +171,10 @@ class SuspendApi(PlatformEndpoint):
 
 class ReinstateApi(PlatformEndpoint):
     @extend_schema(
-        operation_id="platform_reinstate", request=None, responses=responses(StatusSerializer, 404)
+        operation_id="platform_reinstate",
+        description=("Platform operators: reinstate a suspended organization."),
+        request=None,
+        responses=responses(StatusSerializer, 404),
     )
     def post(self, request: Request, org: str) -> Response:
         organization = organization_reinstate(

@@ -55,6 +55,7 @@ class TemplatesApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_list",
+        description=("The organization's shared templates (every member)."),
         parameters=[OpenApiParameter("kind", str, enum=Template.Kind.values)],
         responses=responses(page_of(TemplateSerializer), 404),
     )
@@ -70,6 +71,7 @@ class TemplatesApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_create",
+        description=("Create a shared template (analysts, admins and owners)."),
         request=TemplateInputSerializer,
         responses=responses(TemplateSerializer, 404, status=201),
     )
@@ -95,12 +97,17 @@ class TemplateApi(OrganizationEndpoint):
     def _template(self, organization: Organization, template_id: str) -> Template:
         return owned_row(Template, organization=organization, pk=template_id)
 
-    @extend_schema(operation_id="templates_show", responses=responses(TemplateSerializer, 404))
+    @extend_schema(
+        operation_id="templates_show",
+        description=("One shared template (every member)."),
+        responses=responses(TemplateSerializer, 404),
+    )
     def get(self, request: Request, organization: Organization, template_id: str) -> Response:
         return Response(TemplateSerializer(self._template(organization, template_id)).data)
 
     @extend_schema(
         operation_id="templates_update",
+        description=("Change a shared template (analysts, admins and owners)."),
         request=TemplateInputSerializer(partial=True),
         responses=responses(TemplateSerializer, 404),
     )
@@ -116,7 +123,11 @@ class TemplateApi(OrganizationEndpoint):
         template = template_update(template=template, actor=self.actor, changes=changes)
         return Response(TemplateSerializer(template).data)
 
-    @extend_schema(operation_id="templates_delete", responses=responses(None, 404, status=204))
+    @extend_schema(
+        operation_id="templates_delete",
+        description=("Delete a shared template (analysts, admins and owners)."),
+        responses=responses(None, 404, status=204),
+    )
     def delete(self, request: Request, organization: Organization, template_id: str) -> Response:
         template_delete(template=self._template(organization, template_id), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,8 +3,10 @@
 from django.urls import path
 
 from causeloop.web.pages import organizations as views
+from causeloop.web.pages.audit import AuditLogPage
 from causeloop.web.pages.keys import ApiKeysPage
 from causeloop.web.pages.people import MembersPage
+from causeloop.web.pages.plan import PlanPage
 from causeloop.web.pages.templates import TemplatePage, TemplatesPage
 
 urlpatterns = [
@@ -17,4 +19,6 @@ urlpatterns = [
     path("data/", views.DataPage.as_view(), name="admin-data"),
     path("data/export.json", views.ExportDownload.as_view(), name="admin-export"),
     path("data/purge/", views.PurgePage.as_view(), name="admin-purge"),
+    path("plan/", PlanPage.as_view(), name="admin-plan"),
+    path("audit/", AuditLogPage.as_view(), name="admin-audit"),
 ]

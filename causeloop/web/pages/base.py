@@ -32,10 +32,11 @@ from memberships.models import Membership, User
 from memberships.selectors import members_of, membership_in, seat_usage, user_organizations
 from memberships.services.active import active_membership_for, organization_switch
 from onboarding.services.wizard import personal_organization_ensure
+from organizations.audit_text import describe_all
 from organizations.colors import Palette
 from organizations.models import Organization
 from organizations.roles import Role
-from organizations.selectors import audit_log_for
+from organizations.selectors import audit_log_page
 
 
 def apply_error(form: forms.Form, error: DomainError) -> None:
@@ -146,7 +147,8 @@ class HomePage(OrganizationPage):
         organization = self.organization
         members = list(members_of(organization)[:8])
         seats = seat_usage(organization)
-        activity = list(audit_log_for(organization)[:8]) if self.role >= Role.ADMIN else []
+        is_admin = self.role >= Role.ADMIN
+        activity = describe_all(audit_log_page(organization, size=8).rows) if is_admin else []
         return self.page(
             "pages/home.html",
             members=members,

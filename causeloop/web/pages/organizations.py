@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -20,14 +19,13 @@ from memberships.services.members import ownership_transfer
 from onboarding.lifecycle import organization_delete
 from organizations.colors import Palette
 from organizations.forms import (
-    AuditFilterForm,
     BrandingForm,
     DeleteForm,
     OrganizationForm,
     TransferForm,
 )
 from organizations.roles import Role
-from organizations.selectors import audit_log_for, owned_row
+from organizations.selectors import owned_row
 from organizations.services.branding import branding_update
 from organizations.services.export import organization_export
 from organizations.services.organizations import organization_update
@@ -177,34 +175,12 @@ class BrandingPage(OrganizationPage):
 
 
 class DataPage(OrganizationPage):
+    """The export, a link to the audit log (its own page) and purge."""
+
     required_role = Role.ADMIN
-    page_size = 25
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filters = AuditFilterForm(request.GET or None)
-        rows = audit_log_for(self.organization)
-        if filters.is_valid():
-            if filters.cleaned_data["action"]:
-                rows = rows.filter(action=filters.cleaned_data["action"])
-            if filters.cleaned_data["actor"]:
-                rows = rows.filter(actor_name__icontains=filters.cleaned_data["actor"])
-        page = Paginator(rows, self.page_size).get_page(request.GET.get("page"))
-        actions = (
-            audit_log_for(self.organization)
-            .order_by("action")
-            .values_list("action", flat=True)
-            .distinct()
-        )
-        query = request.GET.copy()
-        query.pop("page", None)
-        return self.page(
-            "organizations/data.html",
-            filters=filters,
-            page=page,
-            actions=list(actions),
-            query=query.urlencode(),
-            delete_form=DeleteForm(),
-        )
+        return self.page("organizations/data.html", delete_form=DeleteForm())
 
 
 class ExportDownload(OrganizationPage):
@@ -231,13 +207,4 @@ class PurgePage(OrganizationPage):
         form = DeleteForm(request.POST)
         if delete_organization(self, form):
             return self.done(f"{self.organization.name} and all its data were deleted.", to="/")
-        rows = audit_log_for(self.organization)
-        return self.page(
-            "organizations/data.html",
-            status=400,
-            filters=AuditFilterForm(),
-            page=Paginator(rows, DataPage.page_size).get_page(1),
-            actions=[],
-            query="",
-            delete_form=form,
-        )
+        return self.page("organizations/data.html", status=400, delete_form=form)

@@ -1,0 +1,127 @@
+"""What the API documentation tells its readers: a public description for every operation and no
+notes meant for the code's maintainers, the bearer token first, and `X-API-Key` for organization
+API keys only (a personal token there is refused, with a message that says where it goes)."""
+
+import inspect
+import re
+
+import pytest
+from django.urls import get_resolver
+
+from causeloop.web.api.base import ApiView, OrganizationEndpoint, PlatformEndpoint
+from memberships.services.tokens import personal_token_create
+from organizations.models import Template
+from organizations.services.api_keys import api_key_provision
+from tests.api.conftest import client_with, error_code, token_client
+
+pytestmark = pytest.mark.django_db
+
+# Words of the code, not of the API: none belongs in what a client reads.
+INTERNAL = re.compile(
+    r"serializer|queryset|handler|\bself\.|nested|causeloop\.|endpoint`|enter_|"
+    r"a third of the request|schema tests|docstring",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture
+def document(client):
+    return client.get("/api/schema/?format=json").json()
+
+
+def operations(document):
+    return [
+        (f"{method.upper()} {path}", spec)
+        for path, item in document["paths"].items()
+        for method, spec in item.items()
+    ]
+
+
+def test_every_operation_has_a_public_description(document):
+    assert len(operations(document)) >= 45
+    for name, spec in operations(document):
+        description = spec.get("description", "")
+        assert len(description) >= 20, f"{name} has no description"
+        found = INTERNAL.search(description)
+        assert found is None, f"{name}: {found and found.group()!r} in {description!r}"
+
+
+def test_no_view_docstring_leaks_into_the_document(document):
+    views = {ApiView, OrganizationEndpoint, PlatformEndpoint}
+    for pattern in get_resolver().url_patterns:
+        for sub in getattr(pattern, "url_patterns", []):
+            view = getattr(sub.callback, "view_class", None)
+            if view is not None:
+                views.add(view)
+    docstrings = [inspect.getdoc(view) for view in views if inspect.getdoc(view)]
+    descriptions = [spec.get("description", "") for _, spec in operations(document)]
+    for docstring in docstrings:
+        first_line = docstring.splitlines()[0]
+        assert not any(first_line in description for description in descriptions), first_line
+
+
+def test_me_says_what_it_answers_and_nothing_of_how_it_is_built(document):
+    description = document["paths"]["/api/v1/me"]["get"]["description"]
+    assert description.startswith("Who is calling")
+    assert "MeSerializer" not in description
+    assert "serializers" not in description
+
+
+def test_the_authorize_dialog_leads_with_the_bearer_token(document):
+    schemes = list(document["components"]["securitySchemes"])
+    assert schemes == ["bearerAuth", "apiKeyHeader", "sessionAuth", "rootKey"]
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert (
+        "Personal access tokens are refused"
+        in (document["components"]["securitySchemes"]["apiKeyHeader"]["description"])
+    )
+
+
+def test_each_way_to_authenticate_is_an_alternative_bearer_first(document):
+    for name, spec in operations(document):
+        security = spec.get("security")
+        if not security:  # public
+            continue
+        assert all(len(requirement) == 1 for requirement in security), name
+        named = [next(iter(requirement)) for requirement in security]
+        if "bearerAuth" in named:
+            assert named[0] == "bearerAuth", name
+            assert "apiKeyHeader" in named, name
+
+
+def test_a_personal_token_is_refused_as_x_api_key(member):
+    _token, secret = personal_token_create(user=member)
+    response = client_with(HTTP_X_API_KEY=secret).get("/api/v1/me")
+    assert response.status_code == 401
+    assert error_code(response) == "authentication_failed"
+    message = response.json()["error"]["message"]
+    assert "X-API-Key takes an organization API key only" in message
+    assert "Authorization: Bearer" in message
+    # The same token as a bearer token is accepted.
+    accepted = client_with(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me")
+    assert accepted.status_code == 200
+    assert accepted.json()["user"]["email"] == member.email
+
+
+def test_a_personal_token_in_x_api_key_changes_nothing(member, organization):
+    _token, secret = personal_token_create(user=member)
+    response = client_with(HTTP_X_API_KEY=secret).post(
+        f"/api/v1/organizations/{organization.slug}/templates",
+        {"name": "Via the wrong header"},
+        format="json",
+    )
+    assert response.status_code == 401
+    assert not Template.objects.filter(organization=organization).exists()
+
+
+def test_an_organization_api_key_is_accepted_as_x_api_key(organization):
+    _key, secret = api_key_provision(organization=organization, name="header")
+    response = client_with(HTTP_X_API_KEY=secret).get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json()["active_organization"]["slug"] == organization.slug
+
+
+def test_a_bearer_personal_token_wins_over_an_x_api_key_header(member):
+    client = token_client(member)
+    response = client.get("/api/v1/me", HTTP_X_API_KEY="cl_pat_whatever")
+    assert response.status_code == 200
