@@ -77,3 +77,10 @@ def check_accessibility(page) -> None:
         for v in serious
     )
     assert not serious, details
+
+
+def open_menu(page) -> None:
+    """On a phone the switcher, the navigation and the account links sit in the header's menu:
+    open it (on a desktop they are always shown)."""
+    if page.locator(".menu__button").is_visible():
+        page.locator(".menu__button").click()

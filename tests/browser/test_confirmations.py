@@ -11,7 +11,7 @@ from memberships.models import InviteCode, Membership
 from memberships.services.invitations import invitation_create
 from organizations.models import ApiKey, Organization, Template
 from organizations.roles import Role
-from tests.browser.conftest import VIEWPORTS, check_accessibility
+from tests.browser.conftest import VIEWPORTS, check_accessibility, open_menu
 from tests.factories import (
     ApiKeyFactory,
     InviteCodeFactory,
@@ -190,6 +190,7 @@ def test_without_javascript_the_confirmation_page_asks(site, no_js_context, worl
 def test_an_analyst_sees_the_members_read_only(site, open_context, world, viewport):
     page = open_context(viewport).new_page()
     log_in(page, site, email="carol@acme.test")
+    open_menu(page)
     page.get_by_role("navigation", name="Organization").get_by_role("link", name="Members").click()
     expect(page.get_by_role("heading", name="Members", exact=True)).to_be_visible()
     expect(page.get_by_text("alice@acme.test")).to_be_visible()

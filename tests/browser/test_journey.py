@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, open_menu
 from tests.factories import OrganizationFactory, TemplateFactory
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
@@ -25,8 +25,7 @@ def sign_up(page, site, name, email):
 
 
 def switch_to(page, organization_name):
-    if page.locator(".menu__button").is_visible():  # on a phone the switcher is in the menu
-        page.locator(".menu__button").click()
+    open_menu(page)
     page.locator(".switcher summary").click()
     page.locator(".switcher__option", has_text=organization_name).click()
     expect(page.locator(".brand__name")).to_have_text(organization_name)
@@ -103,8 +102,7 @@ def test_the_whole_journey(site, open_context, viewport, settings):
 
     # The owner makes a second organization, then switches back with the header's switcher.
     owner.goto(f"{site}/")
-    if owner.locator(".menu__button").is_visible():  # on a phone the switcher is in the menu
-        owner.locator(".menu__button").click()
+    open_menu(owner)
     owner.locator(".switcher summary").click()
     owner.get_by_role("link", name="New organization").click()
     expect(owner.get_by_role("heading", name="Create an organization")).to_be_visible()

@@ -10,7 +10,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from organizations.models import Organization
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, open_menu
 from tests.factories import UserFactory
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
@@ -130,8 +130,7 @@ def test_back_from_success_corrects_the_organization_and_makes_no_second(
     expect(page.get_by_role("heading", name="PhoneCo is ready")).to_be_visible()
     organizations = Organization.objects.filter(memberships__user__email=email)
     assert [(o.name, o.slug) for o in organizations] == [("PhoneCo", "phoneco")]
-    if page.locator(".menu__button").is_visible():  # on a phone the switcher is in the menu
-        page.locator(".menu__button").click()
+    open_menu(page)
     page.locator(".switcher summary").click()
     expect(page.locator(".switcher__list li")).to_have_count(2)  # PhoneCo and "New organization"
     expect(page.locator(".switcher__current")).to_contain_text("PhoneCo")
