@@ -13,4 +13,5 @@ echo "==> lint and types"
 DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding
 .venv/bin/lint-imports --no-cache
 echo "==> running the test suite on $DATABASE_URL"
-exec .venv/bin/pytest -q "$@"
+# Two workers (xdist): each has its own test database and live server.
+exec .venv/bin/pytest -q -n "${PYTEST_WORKERS:-2}" "$@"
