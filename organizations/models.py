@@ -183,6 +183,15 @@ class Subscription(models.Model):
         return f"{self.organization_id}: {self.billing_status}"
 
     @property
+    def is_on_trial(self) -> bool:
+        """Trialing, with the trial's end still ahead."""
+        return (
+            self.billing_status == self.BillingStatus.TRIALING
+            and self.trial_ends_at is not None
+            and self.trial_ends_at > now()
+        )
+
+    @property
     def blocks_access(self) -> bool:
         if self.billing_status in self.BLOCKING_STATUSES:
             return True

@@ -44,6 +44,21 @@ def _forget_plans(**_kwargs: Any) -> None:
     _plans.cache_clear()
 
 
+def trial_starts_on_switch(subscription: Subscription | None, plan: Plan) -> bool:
+    """A paid plan starts the one trial an organization gets, if it has not had it yet."""
+    return plan.is_paid and (subscription is None or subscription.trial_ends_at is None)
+
+
+def trial_end_after_switch(subscription: Subscription | None, plan: Plan) -> datetime | None:
+    """When the trial ends if the organization switches to `plan`: a trial that starts, or the
+    one under way on a paid plan; None when there is no trial."""
+    if trial_starts_on_switch(subscription, plan):
+        return timezone.now() + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS)
+    if plan.is_paid and subscription is not None and subscription.is_on_trial:
+        return subscription.trial_ends_at
+    return None
+
+
 @transaction.atomic
 def organization_change_plan(*, organization: Organization, actor: User, plan: str) -> Organization:
     """The owner picks a plan; a paid plan starts a trial, seats follow the plan."""
@@ -56,9 +71,9 @@ def organization_change_plan(*, organization: Organization, actor: User, plan: s
     organization.seats = plan_row.seats
     organization.save(update_fields=["plan", "seats", "updated_at"])
     subscription, _ = Subscription.objects.get_or_create(organization=organization)
-    if plan_row.is_paid and subscription.trial_ends_at is None:
+    if trial_starts_on_switch(subscription, plan_row):
         subscription.billing_status = Subscription.BillingStatus.TRIALING
-        subscription.trial_ends_at = timezone.now() + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS)
+        subscription.trial_ends_at = trial_end_after_switch(subscription, plan_row)
     elif not plan_row.is_paid:
         subscription.billing_status = Subscription.BillingStatus.ACTIVE
     subscription.save()

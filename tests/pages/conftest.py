@@ -3,6 +3,8 @@
 import pytest
 from zeal import zeal_ignore
 
+from tests.factories import UserFactory
+
 
 @pytest.fixture
 def signed_in(client):
@@ -14,3 +16,12 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def newcomer(client):
+    """A signed-in person with no organization yet (the wizard's visitor)."""
+    user = UserFactory(email="new@example.com", name="Nia New")
+    with zeal_ignore():
+        client.force_login(user)
+    return user

@@ -5,7 +5,6 @@ organization's header on the account and error pages, and the switcher staying o
 import re
 
 import pytest
-from zeal import zeal_ignore
 
 from memberships.models import Membership
 from organizations.models import Organization
@@ -13,16 +12,6 @@ from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        with zeal_ignore():  # logging in is test setup, not the request under test
-            client.force_login(user)
-        return client
-
-    return sign_in
 
 
 def colours(organization):

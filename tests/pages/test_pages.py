@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import mail
-from zeal import zeal_ignore
 
 from memberships.models import Invitation, InviteCode, Membership
 from organizations.models import ApiKey, Organization, Template
@@ -27,16 +26,6 @@ ADMIN_PAGES = [
     "/admin/data/export.json",
 ]
 MEMBER_PAGES = ["/", "/admin/templates/", "/admin/members/"]
-
-
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        with zeal_ignore():  # logging in is test setup, not the request under test
-            client.force_login(user)
-        return client
-
-    return sign_in
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES + MEMBER_PAGES)

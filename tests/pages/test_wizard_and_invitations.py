@@ -19,14 +19,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def newcomer(client):
-    user = UserFactory(email="new@example.com", name="Nia New")
-    with zeal_ignore():
-        client.force_login(user)
-    return user
-
-
 def test_the_wizard_creates_one_organization_with_a_plan_and_a_key_shown_once(client, newcomer):
     # Signing up was the first screen; the wizard has three more, and no welcome screen.
     assert client.get("/onboarding/")["Location"] == "/onboarding/organization/"

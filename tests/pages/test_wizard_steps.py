@@ -19,14 +19,6 @@ pytestmark = pytest.mark.django_db
 STEP = "/onboarding/organization/"
 
 
-@pytest.fixture
-def newcomer(client):
-    user = UserFactory(email="new@example.com", name="Nia New")
-    with zeal_ignore():
-        client.force_login(user)
-    return user
-
-
 def create(client, name="Nia Lasb", kind="company", slug="", attempt=""):
     return client.post(
         STEP, {"action": "create", "name": name, "kind": kind, "slug": slug, "attempt": attempt}

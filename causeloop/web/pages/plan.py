@@ -5,7 +5,7 @@ and (owners only) a switch that first says what will change and works without Ja
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from organizations.forms import PlanChoiceForm
 from organizations.models import Plan, Subscription
 from organizations.roles import Role
 from organizations.selectors import plans_all, subscription_of
+from organizations.services.plans import trial_end_after_switch, trial_starts_on_switch
 
 LIMITS = [
     ("seats", "Seats"),
@@ -106,7 +107,7 @@ class PlanPage(OrganizationPage):
             current=current,
             usage=usage,
             subscription=subscription,
-            on_trial=_on_trial(subscription),
+            on_trial=subscription is not None and subscription.is_on_trial,
             switch=_switch(current, chosen, usage, subscription) if chosen else None,
             trial_days=settings.CAUSELOOP_TRIAL_DAYS,
         )
@@ -117,42 +118,24 @@ def _refusal(plan: Plan, usage: SeatUsage) -> str:
     return refusal.message if refusal else ""
 
 
-def _on_trial(subscription: Subscription | None) -> bool:
-    return bool(
-        subscription
-        and subscription.billing_status == Subscription.BillingStatus.TRIALING
-        and subscription.trial_ends_at
-        and subscription.trial_ends_at > timezone.now()
-    )
-
-
 def _switch(
     current: Plan, plan: Plan, usage: SeatUsage, subscription: Subscription | None
 ) -> Switch | None:
     if plan == current:
         return None
-    trial_used = subscription is not None and subscription.trial_ends_at is not None
-    trial_starts = plan.is_paid and not trial_used
-    trial_ends_at: datetime | None
-    if trial_starts:
-        trial_ends_at = timezone.now() + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS)
-    elif plan.is_paid and _on_trial(subscription):
-        trial_ends_at = subscription.trial_ends_at if subscription else None
-    else:
-        trial_ends_at = None
     return Switch(
         current=current,
         plan=plan,
         changes=[(label, getattr(current, f), getattr(plan, f)) for f, label in LIMITS],
         refusal=_refusal(plan, usage),
-        trial_starts=trial_starts,
-        trial_ends_at=trial_ends_at,
+        trial_starts=trial_starts_on_switch(subscription, plan),
+        trial_ends_at=trial_end_after_switch(subscription, plan),
     )
 
 
 def _changed_message(plan: Plan, subscription: Subscription | None, tz: ZoneInfo) -> str:
     message = f"You are now on the {plan.name} plan; its limits apply from now on."
-    if plan.is_paid and subscription is not None and _on_trial(subscription):
+    if plan.is_paid and subscription is not None and subscription.is_on_trial:
         assert subscription.trial_ends_at is not None
         ends = dateformat.format(timezone.localtime(subscription.trial_ends_at, tz), "F j, Y")
         message += f" The trial ends on {ends}."
