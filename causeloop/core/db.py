@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -50,3 +51,19 @@ def insert_together(*instances: models.Model, using: str = DEFAULT_DB_ALIAS) -> 
     for instance in instances:
         instance._state.adding = False
         instance._state.db = using
+
+
+def transaction_lock(name: str, *, wait: bool = True) -> bool:
+    """Take a PostgreSQL advisory lock named `name` until the current transaction ends: with
+    `wait`, block until it is free; without, answer False at once if another transaction holds
+    it. Outside a transaction, or on SQLite (one writer at a time anyway), there is nothing to
+    take and the answer is True."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return True
+    lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)::text", [lock_id])
+        (answer,) = cursor.fetchone()
+    return answer != "false"

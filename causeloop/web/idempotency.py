@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.core.context import request_ip
 from causeloop.core.crypto import decrypt, encrypt
+from causeloop.core.db import transaction_lock
 from causeloop.core.errors import Conflict, ValidationFailed
 from causeloop.models import IdempotencyRecord
 from organizations.models import ApiKey
@@ -60,14 +60,8 @@ def _fingerprint(request: Request) -> str:
 
 
 def _hold(scope: str, key: str) -> bool:
-    """Take the key's advisory lock for the rest of the transaction; False if another has it."""
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        return True
-    digest = hashlib.sha256(f"{scope}\n{key}".encode()).digest()
-    lock_id = int.from_bytes(digest[:8], "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
-        return bool(cursor.fetchone()[0])
+    """Take the key's lock for the rest of the transaction; False if another has it."""
+    return transaction_lock(f"{scope}\n{key}", wait=False)
 
 
 def prune_expired(*, now: datetime | None = None) -> int:

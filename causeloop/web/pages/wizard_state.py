@@ -10,14 +10,13 @@ written it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from typing import cast
 
-from django.db import connection
 from django.http import HttpRequest
 
+from causeloop.core.db import transaction_lock
 from causeloop.models import IdempotencyRecord
 from causeloop.web.pages.base import enter_membership
 from memberships.models import User
@@ -96,12 +95,6 @@ def create_once(
 
 
 def _wait_for_twin(scope: str, key: str) -> None:
-    """Hold the attempt's lock until this request's transaction ends (PostgreSQL: every page
-    request is one transaction); a twin blocks here until then and finds the record."""
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        return
-    digest = hashlib.sha256(f"{scope}\n{key}".encode()).digest()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
-        )
+    """Hold the attempt's lock until this request's transaction ends (every page request is
+    one transaction); a twin blocks here until then and finds the record."""
+    transaction_lock(f"{scope}\n{key}")
