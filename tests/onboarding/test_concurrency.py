@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from zeal import zeal_ignore
 
 from causeloop.core.errors import DomainError
@@ -87,3 +88,24 @@ def test_one_owner_onboarding_two_clients_at_once_is_one_user_with_one_active_me
     assert User.objects.filter(email__iexact="shared@race.test").count() == 1
     assert Membership.objects.filter(is_active=True).count() == 1
     assert Membership.objects.count() == 2
+
+
+def test_one_wizard_form_sent_twice_at_once_makes_one_organization():
+    """A double click on the wizard's Continue: two requests with the same form (one
+    `attempt`), racing on two connections, give one organization and send both to the plan."""
+    person = UserFactory(email="double@race.test")
+    clients = [Client(), Client()]
+    with zeal_ignore():  # signing in is setup
+        for client in clients:
+            client.force_login(person)
+    attempt = clients[0].get("/onboarding/organization/").context["create_form"]["attempt"].value()
+    form = {"action": "create", "name": "Double Click", "kind": "company", "attempt": attempt}
+
+    def submit(client: Client) -> Callable[[], Any]:
+        return lambda: client.post("/onboarding/organization/", form)
+
+    outcomes = run_together([submit(client) for client in clients])
+
+    assert [response.status_code for response in outcomes] == [302, 302], outcomes
+    assert {response["Location"] for response in outcomes} == {"/onboarding/plan/"}
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["double-click"]
