@@ -28,6 +28,11 @@ class Role(models.TextChoices):
 
     __hash__ = str.__hash__
 
+    def manages(self, other: str) -> bool:
+        """Whether this role changes the role of, or removes, a member whose role is `other`
+        (SPEC §2): admins manage everyone but owners, owners manage everyone."""
+        return self >= Role.ADMIN and (self >= Role.OWNER or other != Role.OWNER)
+
 
 _RANKS = {"member": 0, "analyst": 1, "admin": 2, "owner": 3}
 INVITABLE_ROLES = [Role.MEMBER, Role.ANALYST, Role.ADMIN]

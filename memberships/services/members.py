@@ -188,9 +188,8 @@ def membership_change_role(
     organization = membership.organization
     actor_role = require_role(actor, organization, at_least=Role.ADMIN)
     new_role = clean_role(role)
-    touches_owner = new_role == Role.OWNER or membership.role == Role.OWNER
-    if touches_owner:
-        ensure_role(actor_role, at_least=Role.OWNER)
+    if new_role == Role.OWNER or not actor_role.manages(membership.role):
+        ensure_role(actor_role, at_least=Role.OWNER)  # owners are made and unmade by owners
     ensure_can_grant(actor_role, new_role)
     lock_organization(organization)
     membership.refresh_from_db(fields=["role"])
@@ -220,8 +219,8 @@ def membership_remove(*, membership: Membership, actor: User | ApiKey) -> None:
         require_role(actor, organization, at_least=Role.MEMBER)
     else:
         actor_role = require_role(actor, organization, at_least=Role.ADMIN)
-        if membership.role == Role.OWNER:
-            ensure_role(actor_role, at_least=Role.OWNER)
+        if not actor_role.manages(membership.role):
+            ensure_role(actor_role, at_least=Role.OWNER)  # only owners remove owners
     lock_organization(organization)
     membership.refresh_from_db(fields=["role"])
     ensure_owner_remains(organization, membership)

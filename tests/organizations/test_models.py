@@ -19,6 +19,7 @@ from organizations.models import (
     Template,
     Workspace,
 )
+from organizations.roles import Role
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,
@@ -150,3 +151,18 @@ def test_purge_activates_the_members_next_organization(organization):
 
     kept.refresh_from_db()
     assert kept.is_active is True
+
+
+@pytest.mark.parametrize(
+    ("actor", "member", "manages"),
+    [
+        (Role.OWNER, Role.OWNER, True),
+        (Role.OWNER, Role.MEMBER, True),
+        (Role.ADMIN, Role.ADMIN, True),
+        (Role.ADMIN, Role.OWNER, False),
+        (Role.ANALYST, Role.MEMBER, False),
+        (Role.MEMBER, Role.MEMBER, False),
+    ],
+)
+def test_who_manages_whom(actor, member, manages):
+    assert actor.manages(member) is manages

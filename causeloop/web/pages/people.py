@@ -72,7 +72,6 @@ class MembersPage(OrganizationPage):
 
     def _rows(self, members: list[Membership]) -> list[MemberRow]:
         owners = sum(1 for member in members if member.role == Role.OWNER)
-        manages = self.role >= Role.ADMIN
         grantable = [role for role in Role if role <= self.role]
         rows = []
         for member in members:
@@ -85,8 +84,7 @@ class MembersPage(OrganizationPage):
                 )
                 rows.append(MemberRow(member, is_you, [], None, note))
                 continue
-            # Admins manage everyone but owners; owners manage everyone.
-            changeable = manages and (self.role >= Role.OWNER or member.role != Role.OWNER)
+            changeable = self.role.manages(member.role)
             choices = (
                 [(r, confirm.change_role(member, r, yourself=is_you)) for r in grantable]
                 if changeable
