@@ -39,6 +39,8 @@ CAUSELOOP_PERSONAL_ORG = env.bool("CAUSELOOP_PERSONAL_ORG", default=False)
 CAUSELOOP_INVITATION_DAYS = env.int("CAUSELOOP_INVITATION_DAYS", default=7)
 CAUSELOOP_INVITE_CODE_DAYS = env.int("CAUSELOOP_INVITE_CODE_DAYS", default=7)
 CAUSELOOP_TRIAL_DAYS = env.int("CAUSELOOP_TRIAL_DAYS", default=14)
+# A run not finished within this many seconds stops counting as running (§9).
+CAUSELOOP_RUN_TIMEOUT = env.int("CAUSELOOP_RUN_TIMEOUT", default=3600)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

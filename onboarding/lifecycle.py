@@ -21,6 +21,7 @@ from memberships.services.active import membership_activate, membership_activate
 from organizations.access import require_role
 from organizations.audit import audit_entry
 from organizations.audit_rewrites import purge_audit_rows
+from organizations.events import event_of_audit
 from organizations.models import (
     ApiKey,
     AuditLog,
@@ -112,7 +113,15 @@ def organization_provision(
     )
     # A new owner (not saved yet) is written with the rest.
     new_owner = [owner] if owner._state.adding else []
-    insert_together(*new_owner, organization, workspace, subscription, membership, created)
+    insert_together(
+        *new_owner,
+        organization,
+        workspace,
+        subscription,
+        membership,
+        created,
+        event_of_audit(created),
+    )
     # Its own statement: the row-level security policy of the settings looks the workspace up,
     # and a statement does not see its own inserts.
     insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name))

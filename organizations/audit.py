@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from causeloop.core.context import request_ip
+from organizations.events import event_of_audit
 from organizations.models import ApiKey, AuditLog, Organization
 
 if TYPE_CHECKING:
@@ -30,9 +31,10 @@ def audit(
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """Append one audit row for `organization`."""
+    """Append one audit row for `organization`, and its event."""
     entry = audit_entry(organization, actor=actor, action=action, target=target, details=details)
     entry.save(force_insert=True)
+    event_of_audit(entry).save(force_insert=True)
     return entry
 
 
@@ -44,7 +46,8 @@ def audit_entry(
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """The audit row `audit()` would append, not yet saved (for writing it with other rows)."""
+    """The audit row `audit()` would append, not yet saved (for writing it with other rows;
+    write `organizations.events.event_of_audit(entry)` with it)."""
     workspace_id = getattr(getattr(organization, "workspace", None), "pk", None)
     return AuditLog(
         organization=organization,

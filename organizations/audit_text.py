@@ -303,12 +303,30 @@ def _rotated(details: _Details, row: AuditLog) -> str:
     return f"rotated {_named('API key', details.text('name'))}{keys}"
 
 
-_MEMBERS, _ORGANIZATION, _KEYS, _TEMPLATES, _BILLING = (
+def _integration(verb: str) -> Callable[[_Details, AuditLog], str]:
+    return lambda details, row: (
+        f"{verb} {_named('integration', details.text('name') or row.target_repr)}"
+    )
+
+
+def _limits(details: _Details, row: AuditLog) -> str:
+    limits = details.raw("limits")
+    changed = limits if isinstance(limits, dict) else {}
+    parts = [
+        f"{name} to {value if value is not None else 'the plan’s'}"
+        for name, value in sorted(changed.items())
+        if isinstance(name, str)
+    ]
+    return "set usage limits" + (f": {_and(parts)}" if parts else "")
+
+
+_MEMBERS, _ORGANIZATION, _KEYS, _TEMPLATES, _BILLING, _USAGE = (
     "People",
     "Organization",
     "API keys",
     "Templates",
     "Plan and billing",
+    "Integrations",
 )
 
 ACTIONS: dict[str, _Action] = {
@@ -354,4 +372,8 @@ ACTIONS: dict[str, _Action] = {
     "template.deleted": _Action(_TEMPLATES, "Template deleted", _template("deleted")),
     "plan.changed": _Action(_BILLING, "Plan changed", _plan_changed),
     "subscription.synced": _Action(_BILLING, "Subscription updated", _synced),
+    "limits.overridden": _Action(_BILLING, "Usage limits set", _limits),
+    "integration.created": _Action(_USAGE, "Integration added", _integration("added")),
+    "integration.updated": _Action(_USAGE, "Integration changed", _integration("changed")),
+    "integration.deleted": _Action(_USAGE, "Integration removed", _integration("removed")),
 }

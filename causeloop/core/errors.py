@@ -14,7 +14,7 @@ class DomainError(Exception):
     default_code = "invalid"
 
     def __init__(
-        self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None
+        self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -61,6 +61,16 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class QuotaExceeded(RateLimited):
+    """Over one of the organization's usage limits (§9); `fields.limit` names which one."""
+
+    default_code = "quota_exceeded"
+
+    def __init__(self, message: str, *, limit: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.fields = {"limit": limit}
 
 
 class InvalidInput(DomainError):

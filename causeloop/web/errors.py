@@ -69,7 +69,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     exc = _translated(exc)
     if isinstance(exc, RateLimited):
         return Response(
-            error_body(exc.code, exc.message),
+            error_body(exc.code, exc.message, exc.fields),
             status=exc.status_code,
             headers={"Retry-After": str(exc.retry_after)},
         )

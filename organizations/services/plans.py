@@ -44,6 +44,19 @@ def _forget_plans(**_kwargs: Any) -> None:
     _plans.cache_clear()
 
 
+def subscription_locked(organization: Organization) -> Subscription:
+    """The organization's subscription row, locked until the transaction ends, with the
+    organization and its plan as they are now. It is the organization's usage lock: run starts,
+    provider counts and limit overrides take it, so their checks are exact under concurrency and
+    a plan change or an override applies to the very next start."""
+    rows = Subscription.objects.select_for_update(of=("self",)).select_related("organization__plan")
+    subscription = rows.filter(organization_id=organization.pk).first()
+    if subscription is None:  # an organization provisioned before subscriptions existed
+        Subscription.objects.get_or_create(organization_id=organization.pk)
+        subscription = rows.get(organization_id=organization.pk)
+    return subscription
+
+
 def trial_starts_on_switch(subscription: Subscription | None, plan: Plan) -> bool:
     """A paid plan starts the one trial an organization gets, if it has not had it yet."""
     return plan.is_paid and (subscription is None or subscription.trial_ends_at is None)
@@ -121,5 +134,54 @@ def subscription_sync(
         action="subscription.synced",
         target=subscription,
         details={"plan": plan_row.code, "billing_status": billing_status, "seats": new_seats},
+    )
+    return subscription
+
+
+LIMIT_FIELDS = {
+    "daily": "daily_runs_limit",
+    "monthly": "monthly_runs_limit",
+    "concurrent": "concurrent_runs_limit",
+    "providers": "providers_limit",
+}
+MAX_LIMIT = 10_000_000
+
+
+@transaction.atomic
+def limits_override(
+    *, organization: Organization, limits: dict[str, int | None], actor: User | None = None
+) -> Subscription:
+    """Platform: set (a number) or clear (None) per-organization overrides of the plan's usage
+    limits; they win over the plan's numbers from the next start on."""
+    unknown = sorted(set(limits) - set(LIMIT_FIELDS))
+    if unknown:
+        message = f"Unknown limit {', '.join(unknown)}; use {', '.join(LIMIT_FIELDS)}."
+        raise ValidationFailed(message, fields={name: [message] for name in unknown})
+    for name, value in limits.items():
+        valid = value is None or (
+            isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_LIMIT
+        )
+        if not valid:
+            message = (
+                f"{name.capitalize()} must be a whole number from 0 to {MAX_LIMIT:,}, or empty."
+            )
+            raise ValidationFailed(message, fields={name: [message]})
+    subscription = subscription_locked(organization)
+    changed = {
+        name: value
+        for name, value in limits.items()
+        if getattr(subscription, LIMIT_FIELDS[name]) != value
+    }
+    if not changed:
+        return subscription
+    for name, value in changed.items():
+        setattr(subscription, LIMIT_FIELDS[name], value)
+    subscription.save(update_fields=[*(LIMIT_FIELDS[name] for name in changed), "updated_at"])
+    audit(
+        organization,
+        actor=actor,
+        action="limits.overridden",
+        target=subscription,
+        details={"limits": changed},
     )
     return subscription

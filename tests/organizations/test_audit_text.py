@@ -124,6 +124,26 @@ SENTENCES = {
         "Alice Example updated the subscription from the billing provider: Starter "
         "(past due, 15 seats)",
     ),
+    "limits.overridden": (
+        {"limits": {"daily": 100, "providers": None}},
+        "",
+        "Alice Example set usage limits: daily to 100 and providers to the plan’s",
+    ),
+    "integration.created": (
+        {"name": "OpenAI prod", "kind": "openai", "fingerprint": "a1b2"},
+        "",
+        "Alice Example added the integration “OpenAI prod”",
+    ),
+    "integration.updated": (
+        {"name": "OpenAI prod", "credential": "replaced"},
+        "",
+        "Alice Example changed the integration “OpenAI prod”",
+    ),
+    "integration.deleted": (
+        {"name": "OpenAI prod", "kind": "openai"},
+        "",
+        "Alice Example removed the integration “OpenAI prod”",
+    ),
 }
 
 

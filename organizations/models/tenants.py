@@ -166,6 +166,12 @@ class Subscription(models.Model):
     )
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
+    # Platform overrides of the plan's limits: a number here wins over the plan's; empty
+    # follows the plan.
+    daily_runs_limit = models.PositiveIntegerField(null=True, blank=True)
+    monthly_runs_limit = models.PositiveIntegerField(null=True, blank=True)
+    concurrent_runs_limit = models.PositiveIntegerField(null=True, blank=True)
+    providers_limit = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,192 @@
+"""Runs and their quotas: the hot path of §9.
+
+Starting a run is one short transaction that serialises only the organization's own starts:
+it locks the organization's subscription row (its limits, billing state and overrides live
+there), reads what is running and what the day and month have used from bounded indexes,
+bumps the day's counter and inserts the run. Fifty simultaneous starts against an allowance
+of twenty give exactly twenty runs, in any number of app processes, because the row lock is
+the database's. The count of queries does not depend on how many runs exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from causeloop.core.errors import Conflict, QuotaExceeded, ValidationFailed
+from organizations.access import require_role
+from organizations.events import emit
+from organizations.models import (
+    ApiKey,
+    Integration,
+    Organization,
+    Run,
+    UsageDay,
+)
+from organizations.quotas import (
+    CONCURRENT_RETRY_SECONDS,
+    Calendar,
+    Limits,
+    Usage,
+    limits_of,
+    seconds_until,
+    zone_of,
+)
+from organizations.roles import Role
+from organizations.services.organizations import ensure_usable
+from organizations.services.plans import subscription_locked
+from organizations.usage import running_runs
+from organizations.validation import clean_optional_text
+
+if TYPE_CHECKING:
+    from memberships.models import User
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run: Run
+    usage: Usage
+
+
+def _integration(organization: Organization, integration_id: str | None) -> Integration | None:
+    if integration_id is None:
+        return None
+    found = Integration.objects.filter(organization=organization, pk=integration_id).first()
+    if found is None:
+        message = f'No integration "{integration_id}" in this organization.'
+        raise ValidationFailed(
+            message, code="unknown_integration", fields={"integration": [message]}
+        )
+    return found
+
+
+def _refusal(usage: Usage, calendar: Calendar, moment: datetime) -> QuotaExceeded | None:
+    """The limit a new start would break, the longest wait first; None when it fits."""
+    limits = usage.limits
+    if usage.runs_this_month >= limits.monthly:
+        return QuotaExceeded(
+            f"This organization has used its {limits.monthly} runs for this month.",
+            limit="monthly",
+            retry_after=seconds_until(moment, calendar.month_ends_at),
+        )
+    if usage.runs_today >= limits.daily:
+        return QuotaExceeded(
+            f"This organization has used its {limits.daily} runs for today.",
+            limit="daily",
+            retry_after=seconds_until(moment, calendar.day_ends_at),
+        )
+    if usage.running >= limits.concurrent:
+        return QuotaExceeded(
+            f"This organization already has {usage.running} of {limits.concurrent} runs "
+            "running; finish one first.",
+            limit="concurrent",
+            retry_after=CONCURRENT_RETRY_SECONDS,
+        )
+    return None
+
+
+def _usage_now(organization: Organization, limits: Limits, calendar: Calendar) -> Usage:
+    running = running_runs(organization).count()
+    used = UsageDay.objects.filter(
+        organization_id=organization.pk, day__gte=calendar.month_start, day__lte=calendar.today
+    ).aggregate(month=Sum("runs"), today=Sum("runs", filter=Q(day=calendar.today)))
+    return Usage(
+        today=calendar.today,
+        month=calendar.month_start,
+        runs_today=used["today"] or 0,
+        runs_this_month=used["month"] or 0,
+        running=running,
+        limits=limits,
+    )
+
+
+def _count(organization: Organization, day: Any) -> None:
+    """One more run on the organization's `day`: one statement, whether or not the day's row
+    exists yet."""
+    table = connection.ops.quote_name(UsageDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, day, runs) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (organization_id, day) DO UPDATE SET runs = {table}.runs + 1",
+            [organization.pk, day],
+        )
+
+
+def run_start(
+    *,
+    organization: Organization,
+    actor: User | ApiKey,
+    integration: str | None = None,
+    name: str = "",
+) -> RunStarted:
+    """Start a run if the organization's limits allow it; `QuotaExceeded` (429) naming the
+    limit and the seconds until it resets otherwise. A refusal is an event, not an audit row."""
+    require_role(actor, organization, at_least=Role.MEMBER)
+    name = clean_optional_text(name, field="name", max_length=200, label="Name")
+    with transaction.atomic():
+        subscription = subscription_locked(organization)
+        current = subscription.organization
+        ensure_usable(current)
+        moment = timezone.now()
+        calendar = Calendar.at(moment, zone_of(current))
+        usage = _usage_now(current, limits_of(current, current.plan, subscription), calendar)
+        refusal = _refusal(usage, calendar, moment)
+        if refusal is None:
+            run = Run.objects.create(
+                organization_id=current.pk,
+                integration=_integration(current, integration),
+                name=name,
+                day=calendar.today,
+                started_at=moment,
+                started_by_user=None if isinstance(actor, ApiKey) else actor,
+                started_by_api_key=actor if isinstance(actor, ApiKey) else None,
+            )
+            _count(current, calendar.today)
+            emit(current, type="run.started", data={"run": run_data(run)})
+    if refusal is not None:
+        emit(organization, type="run.refused", data={"limit": refusal.fields["limit"]})
+        raise refusal
+    counted = replace(
+        usage,
+        runs_today=usage.runs_today + 1,
+        runs_this_month=usage.runs_this_month + 1,
+        running=usage.running + 1,
+    )
+    return RunStarted(run=run, usage=counted)
+
+
+@transaction.atomic
+def run_finish(*, run: Run, actor: User | ApiKey, status: str) -> Run:
+    """Record how a run ended; it stops counting as running. A run finishes once."""
+    require_role(actor, run.organization, at_least=Role.MEMBER)
+    if status not in Run.FINISHED:
+        message = '"status" must be "succeeded", "failed" or "canceled".'
+        raise ValidationFailed(message, fields={"status": [message]})
+    moment = timezone.now()
+    finished = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).update(
+        status=status, finished_at=moment
+    )
+    if not finished:
+        raise Conflict("This run has already finished.", code="run_already_finished")
+    run.status, run.finished_at = status, moment
+    emit(run.organization_id, type="run.finished", data={"run": run_data(run)})
+    return run
+
+
+def run_data(run: Run) -> dict[str, Any]:
+    """A run as events carry it."""
+    return {
+        "id": run.pk,
+        "name": run.name,
+        "status": run.status,
+        "integration_id": run.integration_id,
+        "day": run.day.isoformat() if hasattr(run.day, "isoformat") else str(run.day),
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "started_by": run.started_by_api_key_id or run.started_by_user_id,
+    }

@@ -1,0 +1,111 @@
+"""Reads of an organization's usage that the API, the pages, the platform admin and
+`show_client` share: what it has used today, this month and over the last 30 of its days, what
+is running, and its integrations and runs.
+
+Every figure comes from the daily counters (`UsageDay`, one row per organization and day) and
+the partial index of unfinished runs, so the cost does not grow with the number of runs kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from organizations.models import (
+    Integration,
+    Organization,
+    Run,
+    Subscription,
+    UsageDay,
+    running_since,
+)
+from organizations.quotas import Calendar, Usage, limits_of, zone_of
+
+HISTORY_DAYS = 30
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """An organization's usage (§9): the figures of a start, plus its plan and history."""
+
+    plan: str
+    timezone: str
+    usage: Usage
+    history: list[tuple[date, int]]
+    providers_used: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        usage = self.usage
+        return {
+            "plan": self.plan,
+            "timezone": self.timezone,
+            "today": usage.today.isoformat(),
+            "month": usage.month.isoformat()[:7],
+            "runs_today": usage.runs_today,
+            "runs_this_month": usage.runs_this_month,
+            "running": usage.running,
+            "limits": usage.limits.as_dict(),
+            "remaining": {
+                **usage.remaining,
+                "providers": max(0, usage.limits.providers - self.providers_used),
+            },
+            "history": [{"date": day.isoformat(), "runs": runs} for day, runs in self.history],
+        }
+
+
+def running_runs(organization: Organization) -> QuerySet[Run]:
+    """Runs that count as running: unfinished, and started within `CAUSELOOP_RUN_TIMEOUT`."""
+    return Run.objects.filter(
+        organization_id=organization.pk, status=Run.Status.RUNNING, started_at__gt=running_since()
+    )
+
+
+def usage_of(organization: Organization) -> UsageReport:
+    """The organization's usage now, in its own days: four queries whatever its history."""
+    subscription = (
+        Subscription.objects.select_related("organization__plan")
+        .filter(organization_id=organization.pk)
+        .first()
+    )
+    current = subscription.organization if subscription is not None else organization
+    calendar = Calendar.at(timezone.now(), zone_of(current))
+    first = min(calendar.month_start, calendar.today - timedelta(days=HISTORY_DAYS - 1))
+    counts = dict(
+        UsageDay.objects.filter(
+            organization_id=organization.pk, day__gte=first, day__lte=calendar.today
+        ).values_list("day", "runs")
+    )
+    days = [calendar.today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
+    usage = Usage(
+        today=calendar.today,
+        month=calendar.month_start,
+        runs_today=counts.get(calendar.today, 0),
+        runs_this_month=sum(runs for day, runs in counts.items() if day >= calendar.month_start),
+        running=running_runs(organization).count(),
+        limits=limits_of(current, current.plan, subscription),
+    )
+    return UsageReport(
+        plan=str(current.plan_id),
+        timezone=current.timezone,
+        usage=usage,
+        history=[(day, counts.get(day, 0)) for day in days],
+        providers_used=Integration.objects.filter(organization_id=organization.pk).count(),
+    )
+
+
+def integrations_for(organization: Organization) -> QuerySet[Integration]:
+    """The organization's integrations, by name (the credential column stays unread)."""
+    return organization.integrations.defer("credential").order_by("name", "id")
+
+
+def runs_for(organization: Organization) -> QuerySet[Run]:
+    """The organization's runs, newest first (page them by keyset: `started_at`, `id`)."""
+    return (
+        organization.runs.select_related("integration")
+        .defer("integration__credential")
+        .order_by("-started_at", "-id")
+    )
