@@ -12,6 +12,7 @@ from organizations.audit import audit
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role
 from organizations.selectors import api_keys_for, audit_log_for, templates_for
+from organizations.usage import integrations_for
 
 if TYPE_CHECKING:
     from memberships.models import User
@@ -79,6 +80,20 @@ def organization_export(*, organization: Organization, actor: User | ApiKey) -> 
                     "updated_at": t.updated_at.isoformat(),
                 }
                 for t in templates_for(organization)
+            ],
+            "integrations": [
+                {
+                    "id": i.pk,
+                    "name": i.name,
+                    "kind": i.kind,
+                    "fingerprint": i.last_four,
+                    "created_at": i.created_at.isoformat(),
+                }
+                for i in integrations_for(organization)
+            ],
+            "usage": [
+                {"date": u.day.isoformat(), "runs": u.runs}
+                for u in organization.usage_days.order_by("day")
             ],
             "audit_log": [
                 {

@@ -7,6 +7,8 @@ from PIL import Image
 
 from organizations.models import ApiKey, AuditLog, Template
 from organizations.roles import Role
+from organizations.services.integrations import integration_create
+from organizations.services.runs import run_start
 from tests.api.conftest import client_with, error_code
 from tests.factories import TemplateFactory
 
@@ -186,13 +188,21 @@ def test_the_export_holds_the_organizations_data_and_no_secrets(
     as_user, organization, admin_user, make_member
 ):
     TemplateFactory(organization=organization, name="Shared")
+    secret = "sk-live-export-must-not-carry-this-9f3e"
+    integration_create(
+        organization=organization, actor=admin_user, name="OpenAI", kind="openai", credential=secret
+    )
+    run_start(organization=organization, actor=admin_user)
     response = as_user(admin_user).post(
         "/api/v1/gdpr/export-requests", {"organization": organization.slug}, format="json"
     )
     assert response.status_code == 200
     body = response.json()
     assert body["organization"]["id"] == organization.pk
+    assert body["integrations"][0]["fingerprint"] == "9f3e"
+    assert body["usage"][0]["runs"] == 1
     assert "key_hash" not in response.content.decode()
+    assert secret not in response.content.decode()
     analyst = as_user(make_member(organization, Role.ANALYST))
     refused = analyst.post(
         "/api/v1/gdpr/export-requests", {"organization": organization.pk}, format="json"

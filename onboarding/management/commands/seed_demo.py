@@ -1,18 +1,24 @@
 """`manage.py seed_demo`: demo organizations, people and a platform superuser (idempotent)."""
 
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from causeloop.core.tenancy import enter_platform
 from memberships.models import Membership, User
 from memberships.services.members import membership_add
 from memberships.verification import mark_email_verified
 from onboarding.services.onboard import OnboardRequest, onboard_client
-from organizations.models import Organization
+from organizations.models import Organization, Run, UsageDay
 from organizations.roles import Role
 from organizations.selectors import templates_for
+from organizations.services.integrations import integration_create
+from organizations.services.runs import run_start
 from organizations.services.templates import TemplateInput, template_create
+from organizations.usage import integrations_for
 
 DEMO_PASSWORD = "causeloop-demo"
 PLATFORM_EMAIL = "operator@causeloop.test"
@@ -76,6 +82,15 @@ class Command(BaseCommand):
                     body="Summarise this week's activity in five bullet points:\n\n{{ activity }}",
                 ),
             )
+        if not integrations_for(acme).exists():
+            integration_create(
+                organization=acme,
+                actor=alice,
+                name="OpenAI production",
+                kind="openai",
+                credential="sk-demo-" + "0" * 32 + "c0de",
+            )
+            self._usage_history(acme, alice)
         operator = User.objects.by_email(PLATFORM_EMAIL) or User(
             email=PLATFORM_EMAIL, name="Platform Operator"
         )
@@ -93,3 +108,32 @@ class Command(BaseCommand):
             "  erin@globex.test  owner of Globex\n"
             f"  {PLATFORM_EMAIL}  platform operator (/platform-admin/)"
         )
+
+    @staticmethod
+    def _usage_history(organization: Organization, person: User) -> None:
+        """Four weeks of finished runs, so the dashboard's chart has a shape, then two running
+        today through the real service."""
+        zone = ZoneInfo(organization.timezone)
+        today = timezone.now().astimezone(zone).date()
+        runs, days = [], []
+        for back in range(29, 0, -1):
+            day = today - timedelta(days=back)
+            count = (3, 7, 11, 6, 14, 2, 1)[day.weekday()]
+            started = datetime.combine(day, time(10), tzinfo=zone)
+            days.append(UsageDay(organization=organization, day=day, runs=count))
+            runs += [
+                Run(
+                    organization=organization,
+                    name=f"Nightly report {n + 1}",
+                    status=Run.Status.SUCCEEDED if n % 5 else Run.Status.FAILED,
+                    day=day,
+                    started_at=started + timedelta(minutes=7 * n),
+                    finished_at=started + timedelta(minutes=7 * n + 3),
+                    started_by_user=person,
+                )
+                for n in range(count)
+            ]
+        UsageDay.objects.bulk_create(days)
+        Run.objects.bulk_create(runs)
+        for name in ("Support triage", "Weekly summary"):
+            run_start(organization=organization, actor=person, name=name)
