@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from causeloop.core.keyset import KeysetPage, keyset_page
 from organizations.models import (
     Integration,
     Organization,
@@ -108,4 +109,14 @@ def runs_for(organization: Organization) -> QuerySet[Run]:
         organization.runs.select_related("integration")
         .defer("integration__credential")
         .order_by("-started_at", "-id")
+    )
+
+
+def runs_page(
+    organization: Organization, *, after: str = "", before: str = "", size: int = 50
+) -> KeysetPage[Run]:
+    """A page of the organization's runs, newest first, by keyset: runs older than the cursor
+    `after`, or newer than `before`; one query and no count, however many runs it keeps."""
+    return keyset_page(
+        runs_for(organization), moment="started_at", after=after, before=before, size=size
     )
