@@ -44,12 +44,7 @@ class UsageReport:
         return {
             "plan": self.plan,
             "timezone": self.timezone,
-            "today": usage.today.isoformat(),
-            "month": usage.month.isoformat()[:7],
-            "runs_today": usage.runs_today,
-            "runs_this_month": usage.runs_this_month,
-            "running": usage.running,
-            "limits": usage.limits.as_dict(),
+            **usage.as_dict(),
             "remaining": {
                 **usage.remaining,
                 "providers": max(0, usage.limits.providers - self.providers_used),
