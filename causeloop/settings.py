@@ -266,7 +266,15 @@ SPECTACULAR_SETTINGS = {
     # No link per operation: Swagger UI would nest it inside the operation's button, which
     # screen readers cannot use (axe-core: nested-interactive).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
-    "ENUM_NAME_OVERRIDES": {"PlanCodeEnum": "organizations.models.Plan.Code"},
+    "ENUM_NAME_OVERRIDES": {
+        "PlanCodeEnum": "organizations.models.Plan.Code",
+        "IntegrationKindEnum": "organizations.models.Integration.Kind",
+        "QuotaLimitEnum": "causeloop.web.api.usage.QUOTA_LIMITS",
+        "StartedByTypeEnum": "causeloop.web.api.usage.STARTED_BY_TYPES",
+        "RunStatusEnum": "causeloop.web.api.usage.RUN_STATES",
+        "RunFinishStatusEnum": "causeloop.web.api.usage.RUN_ENDINGS",
+        "QuotaErrorCodeEnum": "causeloop.web.api.usage.QUOTA_CODES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "causeloop.web.schema.order_security_schemes",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from organizations.models import Organization, Plan, Subscription
@@ -57,6 +58,18 @@ class Usage:
             "daily": max(0, self.limits.daily - self.runs_today),
             "monthly": max(0, self.limits.monthly - self.runs_this_month),
             "concurrent": max(0, self.limits.concurrent - self.running),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures as the API shows them (the day in ISO form, the month as `YYYY-MM`)."""
+        return {
+            "today": self.today.isoformat(),
+            "month": self.month.isoformat()[:7],
+            "runs_today": self.runs_today,
+            "runs_this_month": self.runs_this_month,
+            "running": self.running,
+            "limits": self.limits.as_dict(),
+            "remaining": self.remaining,
         }
 
 

@@ -3,15 +3,12 @@ from the organization it belongs to, so no caller writes the unscoped query by h
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.text import capfirst
 
-from causeloop.core.errors import NotFound, ValidationFailed
+from causeloop.core.errors import NotFound
+from causeloop.core.keyset import KeysetPage, keyset_page
 from organizations.models import ApiKey, AuditLog, Organization, Plan, Subscription, Template
 
 
@@ -34,14 +31,8 @@ def audit_log_for(organization: Organization) -> QuerySet[AuditLog]:
     return organization.audit_logs.order_by("-created_at", "-id")
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    """One page of an audit trail, newest first, and the cursors to its neighbours (None at
-    either end): `older` goes in `after=`, `newer` in `before=`."""
-
-    rows: list[AuditLog]
-    older: str | None
-    newer: str | None
+# One page of an audit trail, newest first, and the cursors to its neighbours.
+type AuditPage = KeysetPage[AuditLog]
 
 
 def audit_log_page(
@@ -66,47 +57,7 @@ def audit_log_page(
             | Q(actor_user__name__icontains=person)
             | Q(details__email__icontains=person)
         )
-    if before:
-        moment, pk = _position(before)
-        # The bound on its own lets the index on (organization, created_at) find the start.
-        newer = rows.filter(created_at__gte=moment).exclude(created_at=moment, id__lte=pk)
-        found = list(newer.order_by("created_at", "id")[: size + 1])
-        page = found[:size][::-1]
-        return AuditPage(
-            rows=page,
-            older=audit_cursor(page[-1]) if page else None,
-            newer=audit_cursor(page[0]) if len(found) > size else None,
-        )
-    if after:
-        moment, pk = _position(after)
-        rows = rows.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=pk)
-    found = list(rows[: size + 1])
-    page = found[:size]
-    return AuditPage(
-        rows=page,
-        older=audit_cursor(page[-1]) if len(found) > size else None,
-        newer=audit_cursor(page[0]) if after and page else None,
-    )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CURSOR = re.compile(r"(\d{1,18})\.(aud_[0-9a-z]{26})")
-
-
-def audit_cursor(row: AuditLog) -> str:
-    """Where `row` stands in the trail's order: its time (in microseconds) and its ID."""
-    return f"{(row.created_at - _EPOCH) // timedelta(microseconds=1)}.{row.pk}"
-
-
-def _position(cursor: str) -> tuple[datetime, str]:
-    match = _CURSOR.fullmatch(cursor)
-    try:
-        if match is not None:
-            return _EPOCH + timedelta(microseconds=int(match[1])), match[2]
-    except OverflowError:  # past the year 9999
-        pass
-    message = "This page link is broken or out of date; here are the newest entries."
-    raise ValidationFailed(message, code="invalid_cursor", fields={"cursor": [message]})
+    return keyset_page(rows, moment="created_at", after=after, before=before, size=size)
 
 
 def plans_all() -> list[Plan]:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from causeloop.core.keyset import KeysetPage, keyset_page
 from organizations.models import (
     Integration,
     Organization,
@@ -43,12 +44,7 @@ class UsageReport:
         return {
             "plan": self.plan,
             "timezone": self.timezone,
-            "today": usage.today.isoformat(),
-            "month": usage.month.isoformat()[:7],
-            "runs_today": usage.runs_today,
-            "runs_this_month": usage.runs_this_month,
-            "running": usage.running,
-            "limits": usage.limits.as_dict(),
+            **usage.as_dict(),
             "remaining": {
                 **usage.remaining,
                 "providers": max(0, usage.limits.providers - self.providers_used),
@@ -108,4 +104,14 @@ def runs_for(organization: Organization) -> QuerySet[Run]:
         organization.runs.select_related("integration")
         .defer("integration__credential")
         .order_by("-started_at", "-id")
+    )
+
+
+def runs_page(
+    organization: Organization, *, after: str = "", before: str = "", size: int = 50
+) -> KeysetPage[Run]:
+    """A page of the organization's runs, newest first, by keyset: runs older than the cursor
+    `after`, or newer than `before`; one query and no count, however many runs it keeps."""
+    return keyset_page(
+        runs_for(organization), moment="started_at", after=after, before=before, size=size
     )

@@ -1,9 +1,82 @@
-"""List pagination: `?page=` (and `?page_size=`), with `next` and `previous` links."""
+"""List pagination: `?page=` (and `?page_size=`), with `next` and `previous` links; and, for
+lists without bound (runs), `?cursor=` pages by keyset (`causeloop.core.keyset`): the same
+links, no count, one query whatever the length of the list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from rest_framework import pagination
+from rest_framework.request import Request
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from causeloop.core.errors import ValidationFailed
+from causeloop.core.keyset import KeysetPage
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+# `?cursor=` goes to older rows (the `next` link), `?before=` back to newer ones (`previous`).
+CURSOR, BEFORE = "cursor", "before"
+_LONGEST_CURSOR = 80
+_BROKEN = "This cursor is broken or out of date; start again from the first page."
+
+
+@dataclass(frozen=True)
+class CursorRequest:
+    """What a request asks of a cursor list: where to start and how many rows."""
+
+    after: str
+    before: str
+    size: int
+
+    @classmethod
+    def of(cls, request: Request) -> CursorRequest:
+        params = request.query_params
+        return cls(
+            after=params.get(CURSOR, "")[:_LONGEST_CURSOR],
+            before=params.get(BEFORE, "")[:_LONGEST_CURSOR],
+            size=_page_size(params.get(PageNumberPagination.page_size_query_param, "")),
+        )
+
+
+def _page_size(raw: str) -> int:
+    """The size asked for, within bounds; the default for anything that is not a number, as
+    `?page=` lists do."""
+    size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
+    if size < 1:
+        return PageNumberPagination.page_size
+    return min(size, PageNumberPagination.max_page_size)
+
+
+def cursor_page(request: Request, pager: Callable[..., KeysetPage[Any]]) -> KeysetPage[Any]:
+    """The page `pager(after=, before=, size=)` gives for the request; a cursor that is not
+    one is a 400 `invalid_cursor`."""
+    asked = CursorRequest.of(request)
+    try:
+        return pager(after=asked.after, before=asked.before, size=asked.size)
+    except ValidationFailed as error:
+        if error.code != "invalid_cursor":
+            raise
+        raise ValidationFailed(
+            _BROKEN, code="invalid_cursor", fields={CURSOR: [_BROKEN]}
+        ) from error
+
+
+def cursor_links(request: Request, page: KeysetPage[Any]) -> dict[str, str | None]:
+    """The `next` (older) and `previous` (newer) links of a page, None at either end."""
+    url = request.build_absolute_uri()
+    return {
+        "next": replace_query_param(remove_query_param(url, BEFORE), CURSOR, page.older)
+        if page.older
+        else None,
+        "previous": replace_query_param(remove_query_param(url, CURSOR), BEFORE, page.newer)
+        if page.newer
+        else None,
+    }

@@ -8,8 +8,10 @@ from rest_framework.test import APIClient
 
 from memberships.models import Membership
 from memberships.services.tokens import personal_token_create
+from organizations.models import Run
 from organizations.roles import Role
 from organizations.services.api_keys import api_key_provision
+from tests.api.usage_data import make_integration, make_runs
 from tests.factories import TemplateFactory
 
 ROOT_KEY = "test-root-key"  # CAUSELOOP_ROOT_KEY in the test environment (pyproject.toml)
@@ -79,6 +81,8 @@ def world(as_user, organization, owner, make_member):
         "org": organization.pk,
         "mem": Membership.objects.get(user=member).pk,
         "tpl": template.pk,
+        "int": make_integration(organization).pk,
+        "run": make_runs(organization, 1, status=Run.Status.RUNNING)[0].pk,
     }
     return as_user(owner), names
 

@@ -51,6 +51,18 @@ WRITERS = [
         {"name": "T", "kind": "agent", "description": "d", "body": "b"},
     ),
     ("patch", "/organizations/{org}/templates/{tpl}", {"name": "T", "kind": "agent"}),
+    (
+        "post",
+        "/organizations/{org}/integrations",
+        {"name": "OpenAI", "kind": "openai", "credential": "sk-test-0123456789"},
+    ),
+    (
+        "patch",
+        "/organizations/{org}/integrations/{int}",
+        {"name": "OpenAI", "credential": "sk-test-0123456789"},
+    ),
+    ("post", "/organizations/{org}/runs", {"name": "nightly"}),
+    ("post", "/organizations/{org}/runs/{run}/finish", {"status": "succeeded"}),
     ("post", "/gdpr/export-requests", {"organization": "{org}"}),
     ("post", "/governance/rtbf/requests", {"email": "n@example.com", "mode": "erasure"}),
 ]

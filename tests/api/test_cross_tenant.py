@@ -5,8 +5,9 @@ nothing of B changes."""
 import pytest
 
 from memberships.models import Invitation, InviteCode, Membership
-from organizations.models import ApiKey, Organization, Template
+from organizations.models import ApiKey, Integration, Organization, Run, Template, UsageDay
 from organizations.roles import Role
+from tests.api.usage_data import make_integration, make_runs
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,
@@ -19,7 +20,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# (method, path under /organizations/{org}, body); {mem} {inv} {code} {key} {tpl} are B's.
+# (method, path under /organizations/{org}, body); {mem} {inv} {code} {key} {tpl} {int} {run}
+# are B's.
 ENDPOINTS = [
     ("get", "", None),
     ("patch", "", {"name": "Hijacked"}),
@@ -49,6 +51,15 @@ ENDPOINTS = [
     ("patch", "/templates/{tpl}", {"name": "Defaced"}),
     ("delete", "/templates/{tpl}", None),
     ("get", "/audit-log", None),
+    ("get", "/integrations", None),
+    ("post", "/integrations", {"name": "Planted", "kind": "openai", "credential": "sk-planted-1"}),
+    ("get", "/integrations/{int}", None),
+    ("patch", "/integrations/{int}", {"name": "Defaced", "credential": "sk-swapped-1"}),
+    ("delete", "/integrations/{int}", None),
+    ("get", "/runs", None),
+    ("post", "/runs", {"name": "Billed to B"}),
+    ("post", "/runs/{run}/finish", {"status": "canceled"}),
+    ("get", "/usage", None),
 ]
 
 
@@ -64,6 +75,8 @@ def tenant_b():
         "code": InviteCodeFactory(organization=organization).pk,
         "key": ApiKeyFactory(organization=organization).pk,
         "tpl": TemplateFactory(organization=organization).pk,
+        "int": make_integration(organization).pk,
+        "run": make_runs(organization, 1, status=Run.Status.RUNNING)[0].pk,
     }
 
 
@@ -86,6 +99,15 @@ def _snapshot(organization):
         ),
         "templates": sorted(
             Template.objects.filter(organization=organization).values_list("pk", "name")
+        ),
+        "integrations": sorted(
+            Integration.objects.filter(organization=organization).values_list(
+                "pk", "name", "credential", "last_four"
+            )
+        ),
+        "runs": sorted(Run.objects.filter(organization=organization).values_list("pk", "status")),
+        "usage": sorted(
+            UsageDay.objects.filter(organization=organization).values_list("day", "runs")
         ),
     }
 

@@ -11,6 +11,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from hypothesis.strategies import just
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -19,8 +20,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from memberships.services.tokens import personal_token_create
+from organizations.models import Organization, Run
 from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY
+from tests.api.usage_data import make_integration, make_runs, roomy
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +88,52 @@ def test_the_api_keeps_to_its_schema(api_schema, credentials):
         except Exception as error:
             failures.append(f"{operation.method.upper()} {operation.path}: {error}")
     assert not failures, "\n\n".join(failures)
+
+
+USAGE_EXAMPLES = settings(EXAMPLES, max_examples=12)
+
+
+def test_the_usage_operations_keep_to_their_schema_in_a_real_organization(api_schema, credentials):
+    """Generated requests reach `acme` itself, its integration and its run: created, changed,
+    refused over the plan's limits (429 with Retry-After), finished, deleted — each answer as
+    the document says."""
+    organization = Organization.objects.get(slug="acme")
+    # Room for a start and a provider more than it has, so both sides of each limit show.
+    roomy(organization, concurrent=2, providers=3)
+    real = {
+        "org": "acme",
+        "integration_id": make_integration(organization).pk,
+        "run_id": make_runs(organization, 1, status=Run.Status.RUNNING)[0].pk,
+    }
+    operations = [
+        result.ok()
+        for result in api_schema.get_all_operations()
+        if any(part in result.ok().path for part in ("/integrations", "/runs", "/usage"))
+    ]
+    assert len(operations) == 9
+    failures, seen = [], set()
+    for operation in operations:
+
+        @USAGE_EXAMPLES
+        @given(case=operation.as_strategy(), label=just(operation.label))
+        def exercise(case, label):
+            names = {name: real[name] for name in case.path_parameters or {}}
+            case.path_parameters = {**case.path_parameters, **names}
+            response = case.call_and_validate(
+                headers={**(case.headers or {}), **credentials}, checks=CHECKS
+            )
+            seen.add((label, response.status_code))
+
+        try:
+            exercise()
+        except Exception as error:
+            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
+    assert not failures, "\n\n".join(failures)
+    runs, integrations = (
+        "/api/v1/organizations/{org}/runs",
+        "/api/v1/organizations/{org}/integrations",
+    )
+    assert {(f"POST {runs}", 201), (f"POST {runs}", 429), (f"POST {integrations}", 201)} <= seen
 
 
 def test_the_schema_documents_every_endpoint_and_error(client):

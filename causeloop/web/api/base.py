@@ -12,15 +12,17 @@ never look a tenant up or enter one themselves. Role rules for changes are the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from causeloop.core.errors import NotFound
+from causeloop.core.keyset import KeysetPage
 from causeloop.core.tenancy import enter_platform, enter_tenant
 from causeloop.web.api.permissions import IsOrgMember, IsPlatformOperator
 from causeloop.web.authentication import (
@@ -28,7 +30,14 @@ from causeloop.web.authentication import (
     RootKeyAuthentication,
     SessionAuthentication,
 )
-from causeloop.web.pagination import PageNumberPagination
+from causeloop.web.idempotency import HEADER as IDEMPOTENCY_HEADER
+from causeloop.web.pagination import (
+    BEFORE,
+    CURSOR,
+    PageNumberPagination,
+    cursor_links,
+    cursor_page,
+)
 from memberships.models import User
 from memberships.selectors import membership_in
 from memberships.services.active import active_membership_for
@@ -205,6 +214,19 @@ def paginated(view: APIView, queryset: Any, serializer: type[serializers.Seriali
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
+def cursor_paginated(
+    view: APIView,
+    pager: Callable[..., KeysetPage[Any]],
+    serializer: type[serializers.Serializer],
+) -> Response:
+    """One page of an unbounded list, newest first, from `pager(after=, before=, size=)` (a
+    keyset selector), with `next`, `previous` and `results`: no count, however long the list."""
+    page = cursor_page(view.request, pager)
+    return Response(
+        {**cursor_links(view.request, page), "results": serializer(page.rows, many=True).data}
+    )
+
+
 # --- the schema's shared parts --------------------------------------------------------------
 
 
@@ -221,6 +243,41 @@ def page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
             "results": item(many=True),
         },
     )
+
+
+def cursor_page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of one page of `item`s, as `cursor_paginated` renders it."""
+    name = item.__name__.removesuffix("Serializer")
+    return type(
+        f"Cursor{name}ListSerializer",
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+
+
+CURSOR_PARAMETERS = [
+    OpenApiParameter(
+        CURSOR, str, description="The page after this cursor (follow the `next` link)."
+    ),
+    OpenApiParameter(
+        BEFORE, str, description="The page before this cursor (follow the `previous` link)."
+    ),
+    OpenApiParameter(
+        "page_size", int, description=f"Rows per page, up to {PageNumberPagination.max_page_size}."
+    ),
+]
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Retrying with the same key and body within 24 hours replays the first answer.",
+)
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -249,13 +306,21 @@ _ERROR_MEANINGS = {
 }
 
 
-def responses(ok: Any, *errors: int, status: int = 200, public: bool = False) -> dict[int, Any]:
+def responses(
+    ok: Any,
+    *errors: int,
+    status: int = 200,
+    public: bool = False,
+    meanings: dict[int, str] | None = None,
+) -> dict[int, Any]:
     """An endpoint's responses for the schema: `ok` under `status`, and every error it can give
-    (401 and 503 always, unless the endpoint is public)."""
+    (401 and 503 always, unless the endpoint is public); `meanings` says what an error means
+    for this endpoint, in place of the general words."""
     codes = set(errors) | {400, 503}
     if not public:
         codes |= {401, 403}
     result: dict[int, Any] = {status: ok}
     for code in sorted(codes):
-        result[code] = OpenApiResponse(ErrorSerializer, description=_ERROR_MEANINGS[code])
+        meaning = (meanings or {}).get(code, _ERROR_MEANINGS[code])
+        result[code] = OpenApiResponse(ErrorSerializer, description=meaning)
     return result

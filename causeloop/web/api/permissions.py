@@ -56,6 +56,12 @@ class IsOrgAdminToList(IsOrgAdmin):
     methods = frozenset({"GET"})
 
 
+class CanManageIntegrations(IsOrgAdmin):
+    """Admins and owners add, change and remove integrations; every member reads them."""
+
+    methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class IsOrgOwner(OrganizationRole):
     at_least = Role.OWNER
 

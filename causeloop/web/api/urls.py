@@ -18,6 +18,7 @@ from causeloop.web.api import (
     organizations,
     platform,
     templates,
+    usage,
 )
 
 
@@ -67,6 +68,12 @@ v1: list[URLPattern | URLResolver] = [
     # data
     path("gdpr/export-requests", data.ExportApi.as_view()),
     path("governance/rtbf/requests", erasure.ErasureApi.as_view()),
+    # usage
+    path(f"{ORG}/integrations", usage.IntegrationsApi.as_view()),
+    path(f"{ORG}/integrations/<str:integration_id>", usage.IntegrationApi.as_view()),
+    path(f"{ORG}/runs", usage.RunsApi.as_view()),
+    path(f"{ORG}/runs/<str:run_id>/finish", usage.RunFinishApi.as_view()),
+    path(f"{ORG}/usage", usage.UsageApi.as_view()),
 ]
 
 urlpatterns = [
