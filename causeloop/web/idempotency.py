@@ -12,7 +12,6 @@ request stores nothing (it changed nothing): a retry runs again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.core.context import request_ip
-from causeloop.core.crypto import decrypt, encrypt
+from causeloop.core.crypto import decrypt, encrypt, keyed_hash
 from causeloop.core.db import transaction_lock
 from causeloop.core.errors import Conflict, ValidationFailed
 from causeloop.models import IdempotencyRecord
@@ -54,9 +53,11 @@ def _clean_key(raw: str) -> str:
 
 
 def _fingerprint(request: Request) -> str:
-    """The request as parsed (so key order and white space do not matter)."""
+    """The request as parsed (so key order and white space do not matter), hashed under the
+    master key: a body may hold a secret (an integration's credential), and a plain hash of a
+    guessable secret could be checked against it."""
     body = json.dumps(request.data, sort_keys=True, default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    return keyed_hash(f"{request.method} {request.path}\n{body}")
 
 
 def _hold(scope: str, key: str) -> bool:
