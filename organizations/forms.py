@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from organizations.audit_text import action_choices
-from organizations.models import Plan, Template
+from organizations.models import Integration, Plan, Template
 from organizations.validation import COLOR_RE
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
@@ -133,6 +133,50 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=200, help_text="Where the key is used, e.g. “CI” or “backend”."
     )
+
+
+INTEGRATION_NAME_HELP = "How your team knows it, e.g. “OpenAI production”."
+CREDENTIAL_HELP = (
+    "The provider's API key or secret: stored encrypted, never shown again (only its last four "
+    "characters are)."
+)
+# After a form error the page sends the credential field back empty: it never echoes a secret.
+CREDENTIAL_NOT_KEPT = "For safety the credential was not kept: enter it again."
+
+
+def _credential_field(label: str = "Credential") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,  # the service trims and checks it
+        help_text=CREDENTIAL_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class _HoldsCredential(forms.Form):
+    def forget_credential(self) -> None:
+        """Say, next to the emptied field, that a credential typed before an error is gone."""
+        if self.data.get("credential"):
+            self.fields["credential"].help_text = CREDENTIAL_NOT_KEPT
+            self["credential"].help_text = CREDENTIAL_NOT_KEPT  # the bound field copied it
+
+
+class IntegrationForm(_HoldsCredential):
+    name = forms.CharField(max_length=200, help_text=INTEGRATION_NAME_HELP)
+    kind = forms.ChoiceField(
+        label="Provider",
+        choices=Integration.Kind.choices,
+        error_messages={"invalid_choice": "Choose one of the listed providers."},
+    )
+    credential = _credential_field()
+
+
+class IntegrationNameForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text=INTEGRATION_NAME_HELP)
+
+
+class CredentialForm(_HoldsCredential):
+    credential = _credential_field("New credential")
 
 
 class AuditFilterForm(forms.Form):

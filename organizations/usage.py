@@ -39,16 +39,18 @@ class UsageReport:
     history: list[tuple[date, int]]
     providers_used: int = 0
 
+    @property
+    def providers_remaining(self) -> int:
+        """How many more integrations the limit allows (0 at or over it)."""
+        return max(0, self.usage.limits.providers - self.providers_used)
+
     def as_dict(self) -> dict[str, Any]:
         usage = self.usage
         return {
             "plan": self.plan,
             "timezone": self.timezone,
             **usage.as_dict(),
-            "remaining": {
-                **usage.remaining,
-                "providers": max(0, usage.limits.providers - self.providers_used),
-            },
+            "remaining": {**usage.remaining, "providers": self.providers_remaining},
             "history": [{"date": day.isoformat(), "runs": runs} for day, runs in self.history],
         }
 

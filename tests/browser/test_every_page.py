@@ -3,14 +3,18 @@ a phone, and in a light, a mid and a dark brand colour; and a picture of the mai
 (`CAUSELOOP_SCREENSHOTS=1` writes docs/screenshots/)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from memberships.services.invitations import invitation_create
 from organizations.audit import audit
-from organizations.models import Organization
+from organizations.models import Organization, Run, UsageDay
 from organizations.roles import Role
+from organizations.services.integrations import integration_create
+from organizations.services.runs import run_finish, run_start
+from organizations.usage import usage_of
 from tests.browser.conftest import check_accessibility
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 
@@ -40,6 +44,8 @@ SIGNED_IN = [
     "/admin/plan/",
     "/admin/plan/?change=enterprise",
     "/admin/audit/",
+    "/admin/integrations/",
+    "/admin/integrations/{integration}/",
     "/password/change/",
     "/admin/templates/tpl_does_not_exist/",
 ]
@@ -62,7 +68,39 @@ PICTURES = {
     "/admin/audit/": "audit-log",
     "/admin/templates/": "templates",
     "/invitations/{token}/": "invitation",
+    "/admin/integrations/": "integrations",
 }
+# Runs a day over the 29 days before today (oldest first): a month that looks lived in.
+PAST_RUNS = [0, 0, 3, 5, 2, 0, 8, 12, 6, 4, 0, 0, 7, 9, 11, 5, 3, 0, 2, 6, 14, 10, 8, 0, 0, 4, 6]
+PAST_RUNS += [9, 13]
+
+
+def seed_usage(organization, owner):
+    """Two integrations, three runs today (one finished) and the 29 days before: what the
+    dashboard's meters and chart and the integrations page show. Returns an integration."""
+    integration = integration_create(
+        organization=organization,
+        actor=owner,
+        name="OpenAI production",
+        kind="openai",
+        credential="sk-proj-demo-0123456789-a1b2",
+    )
+    integration_create(
+        organization=organization,
+        actor=owner,
+        name="Claude (research)",
+        kind="anthropic",
+        credential="sk-ant-demo-9876543210-c3d4",
+    )
+    runs = [run_start(organization=organization, actor=owner).run for _ in range(3)]
+    run_finish(run=runs[0], actor=owner, status=Run.Status.SUCCEEDED)
+    today = usage_of(organization).usage.today
+    UsageDay.objects.bulk_create(
+        UsageDay(organization=organization, day=today - timedelta(days=29 - index), runs=count)
+        for index, count in enumerate(PAST_RUNS)
+        if count
+    )
+    return integration
 
 
 @pytest.fixture
@@ -82,7 +120,8 @@ def world():
         organization=organization, actor=owner, email="dana@acme.test", role="analyst"
     )
     audit(organization, actor=owner, action="organization.updated", target=organization)
-    return {"token": token, "template": template.pk}
+    integration = seed_usage(organization, owner)
+    return {"token": token, "template": template.pk, "integration": integration.pk}
 
 
 def log_in(page, site):

@@ -4,7 +4,7 @@ import pytest
 from zeal import zeal_ignore
 
 from memberships.models import Invitation, Membership
-from organizations.models import ApiKey, Organization, Template
+from organizations.models import ApiKey, Integration, Organization, Template
 from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.hostile import CountingStream, png_bytes, truncated_jpeg, truncated_png, upload
@@ -22,6 +22,7 @@ PAGES = [
     "/onboarding/plan/",
     "/switch/",
     "/invitations/some-token-that-is-long/",
+    "/admin/integrations/",
 ]
 JUNK = [
     {},
@@ -50,6 +51,7 @@ def _state():
         Invitation.objects.count(),
         ApiKey.objects.filter(revoked_at__isnull=True).count(),
         Template.objects.count(),
+        Integration.objects.count(),
         list(Organization.objects.values_list("name", "slug", "primary_color", "plan_id")),
     )
 

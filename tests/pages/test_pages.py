@@ -25,7 +25,7 @@ ADMIN_PAGES = [
     "/admin/data/",
     "/admin/data/export.json",
 ]
-MEMBER_PAGES = ["/", "/admin/templates/", "/admin/members/"]
+MEMBER_PAGES = ["/", "/admin/templates/", "/admin/members/", "/admin/integrations/"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES + MEMBER_PAGES)

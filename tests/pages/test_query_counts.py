@@ -30,6 +30,7 @@ PAGES = [
     "/admin/api-keys/",
     "/admin/data/",
     "/brand.css",
+    "/admin/integrations/",
 ]
 
 

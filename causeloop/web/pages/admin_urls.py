@@ -4,6 +4,7 @@ from django.urls import path
 
 from causeloop.web.pages import organizations as views
 from causeloop.web.pages.audit import AuditLogPage
+from causeloop.web.pages.integrations import IntegrationPage, IntegrationsPage
 from causeloop.web.pages.keys import ApiKeysPage
 from causeloop.web.pages.people import MembersPage
 from causeloop.web.pages.plan import PlanPage
@@ -21,4 +22,6 @@ urlpatterns = [
     path("data/purge/", views.PurgePage.as_view(), name="admin-purge"),
     path("plan/", PlanPage.as_view(), name="admin-plan"),
     path("audit/", AuditLogPage.as_view(), name="admin-audit"),
+    path("integrations/", IntegrationsPage.as_view(), name="admin-integrations"),
+    path("integrations/<str:integration_id>/", IntegrationPage.as_view(), name="admin-integration"),
 ]

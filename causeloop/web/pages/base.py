@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from causeloop.core.errors import DomainError, Forbidden, NotFound
 from causeloop.core.tenancy import enter_tenant
 from causeloop.web.context_processors import organization_header
+from causeloop.web.pages.usage import run_meters, usage_chart
 from memberships.models import Membership, User
 from memberships.selectors import members_of, membership_in, seat_usage, user_organizations
 from memberships.services.active import active_membership_for, organization_switch
@@ -37,6 +38,7 @@ from organizations.colors import Palette
 from organizations.models import Organization
 from organizations.roles import Role
 from organizations.selectors import audit_log_page
+from organizations.usage import usage_of
 
 
 def apply_error(form: forms.Form, error: DomainError) -> None:
@@ -149,8 +151,12 @@ class HomePage(OrganizationPage):
         seats = seat_usage(organization)
         is_admin = self.role >= Role.ADMIN
         activity = describe_all(audit_log_page(organization, size=8).rows) if is_admin else []
+        usage = usage_of(organization)
         return self.page(
             "pages/home.html",
+            limits=usage.usage.limits,
+            run_meters=run_meters(usage, organization),
+            chart=usage_chart(usage),
             members=members,
             member_count=seats.members,
             pending_invitations=seats.pending_invitations,

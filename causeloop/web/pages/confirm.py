@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from causeloop.web.pages.base import OrganizationPage
 from memberships.models import Invitation, InviteCode, Membership
-from organizations.models import ApiKey, Organization, Template
+from organizations.models import ApiKey, Integration, Organization, Template
 from organizations.roles import Role
 
 
@@ -73,6 +73,20 @@ def delete_template(template: Template, organization: Organization) -> Confirmat
         message=f"Deleting “{template.name}” removes it for everyone in {organization.name}. "
         "This cannot be undone.",
         button="Delete template",
+        fields=(("action", "delete"),),
+    )
+
+
+# --- integrations --------------------------------------------------------------------------
+
+
+def remove_integration(integration: Integration, organization: Organization) -> Confirmation:
+    return Confirmation(
+        title=f"Remove the integration “{integration.name}”?",
+        message=f"Removing “{integration.name}” erases its {integration.get_kind_display()} "
+        f"credential (…{integration.last_four}) from {organization.name} at once: runs can no "
+        "longer use it. Past runs keep their history. This cannot be undone.",
+        button="Remove integration",
         fields=(("action", "delete"),),
     )
 

@@ -15,6 +15,7 @@ from django.utils import dateformat, timezone
 
 from causeloop.core.errors import DomainError
 from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.pages.usage import providers_meter, run_meters, seats_meter
 from memberships.selectors import SeatUsage, seat_usage
 from memberships.services.plans import plan_change, seats_refusal
 from organizations.forms import PlanChoiceForm
@@ -22,6 +23,7 @@ from organizations.models import Plan, Subscription
 from organizations.roles import Role
 from organizations.selectors import plans_all, subscription_of
 from organizations.services.plans import trial_end_after_switch, trial_starts_on_switch
+from organizations.usage import usage_of
 
 LIMITS = [
     ("seats", "Seats"),
@@ -99,6 +101,7 @@ class PlanPage(OrganizationPage):
             for plan in plans
         ]
         chosen = next((plan for plan in plans if plan.code == switch_to), None)
+        report = usage_of(self.organization)
         return self.page(
             "organizations/plan.html",
             status=status,
@@ -106,6 +109,11 @@ class PlanPage(OrganizationPage):
             cards=cards,
             current=current,
             usage=usage,
+            meters=[
+                seats_meter(usage, self.organization),
+                *run_meters(report, self.organization),
+                providers_meter(report, self.organization),
+            ],
             subscription=subscription,
             on_trial=subscription is not None and subscription.is_on_trial,
             switch=_switch(current, chosen, usage, subscription) if chosen else None,
