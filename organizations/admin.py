@@ -81,7 +81,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ("status", "plan", "kind")
     search_fields = ("name", "slug", "id")
     list_select_related = ("plan", "subscription")
-    readonly_fields = ("id", "created_at", "updated_at", "suspended_at", "status", "usage")
+    # The logo is the branding service's (it checks the image and deletes a replaced file).
+    readonly_fields = ("id", "created_at", "updated_at", "suspended_at", "status", "logo", "usage")
     inlines = (WorkspaceInline, SubscriptionInline)
     actions: tuple[str, ...] = ("approve", "suspend", "reinstate")
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
