@@ -80,7 +80,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "status", "plan", "member_count", "runs_today", "created")
     list_filter = ("status", "plan", "kind")
     search_fields = ("name", "slug", "id")
-    list_select_related = ("plan", "subscription")
+    list_select_related = ("plan",)
     # The logo is the branding service's (it checks the image and deletes a replaced file).
     readonly_fields = ("id", "created_at", "updated_at", "suspended_at", "status", "logo", "usage")
     inlines = (WorkspaceInline, SubscriptionInline)
@@ -90,7 +90,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         organizations = super().get_queryset(request).annotate(member_total=Count("memberships"))
-        return with_recent_usage_days(organizations)
+        # Fetched for the page's rows only (a join would widen the count's grouping of them all).
+        return with_recent_usage_days(organizations.prefetch_related("subscription"))
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, organization: WithAnnotations[Organization, MemberTotal]) -> str:
@@ -98,8 +99,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Runs today")
     def runs_today(self, organization: Organization) -> str:
-        # The page's counters came in one query (`with_recent_usage_days`), the subscription
-        # with the row: no query per organization.
+        # The page's counters and subscriptions came in one query each: none per organization.
         subscription = getattr(organization, "subscription", None)
         daily = limits_of(organization, organization.plan, subscription).daily
         return f"{runs_started_today(organization)} of {daily}"

@@ -121,7 +121,7 @@ def with_recent_usage_days(organizations: QuerySet[Organization]) -> QuerySet[Or
     utc_today = timezone.now().astimezone(UTC).date()
     recent = UsageDay.objects.filter(
         day__gte=utc_today - timedelta(days=1), day__lte=utc_today + timedelta(days=1)
-    )
+    ).order_by()  # unordered: the default ordering would join the organizations to sort
     return organizations.prefetch_related(
         Prefetch("usage_days", queryset=recent, to_attr=RECENT_USAGE_DAYS)
     )
