@@ -32,6 +32,9 @@ if not CAUSELOOP_MASTER_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("CAUSELOOP_MASTER_KEY is not set")
     CAUSELOOP_MASTER_KEY = "development-only-master-key"
+# Master keys replaced by a rotation, still accepted: secrets sealed under them open, and
+# credentials hashed under them are found (and hashed again under the current key when used).
+CAUSELOOP_OLD_MASTER_KEYS = env.list("CAUSELOOP_OLD_MASTER_KEYS", default=[])
 # Lets operators' scripts reach the platform API without a user (compared in constant time).
 CAUSELOOP_ROOT_KEY = env.str("CAUSELOOP_ROOT_KEY", default="")
 CAUSELOOP_REQUIRE_ORG_APPROVAL = env.bool("CAUSELOOP_REQUIRE_ORG_APPROVAL", default=False)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from causeloop.core.crypto import decrypt, encrypt, keyed_hash
+from causeloop.core.crypto import decrypt, encrypt, keyed_hashes
 from causeloop.core.tenancy import platform_work
 from memberships.links import invitation_url
 from memberships.mail import Email, describe_failure, render_email
@@ -66,13 +66,13 @@ def send_invitation_email(invitation_id: str, sealed_token: str) -> None:
     """Mail the invitation link and record the outcome on the invitation (sent, or failed and
     why). The token travels encrypted through the task queue."""
     token = decrypt(sealed_token.encode()).decode()
-    token_hash = keyed_hash(token)
+    token_hashes = keyed_hashes(token)  # the current master key's, or an old one's
     with platform_work():  # system work: no request, no tenant context of its own
         # Only the invitation's current link: once it is accepted, revoked or sent again with
         # a new link, this message has nothing left to say.
         invitation = (
             Invitation.objects.select_related("organization", "invited_by")
-            .filter(pk=invitation_id, status=Invitation.Status.PENDING, token_hash=token_hash)
+            .filter(pk=invitation_id, status=Invitation.Status.PENDING, token_hash__in=token_hashes)
             .first()
         )
     if invitation is None:

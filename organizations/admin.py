@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from causeloop.core.errors import DomainError
 from causeloop.core.json_input import JSON_FORMFIELD_OVERRIDES
+from organizations.admin_usage import OVERRIDE_FIELDS, OrganizationAdminForm, usage_panel
 from organizations.models import (
     ApiKey,
     AuditLog,
@@ -23,14 +26,23 @@ from organizations.models import (
     Workspace,
     WorkspaceSettings,
 )
+from organizations.quotas import limits_of
 from organizations.services.organizations import (
     organization_approve,
     organization_reinstate,
     organization_suspend,
 )
+from organizations.services.plans import LIMIT_FIELDS, limits_override
+from organizations.usage import runs_started_today, with_recent_usage_days
 
 if TYPE_CHECKING:  # django-stubs is a development dependency
     from django_stubs_ext import WithAnnotations
+
+    from memberships.models import User
+
+# Overrides of the plan's limits are set on the organization's page through the plans service
+# (`limits_override`, audited), never as the subscription's fields.
+SUBSCRIPTION_OVERRIDES = tuple(LIMIT_FIELDS.values())
 
 
 class WorkspaceInline(admin.StackedInline):
@@ -45,6 +57,7 @@ class SubscriptionInline(admin.StackedInline):
     extra = 0
     can_delete = False
     readonly_fields = ("id", "created_at", "updated_at")
+    exclude = SUBSCRIPTION_OVERRIDES
 
 
 def named(organizations: list[Organization]) -> str:
@@ -64,21 +77,67 @@ class MemberTotal(TypedDict):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     # Fits a 1280 px screen beside the admin's menu: the ID is searchable and on the change page.
-    list_display = ("name", "slug", "status", "plan", "member_count", "created")
+    list_display = ("name", "slug", "status", "plan", "member_count", "runs_today", "created")
     list_filter = ("status", "plan", "kind")
     search_fields = ("name", "slug", "id")
     list_select_related = ("plan",)
-    readonly_fields = ("id", "created_at", "updated_at", "suspended_at", "status")
+    # The logo is the branding service's (it checks the image and deletes a replaced file).
+    readonly_fields = ("id", "created_at", "updated_at", "suspended_at", "status", "logo", "usage")
     inlines = (WorkspaceInline, SubscriptionInline)
     actions: tuple[str, ...] = ("approve", "suspend", "reinstate")
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
+    form = OrganizationAdminForm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
-        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+        organizations = super().get_queryset(request).annotate(member_total=Count("memberships"))
+        # Fetched for the page's rows only (a join would widen the count's grouping of them all).
+        return with_recent_usage_days(organizations.prefetch_related("subscription"))
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, organization: WithAnnotations[Organization, MemberTotal]) -> str:
         return f"{organization.member_total} of {organization.seats}"
+
+    @admin.display(description="Runs today")
+    def runs_today(self, organization: Organization) -> str:
+        # The page's counters and subscriptions came in one query each: none per organization.
+        subscription = getattr(organization, "subscription", None)
+        daily = limits_of(organization, organization.plan, subscription).daily
+        return f"{runs_started_today(organization)} of {daily}"
+
+    @admin.display(description="Usage")
+    def usage(self, organization: Organization) -> SafeString:
+        return usage_panel(organization)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = self.get_fields(request, obj)
+        own = [field for field in fields if field not in ("usage", *OVERRIDE_FIELDS)]
+        if obj is None:
+            return [(None, {"fields": own})]
+        return [
+            (None, {"fields": own}),
+            ("Usage", {"fields": ["usage"]}),
+            (
+                "Limit overrides",
+                {
+                    "fields": list(OVERRIDE_FIELDS),
+                    "description": "A number here wins over the plan's from the next run on; "
+                    "leave it empty to follow the plan.",
+                },
+            ),
+        ]
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the inlines: the subscription inline saves its row whole, and the overrides
+        # must land after it, through the service.
+        if change and isinstance(form, OrganizationAdminForm):
+            limits_override(
+                organization=form.instance,
+                limits=form.limit_overrides(),
+                actor=cast("User", request.user),
+            )
 
     @admin.display(description="Created", ordering="created_at")
     def created(self, organization: Organization) -> date:
@@ -153,7 +212,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = ("billing_status",)
     search_fields = ("organization__slug", "id")
     list_select_related = ("organization",)
-    readonly_fields = ("id",)
+    readonly_fields = ("id", *SUBSCRIPTION_OVERRIDES)
 
 
 @admin.register(ApiKey)

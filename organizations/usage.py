@@ -9,10 +9,10 @@ the partial index of unfinished runs, so the cost does not grow with the number 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from causeloop.core.keyset import KeysetPage, keyset_page
@@ -117,3 +117,30 @@ def runs_page(
     return keyset_page(
         runs_for(organization), moment="started_at", after=after, before=before, size=size
     )
+
+
+RECENT_USAGE_DAYS = "recent_usage_days"
+
+
+def with_recent_usage_days(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """The organizations with the counters of the days that are "today" somewhere on Earth
+    (UTC's day and the ones either side), fetched for a whole page of them in one query, so a
+    list showing `runs_started_today` for each costs one query, not one per row."""
+    utc_today = timezone.now().astimezone(UTC).date()
+    recent = UsageDay.objects.filter(
+        day__gte=utc_today - timedelta(days=1), day__lte=utc_today + timedelta(days=1)
+    ).order_by()  # unordered: the default ordering would join the organizations to sort
+    return organizations.prefetch_related(
+        Prefetch("usage_days", queryset=recent, to_attr=RECENT_USAGE_DAYS)
+    )
+
+
+def runs_started_today(organization: Organization) -> int:
+    """The runs the organization started on its own today (from what `with_recent_usage_days`
+    fetched; one query when it was not)."""
+    today = Calendar.at(timezone.now(), zone_of(organization)).today
+    fetched: list[UsageDay] | None = vars(organization).get(RECENT_USAGE_DAYS)
+    if fetched is None:
+        days = UsageDay.objects.filter(organization_id=organization.pk, day=today)
+        return sum(days.values_list("runs", flat=True))
+    return sum(usage_day.runs for usage_day in fetched if usage_day.day == today)

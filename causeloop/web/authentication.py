@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from causeloop.core.crypto import keyed_hash
+from causeloop.core.crypto import keyed_hashes
 from causeloop.core.tenancy import platform_lookup
 from memberships.models import PersonalToken
 from organizations.models import ApiKey
@@ -44,6 +44,16 @@ def _touch(model: type[PersonalToken] | type[ApiKey], row: PersonalToken | ApiKe
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         model.objects.filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
+
+
+def _rehash(
+    model: type[PersonalToken] | type[ApiKey], row: PersonalToken | ApiKey, current: str
+) -> None:
+    """A credential found under an old master key is hashed under the current one, so it keeps
+    working once the old key is dropped."""
+    if row.key_hash != current:
+        model.objects.filter(pk=row.pk).update(key_hash=current)
+        row.key_hash = current
 
 
 def credential_from_request(request: Request) -> str | None:
@@ -74,14 +84,20 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(secret) > 200:
             raise exceptions.AuthenticationFailed("Invalid API key or token.")
-        digest = keyed_hash(secret)
+        # Under the current master key or an old one (a rotation), in one indexed query.
+        digests = keyed_hashes(secret)
         refused = exceptions.AuthenticationFailed("Invalid API key or token.")
         if secret.startswith(PersonalToken.PREFIX):
             # The credential names the person; nobody is known before it.
             with platform_lookup() as lookup:
-                token = PersonalToken.objects.select_related("user").filter(key_hash=digest).first()
+                token = (
+                    PersonalToken.objects.select_related("user")
+                    .filter(key_hash__in=digests)
+                    .first()
+                )
                 if token is None or not token.is_usable or not token.user.is_active:
                     raise refused
+                _rehash(PersonalToken, token, digests[0])
                 lookup.then_enter_user(token.user)
             _touch(PersonalToken, token)
             return token.user, token
@@ -89,11 +105,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         with platform_lookup() as lookup:
             api_key = (
                 ApiKey.objects.select_related("organization", "organization__subscription")
-                .filter(key_hash=digest)
+                .filter(key_hash__in=digests)
                 .first()
             )
             if api_key is None or not api_key.is_usable:
                 raise refused
+            _rehash(ApiKey, api_key, digests[0])
             lookup.then_enter_tenant(api_key.organization)
         _touch(ApiKey, api_key)
         return ApiKeyUser(api_key), api_key

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from causeloop.core.crypto import keyed_hash
+from causeloop.core.crypto import keyed_hashes
 from causeloop.core.errors import Conflict, Forbidden, Gone, NotFound
 from causeloop.core.tenancy import platform_lookup
 from memberships.models import Invitation, Membership, User
@@ -136,14 +136,19 @@ def invitation_by_token(token: object) -> Invitation:
         raise NotFound("Invitation not found.")
     # Reached from public pages: no tenant is known until the token names it, and holding the
     # token is the right to see that tenant's invitation.
+    # Under the current master key or an old one (a rotation), in one indexed query.
+    digests = keyed_hashes(token)
     with platform_lookup() as lookup:
         invitation = (
             Invitation.objects.select_related("organization", "invited_by")
-            .filter(token_hash=keyed_hash(token))
+            .filter(token_hash__in=digests)
             .first()
         )
         if invitation is None:
             raise NotFound("Invitation not found.")
+        if invitation.token_hash != digests[0]:  # hashed under an old key: now the current one
+            Invitation.objects.filter(pk=invitation.pk).update(token_hash=digests[0])
+            invitation.token_hash = digests[0]
         lookup.then_enter_tenant(invitation.organization)
     return invitation
 

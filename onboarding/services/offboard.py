@@ -8,9 +8,11 @@ from causeloop.core.errors import NotFound, ValidationFailed
 from memberships.models import Membership
 from onboarding.lifecycle import organization_purge
 from organizations.models import Organization
+from organizations.quotas import OVERRIDES
 from organizations.roles import Role
 from organizations.selectors import audit_log_for
 from organizations.services.organizations import organization_reinstate, organization_suspend
+from organizations.usage import usage_of
 
 
 def organization_by_slug(slug: object) -> Organization:
@@ -78,6 +80,7 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
             for m in owners
         ],
         "members": Membership.objects.filter(organization=organization).count(),
+        "usage": usage_summary(organization),
         "audit_log": [
             {
                 "id": a.pk,
@@ -88,4 +91,17 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
             }
             for a in audit_log
         ],
+    }
+
+
+def usage_summary(organization: Organization) -> dict[str, Any]:
+    """The organization's usage as the API shows it (§9), plus what an operator checks: how
+    many integrations it has, which limits the platform overrode and the plan's own numbers."""
+    report = usage_of(organization)
+    plan = organization.plan
+    return {
+        **report.as_dict(),
+        "integrations": report.providers_used,
+        "overridden": list(report.usage.limits.overridden),
+        "plan_limits": {name: getattr(plan, field) for name, (_, field) in OVERRIDES.items()},
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -147,25 +147,33 @@ LIMIT_FIELDS = {
 MAX_LIMIT = 10_000_000
 
 
+def limits_clean(limits: dict[str, object]) -> dict[str, int | None]:
+    """The overrides `limits_override` would accept, checked without writing (a form checks
+    them before it saves); a validation error naming the offending limit otherwise."""
+    unknown = sorted(set(limits) - set(LIMIT_FIELDS))
+    if unknown:
+        message = f"Unknown limit {', '.join(unknown)}; use {', '.join(LIMIT_FIELDS)}."
+        raise ValidationFailed(message, fields={name: [message] for name in unknown})
+    invalid = {
+        name: [f"{name.capitalize()} must be a whole number from 0 to {MAX_LIMIT:,}, or empty."]
+        for name, value in limits.items()
+        if not (
+            value is None
+            or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_LIMIT)
+        )
+    }
+    if invalid:
+        raise ValidationFailed(next(iter(invalid.values()))[0], fields=invalid)
+    return cast(dict[str, int | None], dict(limits))
+
+
 @transaction.atomic
 def limits_override(
     *, organization: Organization, limits: dict[str, int | None], actor: User | None = None
 ) -> Subscription:
     """Platform: set (a number) or clear (None) per-organization overrides of the plan's usage
     limits; they win over the plan's numbers from the next start on."""
-    unknown = sorted(set(limits) - set(LIMIT_FIELDS))
-    if unknown:
-        message = f"Unknown limit {', '.join(unknown)}; use {', '.join(LIMIT_FIELDS)}."
-        raise ValidationFailed(message, fields={name: [message] for name in unknown})
-    for name, value in limits.items():
-        valid = value is None or (
-            isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_LIMIT
-        )
-        if not valid:
-            message = (
-                f"{name.capitalize()} must be a whole number from 0 to {MAX_LIMIT:,}, or empty."
-            )
-            raise ValidationFailed(message, fields={name: [message]})
+    limits = limits_clean(dict(limits))
     subscription = subscription_locked(organization)
     changed = {
         name: value

@@ -10,8 +10,9 @@ the database's. The count of queries does not depend on how many runs exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -19,6 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from causeloop.core.errors import Conflict, QuotaExceeded, ValidationFailed
+from causeloop.core.tenancy import platform_work
 from organizations.access import require_role
 from organizations.events import emit
 from organizations.models import (
@@ -27,6 +29,7 @@ from organizations.models import (
     Organization,
     Run,
     UsageDay,
+    running_since,
 )
 from organizations.quotas import (
     CONCURRENT_RETRY_SECONDS,
@@ -190,3 +193,82 @@ def run_data(run: Run) -> dict[str, Any]:
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "started_by": run.started_by_api_key_id or run.started_by_user_id,
     }
+
+
+DEFAULT_PRUNE_DAYS = 90
+MAX_PRUNE_BATCH = 10_000
+# Organizations are walked in slices (by ID), so each query names a bounded set of them and
+# reads runs through the (organization, started_at) index.
+PRUNE_ORGANIZATIONS_PER_SLICE = 500
+
+
+@dataclass(frozen=True)
+class RunsPruned:
+    """What `runs_prune` did: the runs started before `cutoff` it deleted (or, on a dry run,
+    would have), in how many transactions."""
+
+    cutoff: datetime
+    count: int
+    batches: int
+    dry_run: bool
+
+
+def _whole(value: object, *, field: str, label: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        message = f"{label} must be a whole number from {low} to {high:,}."
+        raise ValidationFailed(message, fields={field: [message]})
+    return value
+
+
+def _organization_slices() -> Iterator[list[str]]:
+    after = ""
+    while True:
+        with platform_work():
+            ids = list(
+                Organization.objects.filter(pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:PRUNE_ORGANIZATIONS_PER_SLICE]
+            )
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def _prune_slice(
+    organization_ids: list[str], cutoff: datetime, batch_size: int, *, dry_run: bool
+) -> tuple[int, int]:
+    """Prune one slice of organizations: how many runs, in how many batches."""
+    count = batches = 0
+    while True:
+        with platform_work():
+            old = Run.objects.filter(
+                organization_id__in=organization_ids, started_at__lt=cutoff
+            ).exclude(status=Run.Status.RUNNING, started_at__gt=running_since())
+            if dry_run:
+                return old.count(), 0
+            ids = list(old.values_list("pk", flat=True)[:batch_size])
+            if ids:
+                Run.objects.filter(pk__in=ids).delete()
+                count, batches = count + len(ids), batches + 1
+        if len(ids) < batch_size:
+            return count, batches
+
+
+def runs_prune(
+    *, older_than_days: int = DEFAULT_PRUNE_DAYS, batch_size: int = 1000, dry_run: bool = False
+) -> RunsPruned:
+    """Platform: delete the runs started more than `older_than_days` ago, `batch_size` at a time,
+    each batch its own short transaction. A run still counting as running (within
+    `CAUSELOOP_RUN_TIMEOUT`) is kept whatever its age; the daily counters are kept, so usage
+    figures do not change."""
+    days = _whole(older_than_days, field="older_than", label="Days", low=1, high=36_500)
+    batch_size = _whole(
+        batch_size, field="batch_size", label="Batch size", low=1, high=MAX_PRUNE_BATCH
+    )
+    cutoff = timezone.now() - timedelta(days=days)
+    count = batches = 0
+    for organization_ids in _organization_slices():
+        pruned, transactions = _prune_slice(organization_ids, cutoff, batch_size, dry_run=dry_run)
+        count, batches = count + pruned, batches + transactions
+    return RunsPruned(cutoff=cutoff, count=count, batches=batches, dry_run=dry_run)

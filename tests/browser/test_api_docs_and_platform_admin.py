@@ -133,3 +133,19 @@ def test_the_purge_button_is_red_and_the_page_passes_axe(open_context, site, pla
     button.click()
     page.get_by_text("Purged Globex (globex); user accounts were kept.").wait_for()
     assert page.url.endswith("/platform-admin/organizations/organization/?q=globex")
+
+
+def test_an_organizations_usage_and_overrides_pass_axe(open_context, site, platform):
+    page = open_context("desktop").new_page()
+    sign_in_as_operator(page, site)
+    page.goto(f"{site}/platform-admin/organizations/organization/?q=acme")
+    page.get_by_role("link", name="Acme Corporation International").click()
+    panel = page.get_by_role("table", name="Plan free, days in UTC")
+    panel.get_by_role("rowheader", name="Running now").wait_for()
+    page.get_by_label("Runs a day").fill("5")
+    check_accessibility(page)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("was changed successfully").wait_for()
+    page.get_by_role("link", name="Acme Corporation International", exact=True).click()
+    panel.get_by_text("(override; plan: 2)").wait_for()
+    assert page.get_by_label("Runs a day").input_value() == "5"

@@ -10,6 +10,9 @@ from zeal import zeal_ignore
 from memberships.models import Membership, User
 from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import AuditLog, Organization, Workspace
+from organizations.services.integrations import integration_create
+from organizations.services.plans import limits_override
+from organizations.services.runs import run_start
 
 ACME = ["--org-name", "Acme Corp", "--org-slug", "acme", "--owner-email", "alice@acme.com"]
 
@@ -165,6 +168,55 @@ def test_show_client_prints_organization_workspace_owner_and_audit(db):
 
     summary = json.loads(run("show_client", "acme", "--json")[0])
     assert summary["organization"]["id"] == result.org_id
+
+
+def test_show_client_prints_usage_against_the_limits_with_overrides_marked(db):
+    result = onboard_client(
+        request=OnboardRequest(
+            org_name="Acme Corp", org_slug="acme", owner_email="bob@acme.com", plan="starter"
+        )
+    )
+    organization = Organization.objects.get(pk=result.org_id)
+    owner = User.objects.get(pk=result.user_id)
+    limits_override(organization=organization, limits={"daily": 4})
+    with zeal_ignore():
+        integration_create(
+            organization=organization,
+            actor=owner,
+            name="Main",
+            kind="openai",
+            credential="sk-test-1234567890",
+        )
+        run_start(organization=organization, actor=owner)
+
+    out, _ = run("show_client", "acme")
+
+    assert "Usage         today " in out
+    assert "(UTC)" in out
+    assert "  runs today       1 of 4 (override; plan: 6)\n" in out
+    assert "  runs this month  1 of 180\n" in out
+    assert "  running now      1 of 1\n" in out
+    assert "  integrations     1 of 3\n" in out
+    assert "sk-test" not in out
+
+    usage = json.loads(run("show_client", "acme", "--json")[0])["usage"]
+    assert usage["runs_today"] == usage["runs_this_month"] == usage["running"] == 1
+    assert usage["limits"]["daily"] == 4
+    assert usage["remaining"]["daily"] == 3
+    assert usage["overridden"] == ["daily"]
+    assert usage["plan_limits"]["daily"] == 6
+    assert usage["integrations"] == 1
+    assert len(usage["history"]) == 30
+
+
+def test_show_client_marks_no_override_when_the_plan_decides(db):
+    onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
+    out, _ = run("show_client", "acme")
+    assert "  runs today       0 of 2\n" in out
+    assert "override" not in out
+    assert json.loads(run("show_client", "acme", "--json")[0])["usage"]["overridden"] == []
 
 
 def test_show_client_unknown_slug(db):

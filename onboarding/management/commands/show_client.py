@@ -1,4 +1,5 @@
-"""`manage.py show_client SLUG`: the organization, its workspace, owner and latest audit rows."""
+"""`manage.py show_client SLUG`: the organization, its workspace, owner, usage against its limits
+(platform overrides marked) and latest audit rows."""
 
 import json
 from typing import Any
@@ -42,9 +43,26 @@ class Command(ProvisioningCommand):
                 f"({safe(owner['user_id'])}), role {safe(owner['role'])}, "
                 f"active {'yes' if owner['is_active'] else 'no'}"
             )
+        self._usage(summary["usage"])
         write("Audit log (newest first)")
         for row in summary["audit_log"]:
             write(
                 f"  {safe(row['created_at'])}  {safe(row['action']):<24} by {safe(row['actor'])}"
                 f"  {safe(row['target_id'])}"
             )
+
+    def _usage(self, usage: dict[str, Any]) -> None:
+        limits, overridden = usage["limits"], usage["overridden"]
+
+        def limit(name: str) -> str:
+            if name in overridden:
+                return f"{limits[name]} (override; plan: {usage['plan_limits'][name]})"
+            return str(limits[name])
+
+        write = self.stdout.write
+        zone = terminal_safe(usage["timezone"])
+        write(f"Usage         today {usage['today']}, month {usage['month']} ({zone})")
+        write(f"  runs today       {usage['runs_today']} of {limit('daily')}")
+        write(f"  runs this month  {usage['runs_this_month']} of {limit('monthly')}")
+        write(f"  running now      {usage['running']} of {limit('concurrent')}")
+        write(f"  integrations     {usage['integrations']} of {limit('providers')}")
