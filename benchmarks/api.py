@@ -75,7 +75,8 @@ print(api_key, personal, invite)
 """
 
 
-def seed() -> tuple[str, str, str]:
+def seed(database: str = DATABASE) -> tuple[str, str, str]:
+    """Seed `database`: the API key, personal token and invitation token of organization `bench`."""
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SEED],
         cwd=ROOT,
@@ -85,7 +86,7 @@ def seed() -> tuple[str, str, str]:
         env={
             **os.environ,
             **ENV,
-            "DATABASE_URL": url(DATABASE, OWNER),
+            "DATABASE_URL": url(database, OWNER),
             "EMAIL_URL": "dummymail://",
         },
     )
@@ -99,7 +100,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
+def serve(port: int, workers: int, database: str = DATABASE) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
@@ -112,7 +113,7 @@ def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
             "warning",
         ],
         cwd=ROOT,
-        env={**os.environ, **ENV, "DATABASE_URL": url(DATABASE, APP), "EMAIL_URL": "dummymail://"},
+        env={**os.environ, **ENV, "DATABASE_URL": url(database, APP), "EMAIL_URL": "dummymail://"},
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -137,10 +138,21 @@ def ensure_wrk() -> str:
     return found
 
 
-def rate(wrk: str, target: str, seconds: int, connections: int, header: str | None) -> float:
+def rate(
+    wrk: str,
+    target: str,
+    seconds: int,
+    connections: int,
+    header: str | None,
+    script: str | None = None,
+) -> float:
+    """Requests per second wrk gets from `target` (a GET, or what the Lua `script` makes of
+    it); any non-2xx/3xx answer stops the benchmark."""
     command = [wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", target]
     if header:
         command[1:1] = ["-H", header]
+    if script:
+        command[1:1] = ["-s", script]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:

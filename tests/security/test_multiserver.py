@@ -1,6 +1,6 @@
 """Two gunicorn servers on one database: under a mixed loopback load (a bounded run of
-benchmarks/multiserver.py) no errors, and every acknowledged write stored exactly once; and the
-rate limits counted once across both."""
+benchmarks/multiserver.py) no errors, and every acknowledged write stored exactly once; the
+rate limits counted once across both; and a run quota exact across both."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import requests
@@ -131,5 +135,104 @@ def test_rate_limits_are_counted_once_across_two_app_servers(db, rls_database, m
         assert "Too many failed login attempts" in refused.text
     finally:
         multiserver.stop_servers(servers)
+        with multiserver.superuser("postgres") as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+SEED_QUOTA = """
+from causeloop.core.tenancy import enter_platform
+from onboarding.services.onboard import OnboardRequest, onboard_with_api_key
+from organizations.models import Organization
+from organizations.services.plans import limits_override
+
+enter_platform()
+result, key = onboard_with_api_key(
+    request=OnboardRequest(
+        org_name="Quota Corp", org_slug="quota", owner_email="owner@quota.test", plan="growth",
+        send_welcome_email=False,
+    )
+)
+limits_override(
+    organization=Organization.objects.get(pk=result.org_id),
+    limits={"daily": 10, "monthly": 1000, "concurrent": 1000},
+)
+print(result.org_id, key)
+"""
+
+
+def _seed_quota(multiserver: ModuleType, database: str) -> tuple[str, str]:
+    """Organization `quota` with ten runs a day and its API key, made by the services."""
+    seeded = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SEED_QUOTA],
+        cwd=ROOT,
+        env={
+            **multiserver.server_env(database),  # the servers' master key hashes the API key
+            "DATABASE_URL": multiserver.db_url(multiserver.OWNER, database),
+            "EMAIL_URL": "dummymail://",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    org_id, key = seeded.stdout.split()[-2:]
+    return org_id, key
+
+
+def _simultaneous_starts(ports: list[int], org_id: str, key: str, count: int) -> list[Any]:
+    """`count` starts released at the same instant, alternating between the servers."""
+    barrier = threading.Barrier(count)
+
+    def start(n: int) -> requests.Response:
+        barrier.wait(timeout=60)
+        return requests.post(
+            f"http://127.0.0.1:{ports[n % len(ports)]}/api/v1/organizations/{org_id}/runs",
+            json={},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=120,
+        )
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(start, range(count)))
+
+
+@pytest.mark.slow
+def test_thirty_simultaneous_starts_across_two_app_servers_take_exactly_the_ten_left(
+    db, rls_database, monkeypatch
+):
+    """§9: a limit is exact in any number of app processes. Thirty `POST …/runs` with one API
+    key, released at once and split between two gunicorn servers, against a daily allowance
+    of ten: ten 201s and twenty 429 `quota_exceeded` naming the daily limit.
+
+    Needs the runs API (`POST /api/v1/organizations/{org}/runs`), written on its own branch."""
+    multiserver = _multiserver(monkeypatch)
+    database = f"{connection.settings_dict['NAME']}_quota"
+    multiserver.prepare(database)
+    try:
+        org_id, key = _seed_quota(multiserver, database)
+        ports = _free_ports(2)
+        servers = multiserver.start_servers(database, ports, 2)
+        try:
+            responses = _simultaneous_starts(ports, org_id, key, 30)
+        finally:
+            multiserver.stop_servers(servers)
+
+        statuses = Counter(response.status_code for response in responses)
+        assert statuses == Counter({201: 10, 429: 20}), [r.text[:200] for r in responses]
+        for response in responses:
+            if response.status_code == 429:
+                error = response.json()["error"]
+                assert (error["code"], error["fields"]["limit"]) == ("quota_exceeded", "daily")
+                assert 0 < int(response.headers["Retry-After"]) <= 86400
+        with multiserver.superuser(database) as admin:
+            runs = admin.execute(
+                "SELECT count(*) FROM organizations_run WHERE organization_id = %s", [org_id]
+            ).fetchone()
+            counted = admin.execute(
+                "SELECT sum(runs) FROM organizations_usageday WHERE organization_id = %s", [org_id]
+            ).fetchone()
+        assert runs == (10,)
+        assert counted == (10,)
+    finally:
         with multiserver.superuser("postgres") as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
