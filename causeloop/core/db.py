@@ -8,7 +8,11 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
-def insert_together(*instances: models.Model, using: str = DEFAULT_DB_ALIAS) -> None:
+def insert_together(
+    *instances: models.Model,
+    then: tuple[str, list[Any]] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> None:
     """Insert new, related model instances in one statement (one round trip) on PostgreSQL.
 
     Provisioning writes seven rows per client; sent one by one, the round trips cost more than
@@ -16,12 +20,17 @@ def insert_together(*instances: models.Model, using: str = DEFAULT_DB_ALIAS) -> 
     foreign keys at its end, so parents and children may come in any order. Primary keys must
     be set already (public IDs are made in Python) or be database-generated and not needed back.
     `save()` is not called: no model signals are sent (none are connected to these models).
-    Elsewhere (SQLite) each instance is saved in turn, in the order given.
+    `then`, a last statement (SQL and its parameters, e.g. an upsert of a counter), joins the
+    same round trip. Elsewhere (SQLite) each instance is saved in turn, in the order given, and
+    `then` runs after them.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
         for instance in instances:
             instance.save(force_insert=True, using=using)
+        if then is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*then)
         return
     quote = connection.ops.quote_name
     statements: list[str] = []
@@ -43,6 +52,9 @@ def insert_together(*instances: models.Model, using: str = DEFAULT_DB_ALIAS) -> 
             field.get_db_prep_save(field.pre_save(instance, add=True), connection)
             for field in fields
         )
+    if then is not None:
+        statements.append(then[0])
+        params.extend(then[1])
     *leading, last = statements
     ctes = ", ".join(f"i{index} AS ({statement})" for index, statement in enumerate(leading))
     sql = f"WITH {ctes} {last}" if leading else last

@@ -58,19 +58,27 @@ def unique_slug_from_name(name: str) -> str:
 def ensure_usable(organization: Organization) -> None:
     """Refuse with `organization_suspended` when the tenant may not act (suspension, or
     billing that blocks access)."""
+    refusal = usability_refusal(organization)
+    if refusal is not None:
+        raise refusal
+
+
+def usability_refusal(organization: Organization) -> Forbidden | None:
+    """Why the tenant may not act now (`ensure_usable`'s refusal), or None."""
     if organization.status == Organization.Status.SUSPENDED:
-        raise Forbidden("This organization is suspended.", code="organization_suspended")
+        return Forbidden("This organization is suspended.", code="organization_suspended")
     if organization.status == Organization.Status.PENDING:
-        raise Forbidden(
+        return Forbidden(
             "This organization is awaiting the platform's approval.", code="organization_pending"
         )
     subscription = getattr(organization, "subscription", None)
     if subscription is not None and subscription.blocks_access:
-        raise Forbidden(
+        return Forbidden(
             f"This organization's billing is {subscription.get_billing_status_display().lower()}; "
             "access is suspended until it is settled.",
             code="organization_suspended",
         )
+    return None
 
 
 def _changed_fields(

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 
+from causeloop.core.db import insert_together
 from causeloop.core.errors import Conflict, QuotaExceeded, ValidationFailed
 from causeloop.core.tenancy import platform_work
 from organizations.access import require_role
-from organizations.events import emit
+from organizations.events import emit, event_entry
 from organizations.models import (
     ApiKey,
     Integration,
@@ -41,9 +41,8 @@ from organizations.quotas import (
     zone_of,
 )
 from organizations.roles import Role
-from organizations.services.organizations import ensure_usable
+from organizations.services.organizations import usability_refusal
 from organizations.services.plans import subscription_locked
-from organizations.usage import running_runs
 from organizations.validation import clean_optional_text
 
 if TYPE_CHECKING:
@@ -94,30 +93,46 @@ def _refusal(usage: Usage, calendar: Calendar, moment: datetime) -> QuotaExceede
 
 
 def _usage_now(organization: Organization, limits: Limits, calendar: Calendar) -> Usage:
-    running = running_runs(organization).count()
-    used = UsageDay.objects.filter(
-        organization_id=organization.pk, day__gte=calendar.month_start, day__lte=calendar.today
-    ).aggregate(month=Sum("runs"), today=Sum("runs", filter=Q(day=calendar.today)))
+    """What is running and what the day and month have used: one statement over the partial
+    index of unfinished runs and at most 31 daily counters. Run after the lock was taken, so
+    it sees every start committed before this one (READ COMMITTED: a new snapshot)."""
+    quote = connection.ops.quote_name
+    runs, days = quote(Run._meta.db_table), quote(UsageDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {runs} WHERE organization_id = %s "  # noqa: S608
+            "AND status = 'running' AND started_at > %s), "
+            "coalesce(sum(runs), 0), coalesce(sum(runs) FILTER (WHERE day = %s), 0) "
+            f"FROM {days} WHERE organization_id = %s AND day >= %s AND day <= %s",
+            [
+                organization.pk,
+                running_since(),
+                calendar.today,
+                organization.pk,
+                calendar.month_start,
+                calendar.today,
+            ],
+        )
+        running, month, today = cursor.fetchone()
     return Usage(
         today=calendar.today,
         month=calendar.month_start,
-        runs_today=used["today"] or 0,
-        runs_this_month=used["month"] or 0,
-        running=running,
+        runs_today=int(today),
+        runs_this_month=int(month),
+        running=int(running),
         limits=limits,
     )
 
 
-def _count(organization: Organization, day: Any) -> None:
-    """One more run on the organization's `day`: one statement, whether or not the day's row
-    exists yet."""
+def _one_more(organization: Organization, day: Any) -> tuple[str, list[Any]]:
+    """The statement that counts one more run on the organization's `day`, whether or not the
+    day's row exists yet."""
     table = connection.ops.quote_name(UsageDay._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (organization_id, day, runs) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (organization_id, day) DO UPDATE SET runs = {table}.runs + 1",
-            [organization.pk, day],
-        )
+    return (
+        f"INSERT INTO {table} (organization_id, day, runs) VALUES (%s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT (organization_id, day) DO UPDATE SET runs = {table}.runs + 1",
+        [organization.pk, day],
+    )
 
 
 def run_start(
@@ -131,26 +146,32 @@ def run_start(
     limit and the seconds until it resets otherwise. A refusal is an event, not an audit row."""
     require_role(actor, organization, at_least=Role.MEMBER)
     name = clean_optional_text(name, field="name", max_length=200, label="Name")
-    with transaction.atomic():
+    chosen = _integration(organization, integration)
+    # No savepoint: nothing in the block raises but the database, so the round trips of one
+    # would buy nothing; a refusal is decided inside and raised after.
+    with transaction.atomic(savepoint=False):
         subscription = subscription_locked(organization)
         current = subscription.organization
-        ensure_usable(current)
+        blocked = usability_refusal(current)
         moment = timezone.now()
         calendar = Calendar.at(moment, zone_of(current))
         usage = _usage_now(current, limits_of(current, current.plan, subscription), calendar)
         refusal = _refusal(usage, calendar, moment)
-        if refusal is None:
-            run = Run.objects.create(
+        if blocked is None and refusal is None:
+            run = Run(
                 organization_id=current.pk,
-                integration=_integration(current, integration),
+                integration=chosen,
                 name=name,
                 day=calendar.today,
                 started_at=moment,
                 started_by_user=None if isinstance(actor, ApiKey) else actor,
                 started_by_api_key=actor if isinstance(actor, ApiKey) else None,
             )
-            _count(current, calendar.today)
-            emit(current, type="run.started", data={"run": run_data(run)})
+            started = event_entry(current, type="run.started", data={"run": run_data(run)})
+            # One round trip: the run, its event and the day's counter.
+            insert_together(run, started, then=_one_more(current, calendar.today))
+    if blocked is not None:
+        raise blocked
     if refusal is not None:
         emit(organization, type="run.refused", data={"limit": refusal.fields["limit"]})
         raise refusal
