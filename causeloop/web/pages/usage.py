@@ -55,37 +55,33 @@ def _override_note(report: UsageReport, name: str, organization: Organization) -
     return ""
 
 
+RUN_METERS = (  # limit, label, unit
+    ("daily", "Runs today", "today"),
+    ("monthly", "Runs this month", "this month"),
+    ("concurrent", "Running now", "running"),
+)
+
+
 def run_meters(report: UsageReport, organization: Organization) -> list[Meter]:
     """Runs today, this month and running now, against the limits in force."""
-    usage, limits, remaining = report.usage, report.usage.limits, report.usage.remaining
+    usage = report.usage
+    used = {
+        "daily": usage.runs_today,
+        "monthly": usage.runs_this_month,
+        "concurrent": usage.running,
+    }
+    limits, remaining = usage.limits.as_dict(), usage.remaining
     return [
         Meter(
-            key="daily",
-            label="Runs today",
-            used=usage.runs_today,
-            limit=limits.daily,
-            unit="today",
-            full=remaining["daily"] == 0,
-            note=_override_note(report, "daily", organization),
-        ),
-        Meter(
-            key="monthly",
-            label="Runs this month",
-            used=usage.runs_this_month,
-            limit=limits.monthly,
-            unit="this month",
-            full=remaining["monthly"] == 0,
-            note=_override_note(report, "monthly", organization),
-        ),
-        Meter(
-            key="concurrent",
-            label="Running now",
-            used=usage.running,
-            limit=limits.concurrent,
-            unit="running",
-            full=remaining["concurrent"] == 0,
-            note=_override_note(report, "concurrent", organization),
-        ),
+            key=key,
+            label=label,
+            used=used[key],
+            limit=limits[key],
+            unit=unit,
+            full=remaining[key] == 0,
+            note=_override_note(report, key, organization),
+        )
+        for key, label, unit in RUN_METERS
     ]
 
 
