@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ from organizations.models import (
     UsageDay,
     running_since,
 )
-from organizations.quotas import Calendar, Usage, limits_of, zone_of
+from organizations.quotas import Calendar, Limits, Usage, limits_of, zone_of
 
 HISTORY_DAYS = 30
 
@@ -55,10 +56,36 @@ class UsageReport:
         }
 
 
-def running_runs(organization: Organization) -> QuerySet[Run]:
-    """Runs that count as running: unfinished, and started within `CAUSELOOP_RUN_TIMEOUT`."""
-    return Run.objects.filter(
-        organization_id=organization.pk, status=Run.Status.RUNNING, started_at__gt=running_since()
+def usage_now(organization: Organization, limits: Limits, calendar: Calendar) -> Usage:
+    """What is running (unfinished, started within `CAUSELOOP_RUN_TIMEOUT`) and what the day and
+    month have used: one statement over the partial index of unfinished runs and at most 31
+    daily counters. A start runs it after taking the organization's lock, so it sees every start
+    committed before its own (READ COMMITTED: a new snapshot per statement)."""
+    quote = connection.ops.quote_name
+    runs, days = quote(Run._meta.db_table), quote(UsageDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {runs} WHERE organization_id = %s "  # noqa: S608
+            "AND status = 'running' AND started_at > %s), "
+            "coalesce(sum(runs), 0), coalesce(sum(runs) FILTER (WHERE day = %s), 0) "
+            f"FROM {days} WHERE organization_id = %s AND day >= %s AND day <= %s",
+            [
+                organization.pk,
+                running_since(),
+                calendar.today,
+                organization.pk,
+                calendar.month_start,
+                calendar.today,
+            ],
+        )
+        running, month, today = cursor.fetchone()
+    return Usage(
+        today=calendar.today,
+        month=calendar.month_start,
+        runs_today=int(today),
+        runs_this_month=int(month),
+        running=int(running),
+        limits=limits,
     )
 
 
@@ -71,21 +98,13 @@ def usage_of(organization: Organization) -> UsageReport:
     )
     current = subscription.organization if subscription is not None else organization
     calendar = Calendar.at(timezone.now(), zone_of(current))
-    first = min(calendar.month_start, calendar.today - timedelta(days=HISTORY_DAYS - 1))
+    days = [calendar.today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
     counts = dict(
         UsageDay.objects.filter(
-            organization_id=organization.pk, day__gte=first, day__lte=calendar.today
+            organization_id=organization.pk, day__gte=days[0], day__lte=calendar.today
         ).values_list("day", "runs")
     )
-    days = [calendar.today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
-    usage = Usage(
-        today=calendar.today,
-        month=calendar.month_start,
-        runs_today=counts.get(calendar.today, 0),
-        runs_this_month=sum(runs for day, runs in counts.items() if day >= calendar.month_start),
-        running=running_runs(organization).count(),
-        limits=limits_of(current, current.plan, subscription),
-    )
+    usage = usage_now(current, limits_of(current, current.plan, subscription), calendar)
     return UsageReport(
         plan=str(current.plan_id),
         timezone=current.timezone,

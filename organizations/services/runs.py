@@ -34,7 +34,6 @@ from organizations.models import (
 from organizations.quotas import (
     CONCURRENT_RETRY_SECONDS,
     Calendar,
-    Limits,
     Usage,
     limits_of,
     seconds_until,
@@ -43,6 +42,7 @@ from organizations.quotas import (
 from organizations.roles import Role
 from organizations.services.organizations import usability_refusal
 from organizations.services.plans import subscription_locked
+from organizations.usage import usage_now
 from organizations.validation import clean_optional_text
 
 if TYPE_CHECKING:
@@ -92,38 +92,6 @@ def _refusal(usage: Usage, calendar: Calendar, moment: datetime) -> QuotaExceede
     return None
 
 
-def _usage_now(organization: Organization, limits: Limits, calendar: Calendar) -> Usage:
-    """What is running and what the day and month have used: one statement over the partial
-    index of unfinished runs and at most 31 daily counters. Run after the lock was taken, so
-    it sees every start committed before this one (READ COMMITTED: a new snapshot)."""
-    quote = connection.ops.quote_name
-    runs, days = quote(Run._meta.db_table), quote(UsageDay._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM {runs} WHERE organization_id = %s "  # noqa: S608
-            "AND status = 'running' AND started_at > %s), "
-            "coalesce(sum(runs), 0), coalesce(sum(runs) FILTER (WHERE day = %s), 0) "
-            f"FROM {days} WHERE organization_id = %s AND day >= %s AND day <= %s",
-            [
-                organization.pk,
-                running_since(),
-                calendar.today,
-                organization.pk,
-                calendar.month_start,
-                calendar.today,
-            ],
-        )
-        running, month, today = cursor.fetchone()
-    return Usage(
-        today=calendar.today,
-        month=calendar.month_start,
-        runs_today=int(today),
-        runs_this_month=int(month),
-        running=int(running),
-        limits=limits,
-    )
-
-
 def _one_more(organization: Organization, day: Any) -> tuple[str, list[Any]]:
     """The statement that counts one more run on the organization's `day`, whether or not the
     day's row exists yet."""
@@ -155,7 +123,7 @@ def run_start(
         blocked = usability_refusal(current)
         moment = timezone.now()
         calendar = Calendar.at(moment, zone_of(current))
-        usage = _usage_now(current, limits_of(current, current.plan, subscription), calendar)
+        usage = usage_now(current, limits_of(current, current.plan, subscription), calendar)
         refusal = _refusal(usage, calendar, moment)
         if blocked is None and refusal is None:
             run = Run(
