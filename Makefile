@@ -20,7 +20,7 @@ lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache
 
 typecheck: setup
-	DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding
+	DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding webhooks
 
 bench: setup
 	$(PY) benchmarks/onboard.py && $(PY) benchmarks/api.py && $(PY) benchmarks/rls.py && $(PY) benchmarks/multiserver.py && $(PY) benchmarks/runs.py

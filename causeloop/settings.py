@@ -44,6 +44,14 @@ CAUSELOOP_INVITE_CODE_DAYS = env.int("CAUSELOOP_INVITE_CODE_DAYS", default=7)
 CAUSELOOP_TRIAL_DAYS = env.int("CAUSELOOP_TRIAL_DAYS", default=14)
 # A run not finished within this many seconds stops counting as running (§9).
 CAUSELOOP_RUN_TIMEOUT = env.int("CAUSELOOP_RUN_TIMEOUT", default=3600)
+# Webhooks (§10). Private, loopback and link-local targets (and plain http) are refused unless
+# this is on: for tests and development only, never in production.
+CAUSELOOP_WEBHOOKS_ALLOW_PRIVATE = env.bool("CAUSELOOP_WEBHOOKS_ALLOW_PRIVATE", default=False)
+# How often each worker's scheduler relays new events and queues due attempts (seconds).
+CAUSELOOP_WEBHOOKS_SCHEDULER_INTERVAL = env.float(
+    "CAUSELOOP_WEBHOOKS_SCHEDULER_INTERVAL", default=0.2
+)
+CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT = env.int("CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT", default=20)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -60,6 +68,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    # Before django_tasks_db: its `db_worker` command is extended there (the webhook relay).
+    "webhooks",
     "django_tasks_db",
     "causeloop",
     "memberships",

@@ -309,6 +309,10 @@ def _integration(verb: str) -> Callable[[_Details, AuditLog], str]:
     )
 
 
+def _webhook(verb: str) -> Callable[[_Details, AuditLog], str]:
+    return lambda d, r: f"{verb} the webhook endpoint {d.text('url') or r.target_repr}".rstrip()
+
+
 def _limits(details: _Details, row: AuditLog) -> str:
     limits = details.raw("limits")
     changed = limits if isinstance(limits, dict) else {}
@@ -320,13 +324,14 @@ def _limits(details: _Details, row: AuditLog) -> str:
     return "set usage limits" + (f": {_and(parts)}" if parts else "")
 
 
-_MEMBERS, _ORGANIZATION, _KEYS, _TEMPLATES, _BILLING, _USAGE = (
+_MEMBERS, _ORGANIZATION, _KEYS, _TEMPLATES, _BILLING, _USAGE, _HOOKS = (
     "People",
     "Organization",
     "API keys",
     "Templates",
     "Plan and billing",
     "Integrations",
+    "Webhooks",
 )
 
 ACTIONS: dict[str, _Action] = {
@@ -376,4 +381,13 @@ ACTIONS: dict[str, _Action] = {
     "integration.created": _Action(_USAGE, "Integration added", _integration("added")),
     "integration.updated": _Action(_USAGE, "Integration changed", _integration("changed")),
     "integration.deleted": _Action(_USAGE, "Integration removed", _integration("removed")),
+    "webhook_endpoint.created": _Action(_HOOKS, "Webhook endpoint added", _webhook("added")),
+    "webhook_endpoint.updated": _Action(_HOOKS, "Webhook endpoint changed", _webhook("changed")),
+    "webhook_endpoint.deleted": _Action(_HOOKS, "Webhook endpoint removed", _webhook("removed")),
+    "webhook_endpoint.secret_rotated": _Action(
+        _HOOKS, "Webhook secret rotated", _webhook("rotated the signing secret of")
+    ),
+    "webhook_endpoint.disabled": _Action(
+        _HOOKS, "Webhook endpoint disabled", _webhook("disabled, after 5 days of failures,")
+    ),
 }

@@ -12,15 +12,23 @@ from typing import Any
 from organizations.models import AuditLog, Event, Organization
 
 
-def event_entry(organization: Organization | str, *, type: str, data: dict[str, Any]) -> Event:
+def event_entry(
+    organization: Organization | str, *, type: str, data: dict[str, Any], relayed: bool = False
+) -> Event:
     """The event `emit()` would write, not yet saved (for writing it with other rows)."""
     org_id = organization if isinstance(organization, str) else organization.pk
-    return Event(organization_id=org_id, type=type, data={"organization_id": org_id, **data})
+    return Event(
+        organization_id=org_id, type=type, data={"organization_id": org_id, **data}, relayed=relayed
+    )
 
 
-def emit(organization: Organization | str, *, type: str, data: dict[str, Any]) -> Event:
-    """Append one event for `organization`, in the caller's transaction."""
-    event = event_entry(organization, type=type, data=data)
+def emit(
+    organization: Organization | str, *, type: str, data: dict[str, Any], relayed: bool = False
+) -> Event:
+    """Append one event for `organization`, in the caller's transaction. The webhook relay
+    sends it to the organization's endpoints once it commits, unless it is marked `relayed`
+    (an event its writer delivers itself, such as a test event for one endpoint)."""
+    event = event_entry(organization, type=type, data=data, relayed=relayed)
     event.save(force_insert=True)
     return event
 

@@ -53,6 +53,8 @@ TENANT_TABLES: dict[str, str] = {
     "organizations.Run": f"organization_id = {_ORG} OR {_PLATFORM}",
     "organizations.UsageDay": f"organization_id = {_ORG} OR {_PLATFORM}",
     "organizations.Event": f"organization_id = {_ORG} OR {_PLATFORM}",
+    "webhooks.WebhookEndpoint": f"organization_id = {_ORG} OR {_PLATFORM}",
+    "webhooks.WebhookDelivery": f"organization_id = {_ORG} OR {_PLATFORM}",
     "memberships.Membership": f"organization_id = {_ORG} OR user_id = {_USER} OR {_PLATFORM}",
     "memberships.Invitation": f"organization_id = {_ORG} OR {_PLATFORM}",
     "memberships.InviteCode": f"organization_id = {_ORG} OR {_PLATFORM}",

@@ -152,10 +152,16 @@ class Event(models.Model):
     type = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=now)
+    # Not yet handed to the webhook relay. Only such rows are in the partial index, so the
+    # relay finds new events at the cost of what is new, whatever the history.
+    relayed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["organization", "id"], name="event_org_id")]
+        indexes = [
+            models.Index(fields=["organization", "id"], name="event_org_id"),
+            models.Index(fields=["id"], condition=models.Q(relayed=False), name="event_unrelayed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.pk}"

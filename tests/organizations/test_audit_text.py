@@ -144,6 +144,32 @@ SENTENCES = {
         "",
         "Alice Example removed the integration “OpenAI prod”",
     ),
+    "webhook_endpoint.created": (
+        {"url": "https://hooks.acme.test/in", "event_types": [], "enabled": True},
+        "",
+        "Alice Example added the webhook endpoint https://hooks.acme.test/in",
+    ),
+    "webhook_endpoint.updated": (
+        {"url": "https://hooks.acme.test/in", "changed": ["enabled"]},
+        "",
+        "Alice Example changed the webhook endpoint https://hooks.acme.test/in",
+    ),
+    "webhook_endpoint.deleted": (
+        {"url": "https://hooks.acme.test/in"},
+        "",
+        "Alice Example removed the webhook endpoint https://hooks.acme.test/in",
+    ),
+    "webhook_endpoint.secret_rotated": (
+        {"url": "https://hooks.acme.test/in", "previous_valid_hours": 24},
+        "",
+        "Alice Example rotated the signing secret of the webhook endpoint https://hooks.acme.test/in",
+    ),
+    "webhook_endpoint.disabled": (
+        {"url": "https://hooks.acme.test/in", "reason": "failing"},
+        "",
+        "Alice Example disabled, after 5 days of failures, the webhook endpoint "
+        "https://hooks.acme.test/in",
+    ),
 }
 
 
@@ -165,7 +191,7 @@ def row(action, details=None, *, actor=ALICE, api_key=None, actor_name=None, tar
 def _actions_written_by_the_code():
     """Every audit action named in the application's source (not the tests)."""
     found = set()
-    for package in ("causeloop", "organizations", "memberships", "onboarding"):
+    for package in ("causeloop", "organizations", "memberships", "onboarding", "webhooks"):
         for path in (ROOT / package).rglob("*.py"):
             if "migrations" in path.parts:
                 continue

@@ -1,0 +1,57 @@
+"""`manage.py db_worker`: django-tasks-db's worker, with the webhook scheduler running beside it.
+
+The worker runs tasks as django-tasks-db's does (same options). Beside it, a thread runs
+`webhooks.scheduler.run_once` every `CAUSELOOP_WEBHOOKS_SCHEDULER_INTERVAL` seconds: it relays
+new events to endpoints and queues the attempts that are due, so deliveries start within a
+fraction of a second of the change committing, with no request ever sending one. Any number of
+workers may run; their schedulers share the work without overlap.
+
+With `--batch` (tests, one-off runs) there is no thread: the scheduler runs, then the queued
+tasks, and again until a round finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands import db_worker
+
+from webhooks.scheduler import run_once
+
+logger = logging.getLogger("webhooks.scheduler")
+
+
+def _scheduler_loop(interval: float) -> None:
+    while True:
+        try:
+            close_old_connections()
+            run_once()
+        except Exception:
+            logger.exception("The webhook scheduler's round failed; trying again")
+        time.sleep(interval)
+
+
+class Command(db_worker.Command):
+    help = "Run a database background worker, with the webhook scheduler beside it."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["batch"]:
+            run_once()
+            while True:
+                super().handle(*args, **options)
+                if not run_once():
+                    return
+        # With --reload, only the child process that runs the worker schedules.
+        if not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            interval = settings.CAUSELOOP_WEBHOOKS_SCHEDULER_INTERVAL
+            threading.Thread(
+                target=_scheduler_loop, args=(interval,), name="webhook-scheduler", daemon=True
+            ).start()
+        super().handle(*args, **options)

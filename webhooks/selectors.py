@@ -1,0 +1,70 @@
+"""Reading webhooks: an organization's endpoints, an endpoint's delivery log and the events a
+client pulls. Each list is one query for its page, whatever the history."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from causeloop.core.errors import ValidationFailed
+from causeloop.core.keyset import KeysetPage, keyset_page
+from organizations.models import Event, Organization
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+EVENTS_PAGE_MAX = 100
+_EVENT_ID_LENGTH = 30  # "evt_" + 26
+
+
+def endpoints_for(organization: Organization) -> QuerySet[WebhookEndpoint]:
+    """The organization's endpoints, oldest first (at most a few dozen: there is a limit)."""
+    return WebhookEndpoint.objects.filter(organization_id=organization.pk).order_by(
+        "created_at", "id"
+    )
+
+
+def endpoint_of(organization: Organization, endpoint_id: str) -> WebhookEndpoint | None:
+    """One of the organization's endpoints, or None (another tenant's is None too)."""
+    return endpoints_for(organization).filter(pk=endpoint_id).first()
+
+
+def deliveries_for(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return (
+        WebhookDelivery.objects.filter(endpoint_id=endpoint.pk)
+        .select_related("event")
+        .order_by("-created_at", "-id")
+    )
+
+
+def deliveries_page(
+    endpoint: WebhookEndpoint, *, after: str = "", before: str = "", size: int = 25
+) -> KeysetPage[WebhookDelivery]:
+    """A page of the endpoint's delivery log, newest first, by keyset (no count)."""
+    return keyset_page(
+        deliveries_for(endpoint), moment="created_at", after=after, before=before, size=size
+    )
+
+
+def delivery_of(organization: Organization, delivery_id: str) -> WebhookDelivery | None:
+    """One of the organization's deliveries, with its endpoint and event, or None."""
+    return (
+        WebhookDelivery.objects.filter(organization_id=organization.pk, pk=delivery_id)
+        .select_related("endpoint", "endpoint__organization", "event")
+        .first()
+    )
+
+
+def events_after(
+    organization: Organization, *, after: str = "", types: list[str] | None = None, size: int = 50
+) -> tuple[list[Event], bool]:
+    """Up to `size` of the organization's events with an ID after `after` (oldest first), and
+    whether more follow. Event IDs grow with time, so a client that keeps the last ID it saw
+    reads each event once."""
+    if after and (not after.startswith("evt_") or len(after) != _EVENT_ID_LENGTH):
+        message = '"after" must be an event ID (evt_…) from an earlier page.'
+        raise ValidationFailed(message, code="invalid_cursor", fields={"after": [message]})
+    rows = Event.objects.filter(organization_id=organization.pk).order_by("id")
+    if after:
+        rows = rows.filter(id__gt=after)
+    if types:
+        rows = rows.filter(type__in=types)
+    found = list(rows[: size + 1])
+    return found[:size], len(found) > size

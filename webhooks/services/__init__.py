@@ -1,0 +1,1 @@
+"""The webhook rules: endpoints (`endpoints`) and deliveries (`deliveries`)."""

@@ -1,0 +1,39 @@
+"""Deliveries an admin acts on: a manual retry. Requests never send anything themselves: they
+mark the delivery due, and the workers' scheduler (`webhooks.scheduler`) queues it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from causeloop.core.errors import Conflict
+from organizations.access import require_role
+from organizations.models import ApiKey
+from organizations.roles import Role
+from webhooks.models import WebhookDelivery
+
+if TYPE_CHECKING:
+    from memberships.models import User
+
+
+@transaction.atomic
+def delivery_retry(delivery: WebhookDelivery, *, actor: User | ApiKey) -> WebhookDelivery:
+    """Attempt `delivery` again now, whatever its state: a failed one gets one more attempt
+    (failing again, it stays failed), a pending one is brought forward, a succeeded one is sent
+    once more with the same `webhook-id` (receivers de-duplicate on it)."""
+    require_role(actor, delivery.endpoint.organization, at_least=Role.ADMIN)
+    current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    now = timezone.now()
+    if current.lease_until is not None and current.lease_until > now:
+        raise Conflict(
+            "This delivery is being attempted right now; retry it once the attempt ends.",
+            code="delivery_in_progress",
+        )
+    current.state = WebhookDelivery.State.PENDING
+    current.next_attempt_at = now
+    current.queued = False
+    current.lease_until = None
+    current.save(update_fields=["state", "next_attempt_at", "queued", "lease_until"])
+    return current
