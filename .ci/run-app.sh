@@ -24,13 +24,17 @@ mkdir -p var
 PY=.venv/bin/python
 step $PY manage.py migrate --no-input -v0
 step $PY manage.py seed_demo
-# Mail leaves from a background worker beside the server, as in production (.ci/worker.sh).
+# Mail and webhooks leave from a background worker beside the server, as in production
+# (.ci/worker.sh). On this machine webhooks may go to local receivers (never in production).
 export TASKS_BACKEND="${TASKS_BACKEND:-database}"
+export CAUSELOOP_WEBHOOKS_ALLOW_PRIVATE="${CAUSELOOP_WEBHOOKS_ALLOW_PRIVATE:-true}"
 if [ "$TASKS_BACKEND" = database ] && ! $dry_run; then bash .ci/worker.sh $$ & fi
 echo
 echo "  Causeloop is running at $url/"
 echo "  Sign in as alice@acme.test with the password causeloop-demo"
 echo "  (platform admin: $url/platform-admin/ as operator@causeloop.test)"
+echo "  A worker beside it sends mail and webhooks (manage.py db_worker); webhooks may go to"
+echo "  http://127.0.0.1 receivers in this demo."
 echo
 if $dry_run; then
   echo "+ $PY manage.py runserver 127.0.0.1:$PORT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make run`'s background worker (`manage.py db_worker`: mail and other tasks, as in production
-# with TASKS_BACKEND=database). It stops when the process whose id is $1 (the server) ends:
-# Ctrl-C reaches the server, not a job started in the background.
+# `make run`'s background worker (`manage.py db_worker`: mail, webhook deliveries and other
+# tasks, with the webhook scheduler beside them, as in production with TASKS_BACKEND=database).
+# It stops when the process whose id is $1 (the server) ends: Ctrl-C reaches the server, not a
+# job started in the background.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server="$1"

@@ -13,6 +13,7 @@ from cryptography.fernet import InvalidToken
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 from zeal import zeal_ignore
@@ -30,6 +31,9 @@ from organizations.services.integrations import integration_create, integration_
 from organizations.services.plans import limits_override
 from tests.app_role import APP_ROLE, _execute
 from tests.factories import organization_with_owner
+from webhooks.attempts import secrets_in_use
+from webhooks.models import WebhookEndpoint
+from webhooks.services.endpoints import endpoint_create, secret_rotate
 
 KEY_A = "master-key-a-0123456789abcdef"
 KEY_B = "master-key-b-fedcba9876543210"
@@ -240,3 +244,22 @@ def test_an_invitation_sent_under_the_old_key_opens_and_is_rehashed(db, under_a,
 def test_keyed_hashes_list_the_current_key_first(settings):
     _switch(settings, KEY_B, KEY_A, KEY_B)
     assert keyed_hashes("x") == [_hash_under(KEY_B, "x"), _hash_under(KEY_A, "x")]
+
+
+def test_webhook_signing_secrets_current_and_previous_are_resealed(db, under_a, settings):
+    settings.CAUSELOOP_WEBHOOKS_ALLOW_PRIVATE = False
+    organization, owner = organization_with_owner()
+    with zeal_ignore():
+        endpoint, first = endpoint_create(
+            organization=organization, actor=owner, url="https://93.184.216.34/hooks"
+        )
+        endpoint, second = secret_rotate(endpoint, actor=owner)
+    _switch(settings, KEY_B, KEY_A)
+
+    out = rotate()
+
+    assert "webhooks.WebhookEndpoint.secret: 1 sealed again" in out
+    assert "webhooks.WebhookEndpoint.previous_secret: 1 sealed again" in out
+    _switch(settings, KEY_B)  # the old key is gone: both secrets still open, unchanged
+    endpoint = WebhookEndpoint.objects.get(pk=endpoint.pk)
+    assert secrets_in_use(endpoint, timezone.now()) == [second, first]

@@ -9,12 +9,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from causeloop.core.sealed import reseal_column
 from causeloop.models import IdempotencyRecord
 from organizations.models import Integration
+from webhooks.models import WebhookEndpoint
 
 # Every column holding a value sealed with `causeloop.core.crypto.encrypt`. (Keyed hashes are
 # not here: they cannot be recomputed without the secret, and are hashed again when used.)
 SEALED_COLUMNS = (
     (Integration, "credential"),
     (IdempotencyRecord, "response_body"),
+    (WebhookEndpoint, "secret"),
+    (WebhookEndpoint, "previous_secret"),
 )
 MAX_BATCH = 10_000
 
