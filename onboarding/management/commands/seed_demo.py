@@ -7,18 +7,21 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from causeloop.core.crypto import encrypt
 from causeloop.core.tenancy import enter_platform
 from memberships.models import Membership, User
 from memberships.services.members import membership_add
 from memberships.verification import mark_email_verified
 from onboarding.services.onboard import OnboardRequest, onboard_client
-from organizations.models import Organization, Run, UsageDay
+from organizations.models import Event, Organization, Run, UsageDay
 from organizations.roles import Role
 from organizations.selectors import templates_for
 from organizations.services.integrations import integration_create
 from organizations.services.runs import run_start
 from organizations.services.templates import TemplateInput, template_create
 from organizations.usage import integrations_for
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.signing import new_secret
 
 DEMO_PASSWORD = "causeloop-demo"
 PLATFORM_EMAIL = "operator@causeloop.test"
@@ -91,6 +94,8 @@ class Command(BaseCommand):
                 credential="sk-demo-" + "0" * 32 + "c0de",
             )
             self._usage_history(acme, alice)
+        if not WebhookEndpoint.objects.filter(organization=acme).exists():
+            self._webhook_history(acme, alice)
         operator = User.objects.by_email(PLATFORM_EMAIL) or User(
             email=PLATFORM_EMAIL, name="Platform Operator"
         )
@@ -137,3 +142,41 @@ class Command(BaseCommand):
         Run.objects.bulk_create(runs)
         for name in ("Support triage", "Weekly summary"):
             run_start(organization=organization, actor=person, name=name)
+
+    @staticmethod
+    def _webhook_history(organization: Organization, person: User) -> None:
+        """An endpoint with a delivery log to look at. Its host is made up, so it is disabled:
+        point it at a receiver of your own (http://127.0.0.1 works in `make run`) and enable
+        it, or add another."""
+        endpoint = WebhookEndpoint.objects.create(
+            organization=organization,
+            url="https://hooks.acme.test/causeloop",
+            description="Demo receiver: point it at your own URL, then enable it",
+            event_types=["member.*", "run.refused", "api_key.*"],
+            enabled=False,
+            disabled_reason=WebhookEndpoint.DisabledReason.MANUAL,
+            secret=encrypt(new_secret().encode()),
+            created_by=person,
+            created_at=timezone.now() - timedelta(days=3),
+        )
+        events = list(Event.objects.filter(organization=organization).order_by("-id")[:12])
+        now = timezone.now()
+        deliveries = []
+        for n, event in enumerate(events):
+            failed = n == 2
+            deliveries.append(
+                WebhookDelivery(
+                    organization=organization,
+                    endpoint=endpoint,
+                    event=event,
+                    state="failed" if failed else "succeeded",
+                    attempts=8 if failed else 1 + (n == 5),
+                    response_status=503 if failed else 200,
+                    response_body="upstream unavailable" if failed else '{"ok":true}',
+                    duration_ms=(41, 87, 15012, 63, 55, 120)[n % 6],
+                    error="The endpoint answered 503." if failed else "",
+                    last_attempt_at=now - timedelta(minutes=9 * n),
+                    created_at=now - timedelta(minutes=9 * n + 1),
+                )
+            )
+        WebhookDelivery.objects.bulk_create(deliveries)
