@@ -13,6 +13,7 @@ from organizations.roles import Role
 from organizations.selectors import audit_log_for
 from organizations.services.organizations import organization_reinstate, organization_suspend
 from organizations.usage import usage_of
+from webhooks.selectors import endpoints_for
 
 
 def organization_by_slug(slug: object) -> Organization:
@@ -81,6 +82,18 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
         ],
         "members": Membership.objects.filter(organization=organization).count(),
         "usage": usage_summary(organization),
+        "webhooks": [
+            {
+                "id": endpoint.pk,
+                "url": endpoint.url,
+                "enabled": endpoint.enabled,
+                "disabled_reason": endpoint.disabled_reason,
+                "failing_since": endpoint.failing_since.isoformat()
+                if endpoint.failing_since
+                else None,
+            }
+            for endpoint in endpoints_for(organization).defer("secret", "previous_secret")
+        ],
         "audit_log": [
             {
                 "id": a.pk,

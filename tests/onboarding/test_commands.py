@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from zeal import zeal_ignore
 
 from memberships.models import Membership, User
@@ -13,6 +14,8 @@ from organizations.models import AuditLog, Organization, Workspace
 from organizations.services.integrations import integration_create
 from organizations.services.plans import limits_override
 from organizations.services.runs import run_start
+from webhooks.models import WebhookEndpoint
+from webhooks.services.endpoints import endpoint_create
 
 ACME = ["--org-name", "Acme Corp", "--org-slug", "acme", "--owner-email", "alice@acme.com"]
 
@@ -217,6 +220,29 @@ def test_show_client_marks_no_override_when_the_plan_decides(db):
     assert "  runs today       0 of 2\n" in out
     assert "override" not in out
     assert json.loads(run("show_client", "acme", "--json")[0])["usage"]["overridden"] == []
+
+
+def test_show_client_lists_webhook_endpoints_and_their_failure_streak(db):
+    result = onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
+    organization = Organization.objects.get(pk=result.org_id)
+    owner = User.objects.get(pk=result.user_id)
+    with zeal_ignore():
+        endpoint, secret = endpoint_create(
+            organization=organization, actor=owner, url="https://93.184.216.34/hooks"
+        )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        enabled=False, disabled_reason="failing", failing_since=timezone.now()
+    )
+
+    out, _ = run("show_client", "acme")
+
+    assert f"Webhook       {endpoint.pk}  https://93.184.216.34/hooks  disabled (failing)" in out
+    assert ", failing since " in out
+    assert secret not in out
+    hooks = json.loads(run("show_client", "acme", "--json")[0])["webhooks"]
+    assert [(hook["id"], hook["enabled"]) for hook in hooks] == [(endpoint.pk, False)]
 
 
 def test_show_client_unknown_slug(db):

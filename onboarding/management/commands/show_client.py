@@ -1,5 +1,5 @@
 """`manage.py show_client SLUG`: the organization, its workspace, owner, usage against its limits
-(platform overrides marked) and latest audit rows."""
+(platform overrides marked), webhook endpoints and latest audit rows."""
 
 import json
 from typing import Any
@@ -44,6 +44,10 @@ class Command(ProvisioningCommand):
                 f"active {'yes' if owner['is_active'] else 'no'}"
             )
         self._usage(summary["usage"])
+        for hook in summary["webhooks"]:
+            state = "enabled" if hook["enabled"] else f"disabled ({hook['disabled_reason']})"
+            failing = f", failing since {hook['failing_since']}" if hook["failing_since"] else ""
+            write(f"Webhook       {safe(hook['id'])}  {safe(hook['url'])}  {state}{safe(failing)}")
         write("Audit log (newest first)")
         for row in summary["audit_log"]:
             write(
