@@ -1,10 +1,21 @@
 """Prefixed, time-sortable public IDs (TypeID: `org_01jd8x…`), the same string everywhere."""
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from typeid import TypeID
+
+
+def id_floor(prefix: str, moment: datetime) -> str:
+    """The smallest ID with `prefix` minted at `moment`: every ID minted before it sorts lower
+    (TypeIDs begin with their UUIDv7's millisecond time stamp), so an ID range is a time range."""
+    milliseconds = int(moment.timestamp() * 1000)
+    floor = uuid.UUID(int=milliseconds << 80)
+    # Any UUID encodes; the stubs name only uuid_utils' class, which TypeID mints with.
+    return str(TypeID.from_uuid(prefix=prefix, suffix=floor))  # type: ignore[arg-type]
 
 
 def new_id(prefix: str) -> str:
