@@ -1,20 +1,29 @@
-"""One delivery attempt, as a worker makes it: claim the delivery (a lease, so no other worker
-makes the same attempt meanwhile), sign and send it, record what came back and when to try
-again. The claim and the record are two short transactions; the request goes out between them,
+"""Delivery attempts, as a worker makes them: claim the deliveries (a lease, so no other worker
+makes the same attempt meanwhile), sign and send each, record what came back and when to try
+again. The claim and the record are short transactions; the requests go out between them,
 outside any transaction.
+
+A task carries up to `webhooks.scheduler.PER_TASK` deliveries to one endpoint, so the queue's
+own cost (claiming the task, marking it done) and the two transactions are paid once for the
+batch, not once per delivery. A batch never holds its leases longer than `BATCH_SECONDS` of
+sending, and an endpoint that does not answer ends it at once: the rest go back to the queue
+and are tried on their own.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
 from causeloop.core.crypto import decrypt
+from causeloop.core.db import update_each
 from causeloop.core.tenancy import platform_work
 from webhooks.addresses import UnsafeAddress, target
 from webhooks.catalog import TEST_EVENT
@@ -26,37 +35,82 @@ from webhooks.transport import Response, post
 
 logger = logging.getLogger(__name__)
 USER_AGENT = "Causeloop-Webhooks/1.0 (+https://www.standardwebhooks.com)"
+# Sending stops taking new deliveries of a batch after this long; with one request's timeout
+# on top it stays well inside the lease.
+BATCH_SECONDS = 30.0
+DISABLED = Response(None, "", 0, "The endpoint is disabled.")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt made: the delivery, what came back, when, and whether it ends the delivery
+    whatever the answer (a disabled endpoint's delivery fails without a retry)."""
+
+    delivery: WebhookDelivery
+    response: Response
+    at: datetime
+    final: bool = False
 
 
 def attempt(delivery_id: str, *, token: str = "") -> str:
-    """Make the delivery's next attempt if it is due and nobody else is making it; returns
+    """Make one delivery's next attempt if it is due and nobody else is making it; returns
     what happened: "succeeded", "retrying", "failed" or "skipped"."""
-    now = timezone.now()
+    return attempt_batch([delivery_id], token=token)[delivery_id]
+
+
+def attempt_batch(delivery_ids: list[str], *, token: str = "") -> dict[str, str]:
+    """Attempt each of `delivery_ids` that is due and free, in event order; returns what
+    happened to each ("skipped" for one not due, taken by another worker, or put back)."""
     token = token or uuid.uuid4().hex
-    delivery = _claim(delivery_id, token, now)
-    if delivery is None:
-        return "skipped"
-    endpoint = delivery.endpoint
-    if not endpoint.enabled and delivery.event.type != TEST_EVENT:
-        response = Response(None, "", 0, "The endpoint is disabled.")
-        return _record(delivery, token, response, now, final=True)
-    return _record(delivery, token, _send(delivery, now), now)
+    outcomes = dict.fromkeys(delivery_ids, "skipped")
+    claimed = _claim(delivery_ids, token, timezone.now())
+    started = time.monotonic()
+    made: list[Attempt] = []
+    for index, delivery in enumerate(claimed):
+        if time.monotonic() - started > BATCH_SECONDS:
+            _release(claimed[index:], token)
+            break
+        now = timezone.now()
+        if not delivery.endpoint.enabled and delivery.event.type != TEST_EVENT:
+            made.append(Attempt(delivery, DISABLED, now, final=True))
+            continue
+        response = _send(delivery, now)
+        made.append(Attempt(delivery, response, now))
+        if response.status is None:  # no answer at all: the rest would wait on it too
+            _release(claimed[index + 1 :], token)
+            break
+    outcomes.update(_record(made, token))
+    return outcomes
 
 
-def _claim(delivery_id: str, token: str, now: datetime) -> WebhookDelivery | None:
+def _claim(delivery_ids: list[str], token: str, now: datetime) -> list[WebhookDelivery]:
     with platform_work():
-        delivery = (
+        deliveries = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint", "event")
-            .filter(pk=delivery_id, state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now)
+            .filter(
+                pk__in=delivery_ids,
+                state=WebhookDelivery.State.PENDING,
+                next_attempt_at__lte=now,
+            )
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .first()
+            .order_by("event_id")
         )
-        if delivery is None:
-            return None
-        delivery.lease_until, delivery.task_id, delivery.queued = now + LEASE, token, False
-        delivery.save(update_fields=["lease_until", "task_id", "queued"])
-        return delivery
+        if deliveries:
+            WebhookDelivery.objects.filter(pk__in=[row.pk for row in deliveries]).update(
+                lease_until=now + LEASE, task_id=token, queued=False
+            )
+        return deliveries
+
+
+def _release(deliveries: list[WebhookDelivery], token: str) -> None:
+    """Give unattempted deliveries back: the scheduler queues them again."""
+    if not deliveries:
+        return
+    with platform_work():
+        WebhookDelivery.objects.filter(pk__in=[row.pk for row in deliveries], task_id=token).update(
+            lease_until=None, queued=False
+        )
 
 
 def payload(delivery: WebhookDelivery) -> bytes:
@@ -97,35 +151,66 @@ def _send(delivery: WebhookDelivery, now: datetime) -> Response:
     return post(where, body, headers)
 
 
-def _record(
-    delivery: WebhookDelivery, token: str, response: Response, now: datetime, *, final: bool = False
-) -> str:
-    attempts = delivery.attempts + 1
-    retry_at = None if response.ok or final else next_attempt_after(attempts, now)
+def _outcome(made: Attempt) -> tuple[dict[str, object], str]:
+    attempts = made.delivery.attempts + 1
+    response = made.response
+    retry_at = None if response.ok or made.final else next_attempt_after(attempts, made.at)
     if response.ok:
-        state = WebhookDelivery.State.SUCCEEDED
+        state, outcome = WebhookDelivery.State.SUCCEEDED, "succeeded"
+    elif retry_at:
+        state, outcome = WebhookDelivery.State.PENDING, "retrying"
     else:
-        state = WebhookDelivery.State.PENDING if retry_at else WebhookDelivery.State.FAILED
+        state, outcome = WebhookDelivery.State.FAILED, "failed"
+    fields = {
+        "state": state,
+        "attempts": attempts,
+        "last_attempt_at": made.at,
+        "next_attempt_at": retry_at,
+        "lease_until": None,
+        "queued": False,
+        "response_status": response.status,
+        "response_body": response.body,
+        "duration_ms": response.duration_ms,
+        "error": response.error,
+    }
+    return fields, outcome
+
+
+def _record(made: list[Attempt], token: str) -> dict[str, str]:
+    """Write every attempt's result in one transaction, for the deliveries still leased to
+    this batch (a lease that ran out means another worker took the delivery over)."""
+    if not made:
+        return {}
+    outcomes: dict[str, str] = {}
     with platform_work():
-        recorded = WebhookDelivery.objects.filter(pk=delivery.pk, task_id=token).update(
-            state=state,
-            attempts=attempts,
-            last_attempt_at=now,
-            next_attempt_at=retry_at,
-            lease_until=None,
-            queued=False,
-            response_status=response.status,
-            response_body=response.body,
-            duration_ms=response.duration_ms,
-            error=response.error,
+        ours = set(
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk__in=[item.delivery.pk for item in made], task_id=token)
+            .values_list("pk", flat=True)
         )
-        if not recorded:  # the lease ran out and another worker took the delivery over
-            logger.warning("Delivery %s: lease lost, attempt not recorded", delivery.pk)
-            return "skipped"
-        if response.ok:
-            note_success(delivery.endpoint)
-        elif not final:
-            note_failure(delivery.endpoint, now)
-    if response.ok:
-        return "succeeded"
-    return "retrying" if retry_at else "failed"
+        changed = []
+        for item in made:
+            if item.delivery.pk not in ours:
+                logger.warning("Delivery %s: lease lost, attempt not recorded", item.delivery.pk)
+                continue
+            fields, outcomes[item.delivery.pk] = _outcome(item)
+            for name, value in fields.items():
+                setattr(item.delivery, name, value)
+            changed.append(item)
+        if changed:
+            update_each([item.delivery for item in changed], list(_outcome(changed[0])[0]))
+        _note_health([item for item in changed if not item.final])
+    return outcomes
+
+
+def _note_health(made: list[Attempt]) -> None:
+    """Each endpoint's failure streak: a success in the batch ends it, failures extend it."""
+    by_endpoint: dict[str, list[Attempt]] = {}
+    for item in made:
+        by_endpoint.setdefault(item.delivery.endpoint_id, []).append(item)
+    for items in by_endpoint.values():
+        endpoint: WebhookEndpoint = items[0].delivery.endpoint
+        if any(item.response.ok for item in items):
+            note_success(endpoint)
+        else:
+            note_failure(endpoint, items[-1].at)

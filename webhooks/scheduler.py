@@ -21,6 +21,7 @@ import logging
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from itertools import batched
 
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -33,6 +34,19 @@ from webhooks.tasks import deliver
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+# Deliveries to one endpoint share a task, this many at most (see `webhooks.attempts`).
+PER_TASK = 25
+
+
+def _enqueue(deliveries: list[tuple[str, str]]) -> None:
+    """One task per endpoint and `PER_TASK` of its deliveries, from (delivery, endpoint) IDs
+    in event order."""
+    by_endpoint: dict[str, list[str]] = defaultdict(list)
+    for delivery_id, endpoint_id in deliveries:
+        by_endpoint[endpoint_id].append(delivery_id)
+    for ids in by_endpoint.values():
+        for chunk in batched(ids, PER_TASK):
+            deliver.enqueue(list(chunk))
 
 
 def relay(now: datetime | None = None, *, limit: int = BATCH) -> int:
@@ -67,8 +81,7 @@ def relay(now: datetime | None = None, *, limit: int = BATCH) -> int:
         ]
         WebhookDelivery.objects.bulk_create(deliveries)
         Event.objects.filter(pk__in=[event.pk for event in events]).update(relayed=True)
-        for delivery in deliveries:
-            deliver.enqueue(delivery.pk)
+        _enqueue([(delivery.pk, delivery.endpoint_id) for delivery in deliveries])
     return len(events)
 
 
@@ -85,14 +98,13 @@ def queue_due(now: datetime | None = None, *, limit: int = BATCH) -> int:
             )
             .order_by("next_attempt_at")
             .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "endpoint_id")[:limit]
         )
         if not due:
             return 0
         # Marked first: with an immediate task backend the attempt runs inside `enqueue`.
-        WebhookDelivery.objects.filter(pk__in=due).update(queued=True)
-        for delivery_id in due:
-            deliver.enqueue(delivery_id)
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in due]).update(queued=True)
+        _enqueue(list(due))
     return len(due)
 
 

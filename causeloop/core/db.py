@@ -79,3 +79,28 @@ def transaction_lock(name: str, *, wait: bool = True) -> bool:
         cursor.execute(f"SELECT {function}(%s)::text", [lock_id])
         (answer,) = cursor.fetchone()
     return answer != "false"
+
+
+def update_each(instances: list[models.Model], fields: list[str]) -> None:
+    """Save `fields` of each instance, one `UPDATE … WHERE pk = …` per row sent in a single
+    round trip (the driver's `executemany`). For a batch whose rows differ, this is what
+    `bulk_update` does without compiling a `CASE` per field and row, which costs more than
+    running the statements."""
+    if not instances:
+        return
+    meta = type(instances[0])._meta
+    pk = meta.pk
+    assert pk is not None  # every model has one
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    columns = [field for field in meta.concrete_fields if field.name in fields]
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in columns)
+    table, key = quote(meta.db_table), quote(str(pk.column))
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - model names
+    rows = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns]
+        + [pk.get_db_prep_value(row.pk, connection)]
+        for row in instances
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
