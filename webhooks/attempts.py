@@ -29,7 +29,7 @@ from webhooks.addresses import UnsafeAddress, target
 from webhooks.catalog import TEST_EVENT
 from webhooks.endpoint_health import note_failure, note_success
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.schedule import LEASE, next_attempt_after
+from webhooks.schedule import LEASE, RETRY_DELAYS, next_attempt_after
 from webhooks.signing import signature_header
 from webhooks.transport import Response, post
 
@@ -67,20 +67,30 @@ def attempt_batch(delivery_ids: list[str], *, token: str = "") -> dict[str, str]
     started = time.monotonic()
     made: list[Attempt] = []
     for index, delivery in enumerate(claimed):
-        if time.monotonic() - started > BATCH_SECONDS:
-            _release(claimed[index:], token)
-            break
         now = timezone.now()
-        if not delivery.endpoint.enabled and delivery.event.type != TEST_EVENT:
+        if time.monotonic() - started > BATCH_SECONDS:
+            _release(claimed[index:], token, until=now)
+            break
+        endpoint, testing = delivery.endpoint, delivery.event.type == TEST_EVENT
+        if not endpoint.enabled and not testing:
             made.append(Attempt(delivery, DISABLED, now, final=True))
+            continue
+        if endpoint.unreachable_until and endpoint.unreachable_until > now and not testing:
+            _release([delivery], token, until=endpoint.unreachable_until)
             continue
         response = _send(delivery, now)
         made.append(Attempt(delivery, response, now))
         if response.status is None:  # no answer at all: the rest would wait on it too
-            _release(claimed[index + 1 :], token)
+            _release(claimed[index + 1 :], token, until=unreachable_until(delivery, now))
             break
     outcomes.update(_record(made, token))
     return outcomes
+
+
+def unreachable_until(delivery: WebhookDelivery, now: datetime) -> datetime:
+    """How long an endpoint that did not answer this delivery is left alone: until the
+    delivery's own next attempt (5 s after a first failure, growing with each)."""
+    return next_attempt_after(delivery.attempts + 1, now) or now + RETRY_DELAYS[-1]
 
 
 def _claim(delivery_ids: list[str], token: str, now: datetime) -> list[WebhookDelivery]:
@@ -103,13 +113,14 @@ def _claim(delivery_ids: list[str], token: str, now: datetime) -> list[WebhookDe
         return deliveries
 
 
-def _release(deliveries: list[WebhookDelivery], token: str) -> None:
-    """Give unattempted deliveries back: the scheduler queues them again."""
+def _release(deliveries: list[WebhookDelivery], token: str, *, until: datetime) -> None:
+    """Give unattempted deliveries back, due at `until` (no attempt counted): the scheduler
+    queues them again then."""
     if not deliveries:
         return
     with platform_work():
         WebhookDelivery.objects.filter(pk__in=[row.pk for row in deliveries], task_id=token).update(
-            lease_until=None, queued=False
+            lease_until=None, queued=False, next_attempt_at=until
         )
 
 
@@ -212,5 +223,10 @@ def _note_health(made: list[Attempt]) -> None:
         endpoint: WebhookEndpoint = items[0].delivery.endpoint
         if any(item.response.ok for item in items):
             note_success(endpoint)
-        else:
-            note_failure(endpoint, items[-1].at)
+            continue
+        last = items[-1]
+        if last.response.status is None:
+            # Recorded already: the delivery's own next attempt is when the endpoint is due.
+            until = last.delivery.next_attempt_at or last.at + RETRY_DELAYS[-1]
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(unreachable_until=until)
+        note_failure(endpoint, last.at)

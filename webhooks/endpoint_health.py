@@ -18,8 +18,10 @@ from webhooks.schedule import DISABLE_AFTER, should_disable
 
 def note_success(endpoint: WebhookEndpoint) -> None:
     """End the failure streak (in the caller's transaction)."""
-    if endpoint.failing_since is not None:
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+    if endpoint.failing_since is not None or endpoint.unreachable_until is not None:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            failing_since=None, unreachable_until=None
+        )
 
 
 def note_failure(endpoint: WebhookEndpoint, now: datetime) -> None:

@@ -35,6 +35,9 @@ class WebhookEndpoint(models.Model):
     previous_secret = models.BinaryField(null=True, blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
+    # Set when an attempt got no answer at all (timeout, refused connection): until then the
+    # endpoint's other deliveries wait instead of each waiting out its own timeout.
+    unreachable_until = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         "memberships.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

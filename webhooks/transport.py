@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import certifi
 import urllib3
-from urllib3.exceptions import HTTPError, MaxRetryError, TimeoutError
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
 from webhooks.addresses import Target
 
@@ -101,13 +101,12 @@ def post(target: Target, body: bytes, headers: dict[str, str]) -> Response:
             else:
                 answer.drain_conn()
             answer.release_conn()
-    except (TimeoutError, MaxRetryError) as error:
-        reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError) or isinstance(error, TimeoutError):
-            return Response(None, "", elapsed(), f"No answer within {TIMEOUT_SECONDS:.0f} seconds.")
-        return Response(None, "", elapsed(), f"Could not connect: {reason}"[:500])
+    except NewConnectionError as error:  # before TimeoutError: urllib3 makes it a subclass
+        return Response(None, "", elapsed(), f"Could not connect: {_reason(error)}")
+    except TimeoutError:
+        return Response(None, "", elapsed(), f"No answer within {TIMEOUT_SECONDS:.0f} seconds.")
     except (HTTPError, OSError) as error:
-        return Response(None, "", elapsed(), f"Could not connect: {error}"[:500])
+        return Response(None, "", elapsed(), f"Could not connect: {_reason(error)}")
     text = raw.decode("utf-8", errors="replace")[:KEPT_BODY_CHARACTERS]
     status = answer.status
     reason = ""
@@ -116,3 +115,11 @@ def post(target: Target, body: bytes, headers: dict[str, str]) -> Response:
     elif not 200 <= status < 300:
         reason = f"The endpoint answered {status}."
     return Response(status, text, elapsed(), reason)
+
+
+def _reason(error: Exception) -> str:
+    """The error in words, without the connection object urllib3 puts in front of it."""
+    text = str(error)
+    if text.startswith("<") and ">: " in text:
+        text = text.split(">: ", 1)[1]
+    return text[:450]

@@ -12,7 +12,7 @@ from causeloop.core.errors import Conflict
 from organizations.access import require_role
 from organizations.models import ApiKey
 from organizations.roles import Role
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
     from memberships.models import User
@@ -36,4 +36,7 @@ def delivery_retry(delivery: WebhookDelivery, *, actor: User | ApiKey) -> Webhoo
     current.queued = False
     current.lease_until = None
     current.save(update_fields=["state", "next_attempt_at", "queued", "lease_until"])
+    # An admin asking for an attempt now gets one, even from an endpoint left alone for not
+    # answering lately.
+    WebhookEndpoint.objects.filter(pk=current.endpoint_id).update(unreachable_until=None)
     return current
