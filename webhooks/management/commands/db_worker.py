@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandParser
 from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
@@ -38,8 +39,17 @@ def _scheduler_loop(interval: float) -> None:
         time.sleep(interval)
 
 
+# An idle worker looks for tasks this often (django-tasks-db's default is 1 s): with the
+# scheduler's own interval, it bounds how long a committed event waits before it is sent.
+IDLE_INTERVAL = 0.25
+
+
 class Command(db_worker.Command):
     help = "Run a database background worker, with the webhook scheduler beside it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.set_defaults(interval=IDLE_INTERVAL)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"]:
