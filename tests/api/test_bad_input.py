@@ -63,6 +63,16 @@ WRITERS = [
     ),
     ("post", "/organizations/{org}/runs", {"name": "nightly"}),
     ("post", "/organizations/{org}/runs/{run}/finish", {"status": "succeeded"}),
+    (
+        "post",
+        "/organizations/{org}/webhooks",
+        {
+            "url": "https://93.184.216.34/hooks",
+            "description": "d",
+            "event_types": ["member.*"],
+            "enabled": True,
+        },
+    ),
     ("post", "/gdpr/export-requests", {"organization": "{org}"}),
     ("post", "/governance/rtbf/requests", {"email": "n@example.com", "mode": "erasure"}),
 ]
@@ -253,6 +263,8 @@ def test_nul_and_lone_surrogates_in_settings_areassert_refused(
     [
         ("/organizations/{org}/members", "search"),
         ("/organizations/{org}/audit-log", "action"),
+        ("/organizations/{org}/events", "type"),
+        ("/organizations/{org}/events", "after"),
         ("/organizations/{org}/members", "role"),
         ("/organizations", "page"),
         ("/organizations/{org}/members", "%00key"),

@@ -5,9 +5,18 @@ nothing of B changes."""
 import pytest
 
 from memberships.models import Invitation, InviteCode, Membership
-from organizations.models import ApiKey, Integration, Organization, Run, Template, UsageDay
+from organizations.models import (
+    ApiKey,
+    Event,
+    Integration,
+    Organization,
+    Run,
+    Template,
+    UsageDay,
+)
 from organizations.roles import Role
 from tests.api.usage_data import make_integration, make_runs
+from tests.api.webhook_data import HOOK_URL, make_deliveries, make_endpoint
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,
@@ -17,11 +26,12 @@ from tests.factories import (
     TemplateFactory,
     UserFactory,
 )
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
 # (method, path under /organizations/{org}, body); {mem} {inv} {code} {key} {tpl} {int} {run}
-# are B's.
+# {whe} {dlv} are B's.
 ENDPOINTS = [
     ("get", "", None),
     ("patch", "", {"name": "Hijacked"}),
@@ -60,6 +70,16 @@ ENDPOINTS = [
     ("post", "/runs", {"name": "Billed to B"}),
     ("post", "/runs/{run}/finish", {"status": "canceled"}),
     ("get", "/usage", None),
+    ("get", "/webhooks", None),
+    ("post", "/webhooks", {"url": HOOK_URL}),
+    ("get", "/webhooks/{whe}", None),
+    ("patch", "/webhooks/{whe}", {"url": "https://93.184.216.35/stolen", "enabled": False}),
+    ("delete", "/webhooks/{whe}", None),
+    ("post", "/webhooks/{whe}/rotate-secret", None),
+    ("post", "/webhooks/{whe}/test", None),
+    ("get", "/webhooks/{whe}/deliveries", None),
+    ("post", "/webhooks/{whe}/deliveries/{dlv}/retry", None),
+    ("get", "/events", None),
 ]
 
 
@@ -68,6 +88,7 @@ def tenant_b():
     organization = OrganizationFactory(slug="bravo", name="Bravo")
     owner = UserFactory(email="b-owner@example.com")
     membership = MembershipFactory(organization=organization, user=owner, role=Role.OWNER)
+    endpoint = make_endpoint(organization)
     return {
         "org": organization,
         "mem": membership.pk,
@@ -77,6 +98,8 @@ def tenant_b():
         "tpl": TemplateFactory(organization=organization).pk,
         "int": make_integration(organization).pk,
         "run": make_runs(organization, 1, status=Run.Status.RUNNING)[0].pk,
+        "whe": endpoint.pk,
+        "dlv": make_deliveries(endpoint, 1, state="failed")[0].pk,
     }
 
 
@@ -109,6 +132,18 @@ def _snapshot(organization):
         "usage": sorted(
             UsageDay.objects.filter(organization=organization).values_list("day", "runs")
         ),
+        "webhooks": sorted(
+            (pk, url, enabled, bytes(secret))
+            for pk, url, enabled, secret in WebhookEndpoint.objects.filter(
+                organization=organization
+            ).values_list("pk", "url", "enabled", "secret")
+        ),
+        "deliveries": sorted(
+            WebhookDelivery.objects.filter(organization=organization).values_list(
+                "pk", "state", "next_attempt_at"
+            )
+        ),
+        "events": Event.objects.filter(organization=organization).count(),
     }
 
 

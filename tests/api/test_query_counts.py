@@ -10,6 +10,7 @@ from organizations.audit import audit
 from organizations.roles import Role
 from tests.api.conftest import client_with
 from tests.api.usage_data import make_integration, make_runs
+from tests.api.webhook_data import make_deliveries, make_endpoint, make_events
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,
@@ -40,6 +41,12 @@ ENDPOINTS = [
     "/api/v1/organizations/{org}/integrations/{int}",
     "/api/v1/organizations/{org}/runs",
     "/api/v1/organizations/{org}/usage",
+    "/api/v1/organizations/{org}/webhooks",
+    "/api/v1/organizations/{org}/webhooks/{whe}",
+    "/api/v1/organizations/{org}/webhooks/{whe}/deliveries",
+    "/api/v1/organizations/{org}/events",
+    "/api/v1/organizations/{org}/events?type=member.*,run.started",
+    "/api/v1/event-types",
 ]
 
 
@@ -63,9 +70,15 @@ def _world(size):
         TemplateFactory(organization=organization, created_by=admin)
         make_integration(organization, name=f"Provider {n}")
     make_runs(organization, size, integration=integration, started_by_user=admin)
+    endpoint = make_endpoint(organization)
+    for _ in range(size):
+        make_endpoint(organization)
+    make_deliveries(endpoint, size)
+    make_events(organization, size, type="run.started")
     _token, secret = personal_token_create(user=admin)
     client = client_with(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client, {"org": organization.pk, "tpl": template.pk, "int": integration.pk}
+    names = {"org": organization.pk, "tpl": template.pk, "int": integration.pk, "whe": endpoint.pk}
+    return client, names
 
 
 def _queries(client, path):

@@ -3,6 +3,8 @@ operation from it and checks each response against it (no server errors, documen
 codes, content types and bodies)."""
 
 import json
+import re
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -10,6 +12,7 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis.strategies import just
 from schemathesis.checks import not_a_server_error
@@ -24,6 +27,7 @@ from organizations.models import Organization, Run
 from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY
 from tests.api.usage_data import make_integration, make_runs, roomy
+from tests.api.webhook_data import make_deliveries, make_endpoint, make_events
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +154,85 @@ def test_the_usage_operations_keep_to_their_schema_in_a_real_organization(api_sc
             failures.append(f"{operation.method.upper()} {operation.path}: {error}")
     assert not failures, "\n\n".join(failures)
     assert {(f"POST {runs}", 201), (f"POST {runs}", 429), (f"POST {integrations}", 201)} <= seen
+
+
+def test_the_webhook_operations_keep_to_their_schema_in_a_real_organization(
+    api_schema, credentials, settings
+):
+    """Generated requests reach `acme`'s own endpoint, delivery and events: endpoints added up
+    to the limit and refused past it (409), changed, rotated, tested, a delivery retried and
+    refused while it is being attempted (409), events read — each answer as the document says.
+    Removing the endpoint comes last, so the rest reach it."""
+    organization = Organization.objects.get(slug="acme")
+    settings.CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT = 2
+    endpoint = make_endpoint(organization)
+    (delivery,) = make_deliveries(endpoint, 1, state="failed")
+    (leased,) = make_deliveries(endpoint, 1, lease_until=timezone.now() + timedelta(hours=1))
+    make_events(organization, 3)
+    real = {"org": "acme", "endpoint_id": endpoint.pk, "delivery_id": delivery.pk}
+    operations = sorted(
+        (
+            result.ok()
+            for result in api_schema.get_all_operations()
+            if any(part in result.ok().path for part in ("/webhooks", "/events", "/event-types"))
+        ),
+        key=lambda operation: operation.method.upper() == "DELETE",
+    )
+    assert len(operations) == 11
+    hooks = "/api/v1/organizations/{org}/webhooks"
+    retry = f"{hooks}/{{endpoint_id}}/deliveries/{{delivery_id}}/retry"
+    # Known-good requests first, so each side of each rule is checked whatever the fuzzer draws.
+    known = {
+        f"POST {hooks}": [
+            ({}, {"url": "https://93.184.216.34/hooks", "event_types": ["member.*"]}),
+            ({}, {"url": "https://93.184.216.34/over-the-limit"}),
+        ],
+        f"PATCH {hooks}/{{endpoint_id}}": [({}, {"description": "Checked", "enabled": True})],
+        f"POST {hooks}/{{endpoint_id}}/rotate-secret": [({}, None)],
+        f"POST {hooks}/{{endpoint_id}}/test": [({}, None)],
+        f"POST {retry}": [({}, None), ({"delivery_id": leased.pk}, None)],
+    }
+    seen: set[tuple[str, int]] = set()
+    for operation in operations:
+        for names, body in known.get(operation.label, []):
+            wanted = {name: real[name] for name in re.findall(r"{(\w+)}", operation.path)}
+            case = operation.Case(
+                path_parameters={**wanted, **names},
+                **({"body": body, "media_type": "application/json"} if body else {}),
+            )
+            response = case.call_and_validate(headers=credentials, checks=CHECKS)
+            seen.add((operation.label, response.status_code))
+    failures = []
+    for operation in operations:
+
+        @USAGE_EXAMPLES
+        @given(case=operation.as_strategy(), label=just(operation.label))
+        def exercise(case, label):
+            names = {name: real[name] for name in case.path_parameters or {}}
+            case.path_parameters = {**case.path_parameters, **names}
+            response = case.call_and_validate(
+                headers={**(case.headers or {}), **credentials}, checks=CHECKS
+            )
+            seen.add((label, response.status_code))
+
+        try:
+            exercise()
+        except Exception as error:
+            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
+    assert not failures, "\n\n".join(failures)
+    assert {
+        (f"POST {hooks}", 201),
+        (f"POST {hooks}", 409),
+        (f"PATCH {hooks}/{{endpoint_id}}", 200),
+        (f"POST {hooks}/{{endpoint_id}}/rotate-secret", 200),
+        (f"POST {hooks}/{{endpoint_id}}/test", 202),
+        (f"POST {retry}", 202),
+        (f"POST {retry}", 409),
+        (f"GET {hooks}/{{endpoint_id}}/deliveries", 200),
+        ("GET /api/v1/organizations/{org}/events", 200),
+        ("GET /api/v1/event-types", 200),
+        (f"DELETE {hooks}/{{endpoint_id}}", 204),
+    } <= seen
 
 
 def test_the_schema_documents_every_endpoint_and_error(client):

@@ -13,12 +13,14 @@ from causeloop.web.api import (
     api_keys,
     data,
     erasure,
+    events,
     invitations,
     members,
     organizations,
     platform,
     templates,
     usage,
+    webhooks,
 )
 
 
@@ -74,6 +76,21 @@ v1: list[URLPattern | URLResolver] = [
     path(f"{ORG}/runs", usage.RunsApi.as_view()),
     path(f"{ORG}/runs/<str:run_id>/finish", usage.RunFinishApi.as_view()),
     path(f"{ORG}/usage", usage.UsageApi.as_view()),
+    # webhooks and events
+    path(f"{ORG}/webhooks", webhooks.WebhookEndpointsApi.as_view()),
+    path(f"{ORG}/webhooks/<str:endpoint_id>", webhooks.WebhookEndpointApi.as_view()),
+    path(
+        f"{ORG}/webhooks/<str:endpoint_id>/rotate-secret",
+        webhooks.WebhookSecretRotateApi.as_view(),
+    ),
+    path(f"{ORG}/webhooks/<str:endpoint_id>/test", webhooks.WebhookTestApi.as_view()),
+    path(f"{ORG}/webhooks/<str:endpoint_id>/deliveries", webhooks.WebhookDeliveriesApi.as_view()),
+    path(
+        f"{ORG}/webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/retry",
+        webhooks.WebhookDeliveryRetryApi.as_view(),
+    ),
+    path(f"{ORG}/events", events.EventsApi.as_view()),
+    path("event-types", events.EventTypesApi.as_view()),
 ]
 
 urlpatterns = [
