@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "causeloop.web.api.usage.RUN_STATES",
         "RunFinishStatusEnum": "causeloop.web.api.usage.RUN_ENDINGS",
         "QuotaErrorCodeEnum": "causeloop.web.api.usage.QUOTA_CODES",
+        "DeliveryStateEnum": "webhooks.models.WebhookDelivery.State",
+        "EndpointDisabledReasonEnum": "webhooks.models.WebhookEndpoint.DisabledReason",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -67,7 +67,7 @@ def database_state():
     return {
         model._meta.label: model._default_manager.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"organizations", "memberships", "causeloop"}
+        if model._meta.app_label in {"organizations", "memberships", "causeloop", "webhooks"}
     } | {"roles": sorted(Membership.objects.values_list("role", flat=True))}
 
 
