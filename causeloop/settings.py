@@ -52,6 +52,9 @@ CAUSELOOP_WEBHOOKS_SCHEDULER_INTERVAL = env.float(
     "CAUSELOOP_WEBHOOKS_SCHEDULER_INTERVAL", default=0.2
 )
 CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT = env.int("CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT", default=20)
+# The events feed (`GET …/events?after=`) shows an event once it is this old, so one whose
+# transaction committed a moment late is never skipped by a client reading past it.
+CAUSELOOP_EVENTS_SETTLE_SECONDS = env.float("CAUSELOOP_EVENTS_SETTLE_SECONDS", default=2.0)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

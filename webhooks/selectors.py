@@ -3,7 +3,11 @@ client pulls. Each list is one query for its page, whatever the history."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from causeloop.core.errors import ValidationFailed
 from causeloop.core.keyset import KeysetPage, keyset_page
@@ -57,11 +61,16 @@ def events_after(
 ) -> tuple[list[Event], bool]:
     """Up to `size` of the organization's events with an ID after `after` (oldest first), and
     whether more follow. Event IDs grow with time, so a client that keeps the last ID it saw
-    reads each event once."""
+    reads each event once — provided no event with a smaller ID can still appear. One can: its
+    transaction may commit a moment after a later one's. So the feed holds back the events of
+    the last `CAUSELOOP_EVENTS_SETTLE_SECONDS` (longer than any write transaction lasts)."""
     if after and (not after.startswith("evt_") or len(after) != _EVENT_ID_LENGTH):
         message = '"after" must be an event ID (evt_…) from an earlier page.'
         raise ValidationFailed(message, code="invalid_cursor", fields={"after": [message]})
     rows = Event.objects.filter(organization_id=organization.pk).order_by("id")
+    settle = settings.CAUSELOOP_EVENTS_SETTLE_SECONDS
+    if settle:
+        rows = rows.filter(created_at__lte=timezone.now() - timedelta(seconds=settle))
     if after:
         rows = rows.filter(id__gt=after)
     if types:

@@ -2,10 +2,14 @@
 audit log's readers (admins, owners, API keys); and `/event-types`, the catalog, for anyone
 signed in."""
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import time_machine
+from django.utils import timezone
 
+from organizations.events import emit
 from organizations.models import Event
 from tests.api.conftest import assert_refused
 from tests.api.usage_data import CALLERS, WRITERS, client_for
@@ -178,3 +182,18 @@ def test_anyone_signed_in_reads_the_event_types(caller_client, caller):
     assert {"member.joined", "run.started", "webhook.test", "webhook_endpoint.created"} <= listed
     assert body["groups"] == event_groups()
     assert {"member.*", "run.*"} <= set(body["groups"])
+
+
+def test_the_feed_holds_back_events_younger_than_the_settle_time(
+    settings, caller_client, organization
+):
+    """An event appears once it is `CAUSELOOP_EVENTS_SETTLE_SECONDS` old: one whose transaction
+    commits a moment after a later event's is then never skipped by a client reading past it."""
+    client = caller_client("owner")
+    settings.CAUSELOOP_EVENTS_SETTLE_SECONDS = 2
+    emit(organization, type="member.joined", data={"fresh": True})
+    fresh = _ids(organization, type="member.joined")[-1]
+    assert fresh not in [row["id"] for row in client.get(_url(organization)).json()["results"]]
+    with time_machine.travel(timezone.now() + timedelta(seconds=3)):
+        shown = [row["id"] for row in client.get(_url(organization)).json()["results"]]
+    assert fresh in shown

@@ -80,8 +80,10 @@ class EventsApi(OrganizationEndpoint):
             "The organization's events, oldest first, after the event ID `after` (from the "
             "start without it): the same events its webhook endpoints receive, for a client "
             "that pulls them. Keep the last ID read (`next_after`) and ask again with it: each "
-            "event is read once. `has_more` says whether to ask again at once. Admins, owners "
-            "and API keys, as for the audit log."
+            "event is read once. An event shows here once it is "
+            "`CAUSELOOP_EVENTS_SETTLE_SECONDS` old (2 s), so one whose transaction commits a "
+            "moment late is never skipped. `has_more` says whether to ask again at once. "
+            "Admins, owners and API keys, as for the audit log."
         ),
         parameters=[
             OpenApiParameter(AFTER, str, description="Only events after this one (`evt_…`)."),
