@@ -3,16 +3,20 @@ client pulls. Each list is one query for its page, whatever the history."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from causeloop.core.errors import ValidationFailed
 from causeloop.core.keyset import KeysetPage, keyset_page
 from organizations.models import Event, Organization
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 EVENTS_PAGE_MAX = 100
 _EVENT_ID_LENGTH = 30  # "evt_" + 26
@@ -22,6 +26,25 @@ def endpoints_for(organization: Organization) -> QuerySet[WebhookEndpoint]:
     """The organization's endpoints, oldest first (at most a few dozen: there is a limit)."""
     return WebhookEndpoint.objects.filter(organization_id=organization.pk).order_by(
         "created_at", "id"
+    )
+
+
+class LastDelivery(TypedDict):
+    """What `endpoints_with_last_delivery` adds to each endpoint."""
+
+    last_delivery_state: str | None
+    last_delivery_at: datetime | None
+
+
+def endpoints_with_last_delivery(
+    organization: Organization,
+) -> QuerySet[WithAnnotations[WebhookEndpoint, LastDelivery]]:
+    """The organization's endpoints, each with its newest delivery's state and time
+    (`last_delivery_state`, `last_delivery_at`; None before the first): still one query."""
+    newest = WebhookDelivery.objects.filter(endpoint_id=OuterRef("pk")).order_by("-id")[:1]
+    return endpoints_for(organization).annotate(
+        last_delivery_state=Subquery(newest.values("state")),
+        last_delivery_at=Subquery(newest.values("created_at")),
     )
 
 

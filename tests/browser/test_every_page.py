@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from memberships.services.invitations import invitation_create
 from organizations.audit import audit
@@ -17,6 +18,8 @@ from organizations.services.runs import run_finish, run_start
 from organizations.usage import usage_of
 from tests.browser.conftest import check_accessibility
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services.endpoints import endpoint_create, endpoint_test
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "a-long-and-unusual-passphrase-42"
@@ -46,6 +49,8 @@ SIGNED_IN = [
     "/admin/audit/",
     "/admin/integrations/",
     "/admin/integrations/{integration}/",
+    "/admin/webhooks/",
+    "/admin/webhooks/{webhook}/",
     "/password/change/",
     "/admin/templates/tpl_does_not_exist/",
 ]
@@ -69,6 +74,8 @@ PICTURES = {
     "/admin/templates/": "templates",
     "/invitations/{token}/": "invitation",
     "/admin/integrations/": "integrations",
+    "/admin/webhooks/": "webhooks",
+    "/admin/webhooks/{webhook}/": "webhook",
 }
 # Runs a day over the 29 days before today (oldest first): a month that looks lived in.
 PAST_RUNS = [0, 0, 3, 5, 2, 0, 8, 12, 6, 4, 0, 0, 7, 9, 11, 5, 3, 0, 2, 6, 14, 10, 8, 0, 0, 4, 6]
@@ -103,6 +110,65 @@ def seed_usage(organization, owner):
     return integration
 
 
+LONG_URL = (
+    "https://93.184.216.34/hooks/causeloop/production/events-from-acme-corp"
+    "?token=0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+)
+
+
+def seed_webhooks(organization, owner):
+    """Two endpoints — one with a long URL and a delivery log in every state, one disabled
+    after failing — as the webhook pages show them. Returns the first. Nothing is sent."""
+    endpoint, _secret = endpoint_create(
+        organization=organization,
+        actor=owner,
+        url=LONG_URL,
+        description="Billing service",
+        event_types=["member.*", "run.finished"],
+    )
+    now = timezone.now()
+    outcomes = [
+        {
+            "state": "succeeded",
+            "attempts": 1,
+            "response_status": 200,
+            "duration_ms": 84,
+            "response_body": '{"ok": true}',
+        },
+        {
+            "state": "failed",
+            "attempts": 8,
+            "response_status": 503,
+            "duration_ms": 15000,
+            "error": "The endpoint answered 503 Service Unavailable after 15 seconds; the "
+            "delivery failed after its last attempt.",
+            "response_body": "<html>Service Unavailable</html>",
+        },
+        {
+            "state": "pending",
+            "attempts": 2,
+            "response_status": 500,
+            "duration_ms": 312,
+            "error": "The endpoint answered 500.",
+            "next_attempt_at": now,
+        },
+        {"state": "pending", "attempts": 0},
+    ]
+    for outcome in outcomes:
+        delivery = endpoint_test(endpoint, actor=owner)
+        attempted = {"last_attempt_at": now} if outcome["attempts"] else {}
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(**attempted, **outcome)
+    broken, _secret = endpoint_create(
+        organization=organization, actor=owner, url="https://93.184.216.34/old-receiver"
+    )
+    WebhookEndpoint.objects.filter(pk=broken.pk).update(
+        enabled=False,
+        disabled_reason=WebhookEndpoint.DisabledReason.FAILING,
+        failing_since=now - timedelta(days=5, hours=2),
+    )
+    return endpoint
+
+
 @pytest.fixture
 def world():
     organization = OrganizationFactory(name="Acme Corp", slug="acme", plan_id="growth", seats=50)
@@ -121,7 +187,13 @@ def world():
     )
     audit(organization, actor=owner, action="organization.updated", target=organization)
     integration = seed_usage(organization, owner)
-    return {"token": token, "template": template.pk, "integration": integration.pk}
+    webhook = seed_webhooks(organization, owner)
+    return {
+        "token": token,
+        "template": template.pk,
+        "integration": integration.pk,
+        "webhook": webhook.pk,
+    }
 
 
 def log_in(page, site):

@@ -9,6 +9,7 @@ from causeloop.web.pages.keys import ApiKeysPage
 from causeloop.web.pages.people import MembersPage
 from causeloop.web.pages.plan import PlanPage
 from causeloop.web.pages.templates import TemplatePage, TemplatesPage
+from causeloop.web.pages.webhooks import WebhookPage, WebhooksPage
 
 urlpatterns = [
     path("organization/", views.OrganizationSettingsPage.as_view(), name="admin-organization"),
@@ -24,4 +25,6 @@ urlpatterns = [
     path("audit/", AuditLogPage.as_view(), name="admin-audit"),
     path("integrations/", IntegrationsPage.as_view(), name="admin-integrations"),
     path("integrations/<str:integration_id>/", IntegrationPage.as_view(), name="admin-integration"),
+    path("webhooks/", WebhooksPage.as_view(), name="admin-webhooks"),
+    path("webhooks/<str:endpoint_id>/", WebhookPage.as_view(), name="admin-webhook"),
 ]

@@ -18,6 +18,8 @@ from causeloop.web.pages.base import OrganizationPage
 from memberships.models import Invitation, InviteCode, Membership
 from organizations.models import ApiKey, Integration, Organization, Template
 from organizations.roles import Role
+from webhooks.models import WebhookEndpoint
+from webhooks.services.endpoints import PREVIOUS_SECRET_HOURS
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,30 @@ def remove_integration(integration: Integration, organization: Organization) -> 
         f"credential (…{integration.last_four}) from {organization.name} at once: runs can no "
         "longer use it. Past runs keep their history. This cannot be undone.",
         button="Remove integration",
+        fields=(("action", "delete"),),
+    )
+
+
+# --- webhooks -----------------------------------------------------------------------------
+
+
+def rotate_webhook_secret(endpoint: WebhookEndpoint) -> Confirmation:
+    return Confirmation(
+        title="Rotate this endpoint's signing secret?",
+        message=f"A new secret is made and shown once. The old one keeps signing beside it for "
+        f"{PREVIOUS_SECRET_HOURS} hours, so {endpoint.url} keeps accepting events while you "
+        "switch it over; after that only the new secret signs. This cannot be undone.",
+        button="Rotate secret",
+        fields=(("action", "rotate"),),
+    )
+
+
+def delete_webhook(endpoint: WebhookEndpoint) -> Confirmation:
+    return Confirmation(
+        title="Delete this webhook endpoint?",
+        message=f"No more events are sent to {endpoint.url}, from now on, and its delivery log "
+        "is erased. This cannot be undone.",
+        button="Delete endpoint",
         fields=(("action", "delete"),),
     )
 
