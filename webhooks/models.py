@@ -102,8 +102,8 @@ class WebhookDelivery(models.Model):
         ordering = ["-id"]
         verbose_name_plural = "webhook deliveries"
         indexes = [
-            # The delivery log, newest first: a range of one endpoint's rows.
-            models.Index(fields=["endpoint", "-id"], name="dlv_endpoint_id"),
+            # The delivery log, newest first (the keyset order): a range of one endpoint's rows.
+            models.Index(fields=["endpoint", "-created_at", "-id"], name="dlv_endpoint_log"),
             # What is due and not yet queued (new ones, retries, test sends, manual retries).
             models.Index(
                 fields=["next_attempt_at"],

@@ -12,6 +12,7 @@ from causeloop.core.errors import Conflict
 from organizations.access import require_role
 from organizations.models import ApiKey
 from organizations.roles import Role
+from webhooks.catalog import TEST_EVENT
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
@@ -22,9 +23,19 @@ if TYPE_CHECKING:
 def delivery_retry(delivery: WebhookDelivery, *, actor: User | ApiKey) -> WebhookDelivery:
     """Attempt `delivery` again now, whatever its state: a failed one gets one more attempt
     (failing again, it stays failed), a pending one is brought forward, a succeeded one is sent
-    once more with the same `webhook-id` (receivers de-duplicate on it)."""
+    once more with the same `webhook-id` (receivers de-duplicate on it). Not while its endpoint
+    is disabled (its test events excepted, as for sending them)."""
     require_role(actor, delivery.endpoint.organization, at_least=Role.ADMIN)
-    current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    current = (
+        WebhookDelivery.objects.select_for_update(of=("self",))
+        .select_related("endpoint", "event")
+        .get(pk=delivery.pk)
+    )
+    if not current.endpoint.enabled and current.event.type != TEST_EVENT:
+        raise Conflict(
+            "This endpoint is disabled: enable it first, then retry its deliveries.",
+            code="endpoint_disabled",
+        )
     now = timezone.now()
     if current.lease_until is not None and current.lease_until > now:
         raise Conflict(

@@ -109,24 +109,23 @@ def endpoint_update(
     """Change what was given. Enabling clears the failure streak; disabling stops new
     deliveries (ones already pending fail at their next attempt)."""
     require_role(actor, endpoint.organization, at_least=Role.ADMIN)
-    changed: list[str] = []
+    # Every value is checked before any is applied: a refusal leaves the caller's object as
+    # it was, not half changed.
+    wanted: dict[str, object] = {}
     if changes.url is not None:
-        url = clean_url(changes.url)
-        if url != endpoint.url:
-            endpoint.url, changed = url, [*changed, "url"]
+        wanted["url"] = clean_url(changes.url)
     if changes.description is not None:
-        text = _description(changes.description)
-        if text != endpoint.description:
-            endpoint.description, changed = text, [*changed, "description"]
+        wanted["description"] = _description(changes.description)
     if changes.event_types is not None:
-        types = clean_event_types(changes.event_types)
-        if types != endpoint.event_types:
-            endpoint.event_types, changed = types, [*changed, "event_types"]
-    if changes.enabled is not None and changes.enabled != endpoint.enabled:
-        endpoint.enabled = changes.enabled
-        endpoint.disabled_reason = "" if changes.enabled else WebhookEndpoint.DisabledReason.MANUAL
-        endpoint.failing_since = None
-        changed.append("enabled")
+        wanted["event_types"] = clean_event_types(changes.event_types)
+    if changes.enabled is not None:
+        wanted["enabled"] = changes.enabled
+    changed = [name for name, value in wanted.items() if getattr(endpoint, name) != value]
+    for name in changed:
+        setattr(endpoint, name, wanted[name])
+    if "enabled" in changed:
+        endpoint.disabled_reason = "" if endpoint.enabled else WebhookEndpoint.DisabledReason.MANUAL
+        endpoint.failing_since = endpoint.unreachable_until = None
     if not changed:
         return endpoint
     endpoint.save()

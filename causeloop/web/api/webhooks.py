@@ -350,7 +350,8 @@ class WebhookDeliveryRetryApi(WebhookEndpointApiBase):
             status=202,
             meanings={
                 404: "The organization, the endpoint or the delivery is absent, or not yours",
-                409: "`delivery_in_progress`: an attempt is being made; retry once it ends",
+                409: "`delivery_in_progress`: an attempt is being made; retry once it ends. "
+                "`endpoint_disabled`: enable the endpoint first (its test events excepted)",
             },
         ),
     )
