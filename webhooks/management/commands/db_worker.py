@@ -16,10 +16,10 @@ import logging
 import os
 import threading
 import time
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandParser
 from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
@@ -47,7 +47,7 @@ IDLE_INTERVAL = 0.25
 class Command(db_worker.Command):
     help = "Run a database background worker, with the webhook scheduler beside it."
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.set_defaults(interval=IDLE_INTERVAL)
 
