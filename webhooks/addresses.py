@@ -90,6 +90,9 @@ def target(url: str) -> Target:
                     f"{host} resolves to {address}, a private or reserved address; "
                     "webhooks can only be sent to public addresses."
                 )
+    if parts.scheme != "https" and not (parts.scheme == "http" and private_allowed()):
+        # Checked again here: a URL saved while plain http was allowed is not sent once it is not.
+        raise UnsafeAddress("Webhooks are only sent over https://.")
     return Target(scheme=parts.scheme, host=host, port=port, path=path, address=addresses[0])
 
 

@@ -4,10 +4,10 @@ again. The claim and the record are short transactions; the requests go out betw
 outside any transaction.
 
 A task carries up to `webhooks.scheduler.PER_TASK` deliveries to one endpoint, so the queue's
-own cost (claiming the task, marking it done) and the two transactions are paid once for the
-batch, not once per delivery. A batch never holds its leases longer than `BATCH_SECONDS` of
-sending, and an endpoint that does not answer ends it at once: the rest go back to the queue
-and are tried on their own.
+own cost (claiming the task, marking it done) and the claim are paid once for the batch, and
+results are written every `RECORD_EVERY` attempts, not once per delivery. A batch never holds
+its leases longer than `BATCH_SECONDS` of sending, and an endpoint that does not answer ends it
+at once: the rest wait, with the deliveries queued after them, until its next attempt is due.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ USER_AGENT = "Causeloop-Webhooks/1.0 (+https://www.standardwebhooks.com)"
 # Sending stops taking new deliveries of a batch after this long; with one request's timeout
 # on top it stays well inside the lease.
 BATCH_SECONDS = 30.0
+# Results are written every this many attempts or seconds, whichever comes first: a worker
+# that dies mid-batch leaves at most that much sent and unrecorded (to be sent again).
+RECORD_EVERY = 10
+RECORD_SECONDS = 1.0
 DISABLED = Response(None, "", 0, "The endpoint is disabled.")
 
 
@@ -64,9 +68,12 @@ def attempt_batch(delivery_ids: list[str], *, token: str = "") -> dict[str, str]
     token = token or uuid.uuid4().hex
     outcomes = dict.fromkeys(delivery_ids, "skipped")
     claimed = _claim(delivery_ids, token, timezone.now())
-    started = time.monotonic()
+    started = recorded = time.monotonic()
     made: list[Attempt] = []
     for index, delivery in enumerate(claimed):
+        if len(made) >= RECORD_EVERY or (made and time.monotonic() - recorded > RECORD_SECONDS):
+            outcomes.update(_record(made, token))
+            made, recorded = [], time.monotonic()
         now = timezone.now()
         if time.monotonic() - started > BATCH_SECONDS:
             _release(claimed[index:], token, until=now)

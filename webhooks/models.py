@@ -122,6 +122,7 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(state__in=["pending", "succeeded", "failed"]),
                 name="dlv_state_valid",
             ),
+            models.UniqueConstraint(fields=["event", "endpoint"], name="dlv_event_endpoint"),
         ]
 
     def __str__(self) -> str:

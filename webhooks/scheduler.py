@@ -23,6 +23,7 @@ from collections import defaultdict
 from datetime import datetime
 from itertools import batched
 
+from django.db.models import F
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -30,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 from causeloop.core.tenancy import platform_work
 from organizations.models import Event
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.schedule import MAX_ATTEMPTS
 from webhooks.tasks import deliver
 
 logger = logging.getLogger(__name__)
@@ -79,7 +81,9 @@ def relay(now: datetime | None = None, *, limit: int = BATCH) -> int:
             # An endpoint gets what happened once it existed, and what it asked for.
             if endpoint.created_at <= event.created_at and endpoint.wants(event.type)
         ]
-        WebhookDelivery.objects.bulk_create(deliveries)
+        # The constraint on (event, endpoint) backs up SKIP LOCKED: a second relay of an event
+        # adds nothing (its task then finds no due delivery and does nothing).
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
         Event.objects.filter(pk__in=[event.pk for event in events]).update(relayed=True)
         _enqueue([(delivery.pk, delivery.endpoint_id) for delivery in deliveries])
     return len(events)
@@ -108,8 +112,16 @@ def queue_due(now: datetime | None = None, *, limit: int = BATCH) -> int:
     return len(due)
 
 
+LOST = (
+    "The worker making this attempt stopped before it finished (the endpoint may have received "
+    "it); attempting again."
+)
+
+
 def reclaim_lost(now: datetime | None = None, *, limit: int = BATCH) -> int:
-    """Make attempts whose lease ran out due again (their worker is gone); returns how many."""
+    """Make attempts whose lease ran out due again (their worker is gone); returns how many.
+    A lost attempt counts as one, so a delivery that keeps killing its workers still reaches
+    the end of its attempts instead of being tried forever."""
     now = now or timezone.now()
     with platform_work():
         lost = list(
@@ -119,8 +131,20 @@ def reclaim_lost(now: datetime | None = None, *, limit: int = BATCH) -> int:
         )
         if not lost:
             return 0
-        WebhookDelivery.objects.filter(pk__in=[row.pk for row in lost]).update(
-            lease_until=None, queued=False, next_attempt_at=now
+        ids = [row.pk for row in lost]
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+            error=LOST,
+            response_status=None,
+            response_body="",
+            duration_ms=None,
+            lease_until=None,
+            queued=False,
+            next_attempt_at=now,
+        )
+        WebhookDelivery.objects.filter(pk__in=ids, attempts__gte=MAX_ATTEMPTS).update(
+            state=WebhookDelivery.State.FAILED, next_attempt_at=None
         )
         _fail_lost_tasks([row.task_id for row in lost if row.task_id])
     for row in lost:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import certifi
 import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, TimeoutError
 
 from webhooks.addresses import Target
 
 TIMEOUT_SECONDS = 15.0
+CONNECT_SECONDS = 5.0
 KEPT_BODY_CHARACTERS = 2000
 _READ_BYTES = 8 * 1024
 _MAX_POOLS = 64
@@ -45,7 +46,7 @@ def _pool(target: Target) -> urllib3.HTTPConnectionPool:
     if pool is not None:
         _pools.move_to_end(key)
         return pool
-    timeout = urllib3.Timeout(connect=5.0, read=TIMEOUT_SECONDS, total=TIMEOUT_SECONDS)
+    timeout = urllib3.Timeout(connect=CONNECT_SECONDS, read=TIMEOUT_SECONDS, total=TIMEOUT_SECONDS)
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             target.address,
@@ -101,8 +102,12 @@ def post(target: Target, body: bytes, headers: dict[str, str]) -> Response:
             else:
                 answer.drain_conn()
             answer.release_conn()
-    except NewConnectionError as error:  # before TimeoutError: urllib3 makes it a subclass
+    except NewConnectionError as error:  # first: urllib3 makes it a ConnectTimeoutError
         return Response(None, "", elapsed(), f"Could not connect: {_reason(error)}")
+    except ConnectTimeoutError:
+        return Response(
+            None, "", elapsed(), f"Could not connect within {CONNECT_SECONDS:.0f} seconds."
+        )
     except TimeoutError:
         return Response(None, "", elapsed(), f"No answer within {TIMEOUT_SECONDS:.0f} seconds.")
     except (HTTPError, OSError) as error:

@@ -139,3 +139,12 @@ def test_an_address_allowed_at_save_is_refused_again_at_delivery(
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts, delivery.response_status) == ("pending", 1, None)
     assert "127.0.0.1 resolves to 127.0.0.1, a private or reserved address" in delivery.error
+
+
+def test_plain_http_saved_while_allowed_is_not_sent_once_it_is_not(settings):
+    settings.CAUSELOOP_WEBHOOKS_ALLOW_PRIVATE = True
+    assert target("http://93.184.216.34/hooks").scheme == "http"
+    settings.CAUSELOOP_WEBHOOKS_ALLOW_PRIVATE = False
+    with pytest.raises(UnsafeAddress, match="only sent over https"):
+        target("http://93.184.216.34/hooks")
+    assert target("https://93.184.216.34/hooks").scheme == "https"

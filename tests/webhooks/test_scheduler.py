@@ -19,6 +19,7 @@ from organizations.roles import Role
 from tests.factories import OrganizationFactory, member_of
 from tests.mail.conftest import DATABASE_TASKS
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.schedule import MAX_ATTEMPTS
 from webhooks.scheduler import BATCH, PER_TASK, queue_due, reclaim_lost, relay, run_once
 from webhooks.services.endpoints import EndpointChanges, endpoint_create, endpoint_update
 
@@ -228,7 +229,8 @@ def test_reclaim_lost_makes_an_attempt_whose_lease_ran_out_due_and_fails_its_tas
 
     lost.refresh_from_db()
     assert (lost.lease_until, lost.queued, lost.next_attempt_at) == (None, False, now)
-    assert (lost.state, lost.attempts) == ("pending", 2)  # the lost attempt is not counted
+    assert (lost.state, lost.attempts) == ("pending", 3)  # the lost attempt counts
+    assert lost.error.startswith("The worker making this attempt stopped")
     task.refresh_from_db()
     assert task.status == TaskResultStatus.FAILED
     assert task.exception_class_path == "webhooks.scheduler.WorkerLost"
@@ -243,6 +245,23 @@ def test_reclaim_lost_makes_an_attempt_whose_lease_ran_out_due_and_fails_its_tas
     assert reclaim_lost(now) == 0
     assert queue_due(now) == 2  # reclaimed, they are queued again
     assert queued_tasks() == sorted([lost.pk, by_hand.pk])
+
+
+def test_a_delivery_that_keeps_losing_its_workers_fails_at_its_last_attempt(endpoint):
+    now = timezone.now()
+    poison = delivery_of(
+        endpoint,
+        next_attempt_at=now - timedelta(minutes=2),
+        lease_until=now - timedelta(seconds=1),
+        task_id=str(running_task().pk),
+        attempts=MAX_ATTEMPTS - 1,
+    )
+
+    assert reclaim_lost(now) == 1
+
+    poison.refresh_from_db()
+    assert (poison.state, poison.attempts, poison.next_attempt_at) == ("failed", MAX_ATTEMPTS, None)
+    assert queue_due(now) == 0
 
 
 def test_reclaim_lost_leaves_a_task_that_already_finished_alone(endpoint):
@@ -261,3 +280,12 @@ def test_reclaim_lost_leaves_a_task_that_already_finished_alone(endpoint):
     assert reclaim_lost(now) == 2
     task.refresh_from_db()
     assert task.status == TaskResultStatus.SUCCESSFUL
+
+
+def test_relaying_an_event_twice_to_one_endpoint_adds_no_second_delivery(endpoint):
+    """SKIP LOCKED keeps two relays apart; the (event, endpoint) constraint backs it up."""
+    event = emit(endpoint.organization, type="member.joined", data={})
+    relay()
+    Event.objects.filter(pk=event.pk).update(relayed=False)  # as if a relay's mark were lost
+    relay()
+    assert WebhookDelivery.objects.filter(event=event, endpoint=endpoint).count() == 1
