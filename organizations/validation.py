@@ -190,3 +190,12 @@ def clean_seats(value: object, *, field: str = "seats") -> int:
         message = "Seats must be between 1 and 100000."
         raise ValidationFailed(message, fields={field: [message]})
     return seats
+
+
+def clean_whole(value: object, *, field: str, label: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high` (an operator's option: days to keep, a batch size);
+    a bool is not one."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        message = f"{label} must be a whole number from {low:,} to {high:,}."
+        raise ValidationFailed(message, fields={field: [message]})
+    return value

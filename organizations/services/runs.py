@@ -43,7 +43,7 @@ from organizations.roles import Role
 from organizations.services.organizations import usability_refusal
 from organizations.services.plans import subscription_locked
 from organizations.usage import usage_now
-from organizations.validation import clean_optional_text
+from organizations.validation import clean_optional_text, clean_whole
 
 if TYPE_CHECKING:
     from memberships.models import User
@@ -202,13 +202,6 @@ class RunsPruned:
     dry_run: bool
 
 
-def _whole(value: object, *, field: str, label: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        message = f"{label} must be a whole number from {low} to {high:,}."
-        raise ValidationFailed(message, fields={field: [message]})
-    return value
-
-
 def _organization_slices() -> Iterator[list[str]]:
     after = ""
     while True:
@@ -251,8 +244,8 @@ def runs_prune(
     each batch its own short transaction. A run still counting as running (within
     `CAUSELOOP_RUN_TIMEOUT`) is kept whatever its age; the daily counters are kept, so usage
     figures do not change."""
-    days = _whole(older_than_days, field="older_than", label="Days", low=1, high=36_500)
-    batch_size = _whole(
+    days = clean_whole(older_than_days, field="older_than", label="Days", low=1, high=36_500)
+    batch_size = clean_whole(
         batch_size, field="batch_size", label="Batch size", low=1, high=MAX_PRUNE_BATCH
     )
     cutoff = timezone.now() - timedelta(days=days)

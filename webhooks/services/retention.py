@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from causeloop.core.errors import ValidationFailed
 from causeloop.core.ids import id_floor
 from causeloop.core.tenancy import platform_work
 from organizations.models import Event
+from organizations.validation import clean_whole
 from webhooks.models import WebhookDelivery
 
 DEFAULT_KEEP_DAYS = 90
@@ -32,20 +32,15 @@ class EventsPruned:
     dry_run: bool
 
 
-def _whole(value: object, *, field: str, label: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        message = f"{label} must be a whole number from {low:,} to {high:,}."
-        raise ValidationFailed(message, fields={field: [message]})
-    return value
-
-
 def events_prune(
     *, older_than_days: int = DEFAULT_KEEP_DAYS, batch_size: int = 1000, dry_run: bool = False
 ) -> EventsPruned:
     """Platform: delete events older than `older_than_days` (at least 7: no delivery is still
     being retried by then) and their delivery logs, `batch_size` events per transaction."""
-    days = _whole(older_than_days, field="older_than", label="Days", low=MIN_KEEP_DAYS, high=36_500)
-    size = _whole(batch_size, field="batch_size", label="Batch size", low=1, high=MAX_BATCH)
+    days = clean_whole(
+        older_than_days, field="older_than", label="Days", low=MIN_KEEP_DAYS, high=36_500
+    )
+    size = clean_whole(batch_size, field="batch_size", label="Batch size", low=1, high=MAX_BATCH)
     cutoff = timezone.now() - timedelta(days=days)
     old = Event.objects.filter(id__lt=id_floor("evt", cutoff))
     if dry_run:
