@@ -80,13 +80,17 @@ def api_keys_for(organization: Organization) -> QuerySet[ApiKey]:
     return organization.api_keys.order_by("-created_at", "-id")
 
 
-def owned_row[M: models.Model](model: type[M], *, organization: Organization, pk: object) -> M:
+def owned_row[M: models.Model](
+    model: type[M], *, organization: Organization | str, pk: object, rows: QuerySet[M] | None = None
+) -> M:
     """The row of `model` with this `pk` that belongs to `organization`, or NotFound whatever
-    `pk` looks like (another tenant's row is as absent as one that never existed)."""
+    `pk` looks like (another tenant's row is as absent as one that never existed). `rows`
+    narrows the search further, or says what to fetch with the row."""
     not_found = NotFound(f"{capfirst(model._meta.verbose_name)} not found.")
     if not isinstance(pk, str) or len(pk) > 64 or not pk.isprintable():
         raise not_found
-    row = model._default_manager.filter(organization=organization, pk=pk).first()
+    found = model._default_manager.all() if rows is None else rows
+    row = found.filter(organization=organization, pk=pk).first()
     if row is None:
         raise not_found
     return row

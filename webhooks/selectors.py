@@ -13,6 +13,7 @@ from django.utils import timezone
 from causeloop.core.errors import ValidationFailed
 from causeloop.core.keyset import KeysetPage, keyset_page
 from organizations.models import Event, Organization
+from organizations.selectors import owned_row
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:  # django-stubs is a development dependency
@@ -48,9 +49,9 @@ def endpoints_with_last_delivery(
     )
 
 
-def endpoint_of(organization: Organization, endpoint_id: str) -> WebhookEndpoint | None:
-    """One of the organization's endpoints, or None (another tenant's is None too)."""
-    return endpoints_for(organization).filter(pk=endpoint_id).first()
+def endpoint_of(organization: Organization, endpoint_id: object) -> WebhookEndpoint:
+    """One of the organization's endpoints; NotFound for any other ID, another tenant's too."""
+    return owned_row(WebhookEndpoint, organization=organization, pk=endpoint_id)
 
 
 def deliveries_for(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
@@ -70,12 +71,14 @@ def deliveries_page(
     )
 
 
-def delivery_of(organization: Organization, delivery_id: str) -> WebhookDelivery | None:
-    """One of the organization's deliveries, with its endpoint and event, or None."""
-    return (
-        WebhookDelivery.objects.filter(organization_id=organization.pk, pk=delivery_id)
-        .select_related("endpoint", "endpoint__organization", "event")
-        .first()
+def delivery_of(endpoint: WebhookEndpoint, delivery_id: object) -> WebhookDelivery:
+    """One of the endpoint's deliveries, with its event; NotFound for any other ID (another
+    endpoint's or another tenant's too)."""
+    return owned_row(
+        WebhookDelivery,
+        organization=endpoint.organization_id,
+        pk=delivery_id,
+        rows=WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event"),
     )
 
 

@@ -17,7 +17,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from causeloop.core.errors import NotFound
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
     CURSOR_PARAMETERS,
@@ -150,12 +149,9 @@ class WebhookEndpointInput(InputSerializer):
     enabled = Flag(required=False)
 
 
-# A PATCH: only the fields sent change (no defaults here, or they would overwrite).
-class WebhookEndpointChangesInput(InputSerializer):
+# A PATCH: only the fields sent change (no defaults, or they would overwrite).
+class WebhookEndpointChangesInput(WebhookEndpointInput):
     url = _url(required=False)
-    description = Text(max_length=200, required=False, allow_blank=True)
-    event_types = _event_types(required=False)
-    enabled = Flag(required=False)
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -173,10 +169,7 @@ class WebhookEndpointApiBase(OrganizationEndpoint):
 
     def endpoint(self, organization: Organization, endpoint_id: str) -> WebhookEndpoint:
         """One of the organization's endpoints; 404 for any other ID, another tenant's too."""
-        found = endpoint_of(organization, endpoint_id) if endpoint_id.isprintable() else None
-        if found is None:
-            raise NotFound("Webhook endpoint not found.")
-        return found
+        return endpoint_of(organization, endpoint_id)
 
 
 class WebhookEndpointsApi(WebhookEndpointApiBase):
@@ -358,9 +351,6 @@ class WebhookDeliveryRetryApi(WebhookEndpointApiBase):
     def post(
         self, request: Request, organization: Organization, endpoint_id: str, delivery_id: str
     ) -> Response:
-        found = delivery_of(organization, delivery_id) if delivery_id.isprintable() else None
-        if found is None or found.endpoint_id != endpoint_id:
-            raise NotFound("Webhook delivery not found.")
+        found = delivery_of(self.endpoint(organization, endpoint_id), delivery_id)
         delivery = delivery_retry(found, actor=self.actor)
-        delivery.event = found.event  # the same event: no second read of it
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -18,7 +18,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from causeloop.core.errors import DomainError, NotFound, ValidationFailed
+from causeloop.core.errors import DomainError, ValidationFailed
 from causeloop.core.keyset import KeysetPage
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
@@ -141,9 +141,7 @@ class WebhookPage(OrganizationPage):
     role; an endpoint of the organization is then refused (403) below admin."""
 
     def _endpoint(self, endpoint_id: str) -> WebhookEndpoint:
-        endpoint = endpoint_of(self.organization, endpoint_id) if _is_id(endpoint_id) else None
-        if endpoint is None:
-            raise NotFound("Webhook endpoint not found.")
+        endpoint = endpoint_of(self.organization, endpoint_id)
         if self.role < Role.ADMIN:
             raise PermissionDenied(ONLY_ADMINS)
         return endpoint
@@ -214,7 +212,7 @@ class WebhookPage(OrganizationPage):
                 "below (reload the page to see how it went)."
             )
         if action == "retry":
-            delivery = self._delivery(endpoint, request.POST.get("delivery"))
+            delivery = delivery_of(endpoint, request.POST.get("delivery"))
             delivery_retry(delivery, actor=self.person)
             return self.done(
                 f"Delivery of {delivery.event_id} ({delivery.event.type}) will be attempted "
@@ -236,16 +234,6 @@ class WebhookPage(OrganizationPage):
             return self.done(f"Endpoint {endpoint.url} deleted.", to=LIST_URL)
         raise BadRequest("Unknown action.")
 
-    def _delivery(self, endpoint: WebhookEndpoint, delivery_id: object) -> WebhookDelivery:
-        delivery = (
-            delivery_of(self.organization, delivery_id)
-            if isinstance(delivery_id, str) and _is_id(delivery_id)
-            else None
-        )
-        if delivery is None or delivery.endpoint_id != endpoint.pk:
-            raise NotFound("Delivery not found.")
-        return delivery
-
     def _update(self, endpoint: WebhookEndpoint) -> HttpResponse:
         form = EndpointForm(self.request.POST)
         status = 400
@@ -262,16 +250,10 @@ class WebhookPage(OrganizationPage):
                     ),
                 )
                 return self.done("Endpoint saved.")
-            except DomainError as error:
+            except DomainError as error:  # refused: the endpoint is as saved, the form as sent
                 apply_error(form, error)
                 status = error.status_code
-        endpoint.refresh_from_db()  # the page shows what is saved, the form what was sent
         return self._page(endpoint, form=form, status=status)
-
-
-def _is_id(value: str) -> bool:
-    # Anything longer than an ID, or with control characters, is no ID: not worth a query.
-    return 0 < len(value) <= 64 and value.isprintable()
 
 
 def _cursor(request: HttpRequest, name: str) -> str:
