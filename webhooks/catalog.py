@@ -4,6 +4,8 @@ them (`member.*`)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from causeloop.core.errors import ValidationFailed
 from organizations.audit_text import ACTIONS
 
@@ -26,7 +28,17 @@ def event_types() -> dict[str, str]:
 
 def event_groups() -> list[str]:
     """The groups a filter may name with a wildcard: `member.*`, `run.*`, …"""
-    return sorted({code.split(".", 1)[0] + ".*" for code in event_types()})
+    return sorted({group_of(code) for code in event_types()})
+
+
+def group_of(event_type: str) -> str:
+    """The group a type belongs to, as a filter names it: `member.joined` → `member.*`."""
+    return event_type.split(".", 1)[0] + ".*"
+
+
+def matches(entries: Collection[str], event_type: str) -> bool:
+    """Whether a filter's entries name `event_type`, itself or by its group."""
+    return event_type in entries or group_of(event_type) in entries
 
 
 def clean_event_types(value: object) -> list[str]:

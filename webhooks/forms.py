@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 
 from webhooks.addresses import MAX_URL_LENGTH
-from webhooks.catalog import event_types
+from webhooks.catalog import event_types, group_of
 
 ALL, CHOSEN = "all", "chosen"
 # How a group reads on the page; a group not named here reads as its prefix, capitalised.
@@ -149,9 +149,7 @@ class EndpointForm(forms.Form):
             # A group ticked covers its own types: keep the group only.
             groups = {value for value in types if value.endswith(".*")}
             cleaned["event_types"] = [
-                value
-                for value in types
-                if value in groups or f"{value.split('.', 1)[0]}.*" not in groups
+                value for value in types if value in groups or group_of(value) not in groups
             ]
         else:
             cleaned["event_types"] = []

@@ -8,6 +8,7 @@ from django.utils.timezone import now
 
 from causeloop.core.ids import PublicIdField
 from organizations.models import Event, Organization
+from webhooks.catalog import matches
 
 
 class WebhookEndpoint(models.Model):
@@ -59,10 +60,7 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, event_type: str) -> bool:
         """Whether an event of `event_type` is sent here (`member.*` matches a group)."""
-        if not self.event_types:
-            return True
-        group = event_type.split(".", 1)[0] + ".*"
-        return event_type in self.event_types or group in self.event_types
+        return not self.event_types or matches(self.event_types, event_type)
 
 
 class WebhookDelivery(models.Model):

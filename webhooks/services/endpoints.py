@@ -23,6 +23,7 @@ from organizations.audit import audit
 from organizations.events import emit
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role
+from organizations.services.plans import subscription_locked
 from organizations.validation import clean_optional_text
 from webhooks.addresses import clean_url
 from webhooks.catalog import TEST_EVENT, clean_event_types
@@ -71,8 +72,8 @@ def endpoint_create(
     require_role(actor, organization, at_least=Role.ADMIN)
     clean = clean_url(url)
     text, types = _description(description), clean_event_types(event_types)
-    # Counted under a lock on the organization's row, so two adds cannot both take the last.
-    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    # Counted under the organization's usage lock, so two adds cannot both take the last.
+    subscription_locked(organization)
     limit = settings.CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT
     if WebhookEndpoint.objects.filter(organization_id=organization.pk).count() >= limit:
         raise Conflict(

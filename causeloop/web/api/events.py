@@ -18,7 +18,13 @@ from causeloop.core.errors import ValidationFailed
 from causeloop.web.api.base import ApiView, OrganizationEndpoint, responses
 from causeloop.web.api.data import AuditLogApi
 from organizations.models import Organization
-from webhooks.catalog import MAX_FILTER_ENTRIES, clean_event_types, event_groups, event_types
+from webhooks.catalog import (
+    MAX_FILTER_ENTRIES,
+    clean_event_types,
+    event_groups,
+    event_types,
+    matches,
+)
 from webhooks.selectors import EVENTS_PAGE_MAX, events_after
 
 AFTER, TYPE, PAGE_SIZE = "after", "type", "page_size"
@@ -64,9 +70,7 @@ def _types(values: list[str]) -> list[str] | None:
         cleaned = clean_event_types(wanted[: MAX_FILTER_ENTRIES + 1])
     except ValidationFailed as error:
         raise ValidationFailed(error.message, fields={TYPE: [error.message]}) from error
-    return [
-        name for name in event_types() if name in cleaned or f"{name.split('.', 1)[0]}.*" in cleaned
-    ]
+    return [name for name in event_types() if matches(cleaned, name)]
 
 
 class EventsApi(OrganizationEndpoint):
