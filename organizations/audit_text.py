@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -37,11 +37,14 @@ class AuditEntry:
 
     @property
     def ago(self) -> str:
-        """How long ago, in one unit: "just now", "5 minutes ago", "3 days ago"."""
-        elapsed = timezone.now() - self.row.created_at
-        if elapsed < timedelta(minutes=1):
-            return "just now"
-        return f"{timesince(self.row.created_at, depth=1)} ago"
+        return ago(self.row.created_at)
+
+
+def ago(moment: datetime) -> str:
+    """How long ago, in one unit: "just now", "5 minutes ago", "3 days ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, depth=1)} ago"
 
 
 def describe(row: AuditLog) -> AuditEntry:

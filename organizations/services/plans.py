@@ -47,8 +47,8 @@ def _forget_plans(**_kwargs: Any) -> None:
 def subscription_locked(organization: Organization) -> Subscription:
     """The organization's subscription row, locked until the transaction ends, with the
     organization and its plan as they are now. It is the organization's usage lock: run starts,
-    provider and webhook endpoint counts and limit overrides take it, so their checks are exact under concurrency and
-    a plan change or an override applies to the very next start."""
+    provider and webhook endpoint counts and limit overrides take it, so their checks are exact
+    under concurrency and a plan change or an override applies to the very next start."""
     rows = Subscription.objects.select_for_update(of=("self",)).select_related("organization__plan")
     subscription = rows.filter(organization_id=organization.pk).first()
     if subscription is None:  # an organization provisioned before subscriptions existed

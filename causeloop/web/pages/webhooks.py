@@ -23,6 +23,7 @@ from causeloop.core.keyset import KeysetPage
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error
+from organizations.audit_text import ago
 from organizations.roles import Role
 from webhooks.forms import EndpointForm, events_summary
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -71,6 +72,7 @@ class EndpointRow:
     endpoint: WebhookEndpoint
     events: str
     last_delivery: Badge | None
+    last_delivery_ago: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class WebhooksPage(OrganizationPage):
                 endpoint,
                 events_summary(endpoint.event_types),
                 state_badge(endpoint.last_delivery_state) if endpoint.last_delivery_state else None,
+                ago(endpoint.last_delivery_at) if endpoint.last_delivery_at else "",
             )
             for endpoint in endpoints_with_last_delivery(self.organization)
         ]
