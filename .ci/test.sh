@@ -10,7 +10,7 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/causeloo
 echo "==> lint and types"
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .
-DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding webhooks
+DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding webhooks directory
 .venv/bin/lint-imports --no-cache
 echo "==> running the test suite on $DATABASE_URL"
 # Two workers (xdist): each has its own test database and live server.

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "webhooks",
     "django_tasks_db",
     "causeloop",
+    "directory",
     "memberships",
     "organizations",
     "onboarding",

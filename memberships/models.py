@@ -249,16 +249,41 @@ class InviteCode(models.Model):
     expires_at = models.DateTimeField(default=default_invite_code_expiry)
     is_active = models.BooleanField(default=True)
     uses = models.PositiveIntegerField(default=0)
+    # The rules (SPEC §11): the role it grants (at most its creator's, never owner), how many
+    # may join with it (none: no cap), and the email domain a joiner's address must be on.
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    email_domain = models.CharField(max_length=253, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in INVITABLE_ROLES]),
+                name="invite_code_role_not_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_uses__isnull=True)
+                | models.Q(uses__lte=models.F("max_uses")),
+                name="invite_code_uses_within_cap",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code
 
     @property
     def is_usable(self) -> bool:
-        return self.is_active and self.expires_at > timezone.now()
+        return self.is_active and self.expires_at > timezone.now() and not self.is_used_up
+
+    @property
+    def is_used_up(self) -> bool:
+        return self.max_uses is not None and self.uses >= self.max_uses
+
+    @property
+    def uses_left(self) -> int | None:
+        """How many more may join with it (None: no cap)."""
+        return None if self.max_uses is None else max(self.max_uses - self.uses, 0)
 
     @staticmethod
     def normalize(code: object) -> str:

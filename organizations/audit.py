@@ -30,9 +30,18 @@ def audit(
     action: str,
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
+    actor_name: str | None = None,
 ) -> AuditLog:
-    """Append one audit row for `organization`, and its event."""
-    entry = audit_entry(organization, actor=actor, action=action, target=target, details=details)
+    """Append one audit row for `organization`, and its event. `actor_name` names an actor
+    that is neither a person nor an API key (a SCIM token: `actor` is then None)."""
+    entry = audit_entry(
+        organization,
+        actor=actor,
+        action=action,
+        target=target,
+        details=details,
+        actor_name=actor_name,
+    )
     entry.save(force_insert=True)
     event_of_audit(entry).save(force_insert=True)
     return entry
@@ -45,6 +54,7 @@ def audit_entry(
     action: str,
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
+    actor_name: str | None = None,
 ) -> AuditLog:
     """The audit row `audit()` would append, not yet saved (for writing it with other rows;
     write `organizations.events.event_of_audit(entry)` with it)."""
@@ -54,7 +64,7 @@ def audit_entry(
         workspace_id=workspace_id,
         actor_user=None if actor is None or isinstance(actor, ApiKey) else actor,
         actor_api_key=actor if isinstance(actor, ApiKey) else None,
-        actor_name=actor_label(actor),
+        actor_name=actor_name or actor_label(actor),
         action=action,
         target_type=(target._meta.model_name or "") if target is not None else "",
         target_id=str(target.pk) if target is not None else "",

@@ -199,3 +199,35 @@ def clean_whole(value: object, *, field: str, label: str, low: int, high: int) -
         message = f"{label} must be a whole number from {low:,} to {high:,}."
         raise ValidationFailed(message, fields={field: [message]})
     return value
+
+
+_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def clean_domain(value: object, *, field: str = "domain") -> str:
+    """An internet domain name as stored: lower case, international names in their ASCII
+    (punycode) form, no trailing dot; at least two labels, a TLD that is not a number (so no IP
+    address), 253 characters at most. "@acme.com" and "Acme.COM." both give "acme.com"."""
+    text = value.strip().lstrip("@").rstrip(".").lower() if isinstance(value, str) else ""
+    message = f'"{str(value)[:100]}" is not a domain name such as acme.com.'
+    refused = ValidationFailed(message, code="invalid_domain", fields={field: [message]})
+    if not text or len(text) > 253 or has_control_characters(text):
+        raise refused
+    try:
+        ascii_name = text.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise refused from None
+    labels = ascii_name.split(".")
+    if (
+        len(ascii_name) > 253
+        or len(labels) < 2
+        or not all(_LABEL_RE.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise refused
+    return ascii_name
+
+
+def email_domain(email: str) -> str:
+    """The domain of an address, lower case ("" when there is none)."""
+    return email.rpartition("@")[2].strip().lower()

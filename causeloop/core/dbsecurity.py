@@ -59,6 +59,9 @@ TENANT_TABLES: dict[str, str] = {
     "memberships.Invitation": f"organization_id = {_ORG} OR {_PLATFORM}",
     "memberships.InviteCode": f"organization_id = {_ORG} OR {_PLATFORM}",
     "memberships.PersonalToken": f"user_id = {_USER} OR {_PLATFORM}",
+    "directory.Domain": f"organization_id = {_ORG} OR {_PLATFORM}",
+    "directory.ScimToken": f"organization_id = {_ORG} OR {_PLATFORM}",
+    "directory.DirectoryUser": f"organization_id = {_ORG} OR {_PLATFORM}",
 }
 
 POLICY_NAME = "causeloop_tenant_isolation"

@@ -97,6 +97,9 @@ class JoinWay(StrEnum):
     DIRECT = "direct"  # a platform operator added them
     INVITATION = "invitation"
     INVITE_CODE = "invite_code"
+    DOMAIN_POLICY = "domain_policy"  # they joined on their own, by a domain's policy
+    DOMAIN = "domain"  # an admin added them: their verified address is on a verified domain
+    DIRECTORY = "directory"  # the organization's identity provider added them (SCIM)
 
 
 @transaction.atomic
@@ -109,14 +112,16 @@ def membership_join(
     actor: User | None,
     invited_by: User | None = None,
     invitation: Invitation | None = None,
+    actor_name: str | None = None,
 ) -> Membership:
-    """Make `user` a member of `organization` with `role`: every way in comes through here."""
-    by_themselves = via != JoinWay.DIRECT
-    # The platform places people in organizations it has yet to approve or has suspended; a
-    # person joining on their own (invitation, invite code) may not. A typed code is the field
-    # a refusal names.
+    """Make `user` a member of `organization` with `role`: every way in comes through here.
+    `actor_name` names an actor that is not a person (a SCIM token)."""
+    by_themselves = via in (JoinWay.INVITATION, JoinWay.INVITE_CODE, JoinWay.DOMAIN_POLICY)
+    # The platform places people in organizations it has yet to approve or has suspended;
+    # nobody else may (a person joining, an admin adding a domain's people, the directory). A
+    # typed code is the field a refusal names.
     field = "code" if via == JoinWay.INVITE_CODE else None
-    if by_themselves:
+    if via != JoinWay.DIRECT:
         ensure_open_for_joins(organization, field=field)
     if Membership.objects.filter(organization=organization, user=user).exists():
         message = (
@@ -147,6 +152,7 @@ def membership_join(
         action="member.joined",
         target=membership,
         details={"email": user.email, "role": role.value, "via": via.value},
+        actor_name=actor_name,
     )
     return membership
 

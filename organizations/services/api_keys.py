@@ -3,7 +3,7 @@ full key is shown once; only its keyed hash is stored."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -15,7 +15,10 @@ from organizations.access import require_role
 from organizations.audit import audit
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role
-from organizations.validation import clean_name
+from organizations.validation import clean_name, clean_whole
+
+# The longest an old key keeps working after a rotation: a week.
+MAX_GRACE_HOURS = 168
 
 if TYPE_CHECKING:
     from memberships.models import User
@@ -113,23 +116,43 @@ def api_key_provision(
 
 
 @transaction.atomic
-def api_key_rotate(*, api_key: ApiKey, actor: User | ApiKey) -> tuple[ApiKey, str]:
-    """Issue a replacement and revoke the old key, in one step."""
+def api_key_rotate(
+    *, api_key: ApiKey, actor: User | ApiKey, grace_period_hours: int = 0
+) -> tuple[ApiKey, str]:
+    """Issue a replacement at once. The old key stops working now (`grace_period_hours` 0) or
+    keeps working until the grace ends (up to 168 hours: its `expires_at`, never later than it
+    already was), so a deployment can switch keys without downtime."""
     organization = api_key.organization
     require_role(actor, organization, at_least=Role.ADMIN)
+    hours = clean_whole(
+        grace_period_hours,
+        field="grace_period_hours",
+        label="The grace period in hours",
+        low=0,
+        high=MAX_GRACE_HOURS,
+    )
     locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
-    if locked.revoked_at is not None:
-        raise Conflict("This key is revoked; create a new one instead.", code="api_key_revoked")
-    locked.revoked_at = timezone.now()
-    locked.save(update_fields=["revoked_at"])
+    if not locked.is_usable:
+        raise Conflict(
+            "This key is revoked or expired; create a new one instead.", code="api_key_revoked"
+        )
+    moment = timezone.now()
+    if hours == 0:
+        locked.revoked_at = moment
+        locked.save(update_fields=["revoked_at"])
+    else:
+        grace_end = moment + timedelta(hours=hours)
+        locked.expires_at = min(grace_end, locked.expires_at or grace_end)
+        locked.save(update_fields=["expires_at"])
     new_key, secret = _issue_api_key(
         organization,
         name=locked.name,
         scopes=locked.scopes,
         created_by=_creator(actor),
-        expires_at=locked.expires_at,
+        expires_at=api_key.expires_at,  # the old key's own expiry, not its grace
         rotated_from=locked,
     )
+    old = {"name": locked.name, "fingerprint": locked.last_four}
     audit(
         organization,
         actor=actor,
@@ -139,8 +162,21 @@ def api_key_rotate(*, api_key: ApiKey, actor: User | ApiKey) -> tuple[ApiKey, st
             "name": locked.name,
             "old_fingerprint": locked.last_four,
             "fingerprint": new_key.last_four,
+            "grace_period_hours": hours,
         },
     )
+    if hours == 0:
+        audit(organization, actor=actor, action="api_key.revoked", target=locked, details=old)
+    else:
+        assert locked.expires_at is not None
+        until = {"expires_at": locked.expires_at.isoformat(timespec="seconds")}
+        audit(
+            organization,
+            actor=actor,
+            action="api_key.grace_started",
+            target=locked,
+            details=old | until,
+        )
     return new_key, secret
 
 

@@ -89,9 +89,53 @@ SENTENCES = {
         "Alice Example created the API key “CI” (…a1b2)",
     ),
     "api_key.rotated": (
-        {"name": "CI", "old_fingerprint": "a1b2", "fingerprint": "c3d4"},
+        {"name": "CI", "old_fingerprint": "a1b2", "fingerprint": "c3d4", "grace_period_hours": 24},
         "",
-        "Alice Example rotated the API key “CI” (old …a1b2, new …c3d4)",
+        "Alice Example rotated the API key “CI” (old …a1b2, new …c3d4); the old key works "
+        "for 24 more hours",
+    ),
+    "api_key.grace_started": (
+        {"name": "CI", "fingerprint": "a1b2", "expires_at": "2026-12-08T10:00:00+00:00"},
+        "",
+        "Alice Example let the API key “CI” (…a1b2) keep working until 8 Dec 2026, 10:00 UTC",
+    ),
+    "domain.added": ({"domain": "acme.com"}, "", "Alice Example added the domain acme.com"),
+    "domain.verified": ({"domain": "acme.com"}, "", "Alice Example verified the domain acme.com"),
+    "domain.policy_changed": (
+        {"domain": "acme.com", "from": "suggest", "to": "auto_join"},
+        "",
+        "Alice Example set people on acme.com to join automatically",
+    ),
+    "domain.removed": ({}, "acme.com", "Alice Example removed the domain acme.com"),
+    "scim_token.created": (
+        {"name": "Okta", "fingerprint": "e5f6"},
+        "",
+        "Alice Example created the SCIM token “Okta” (…e5f6)",
+    ),
+    "scim_token.revoked": (
+        {"name": "Okta", "fingerprint": "e5f6"},
+        "",
+        "Alice Example revoked the SCIM token “Okta” (…e5f6)",
+    ),
+    "member.deactivated": (
+        {"email": "bob@acme.test"},
+        "",
+        "Alice Example deactivated bob@acme.test from the directory",
+    ),
+    "member.reactivated": (
+        {"email": "bob@acme.test"},
+        "",
+        "Alice Example reactivated bob@acme.test from the directory",
+    ),
+    "directory_user.updated": (
+        {"email": "bob@acme.test"},
+        "",
+        "Alice Example updated the directory record of bob@acme.test",
+    ),
+    "directory_user.deleted": (
+        {"email": "bob@acme.test"},
+        "",
+        "Alice Example deleted the directory record of bob@acme.test",
     ),
     "api_key.revoked": (
         {"name": "CI", "fingerprint": "c3d4"},
@@ -191,7 +235,14 @@ def row(action, details=None, *, actor=ALICE, api_key=None, actor_name=None, tar
 def _actions_written_by_the_code():
     """Every audit action named in the application's source (not the tests)."""
     found = set()
-    for package in ("causeloop", "organizations", "memberships", "onboarding", "webhooks"):
+    for package in (
+        "causeloop",
+        "organizations",
+        "memberships",
+        "onboarding",
+        "webhooks",
+        "directory",
+    ):
         for path in (ROOT / package).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
