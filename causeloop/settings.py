@@ -55,6 +55,10 @@ CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT = env.int("CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT",
 # The events feed (`GET …/events?after=`) shows an event once it is this old, so one whose
 # transaction committed a moment late is never skipped by a client reading past it.
 CAUSELOOP_EVENTS_SETTLE_SECONDS = env.float("CAUSELOOP_EVENTS_SETTLE_SECONDS", default=2.0)
+# Verified domains (§11): the DNS server the TXT lookup asks ("host" or "host:port", several
+# separated by commas; empty: the system's resolvers) and how long it waits for an answer.
+CAUSELOOP_DNS_RESOLVER = env.str("CAUSELOOP_DNS_RESOLVER", default="")
+CAUSELOOP_DNS_TIMEOUT = env.float("CAUSELOOP_DNS_TIMEOUT", default=5.0)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

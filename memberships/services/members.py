@@ -109,7 +109,7 @@ def membership_join(
     user: User,
     role: Role,
     via: JoinWay,
-    actor: User | None,
+    actor: User | ApiKey | None,
     invited_by: User | None = None,
     invitation: Invitation | None = None,
     actor_name: str | None = None,

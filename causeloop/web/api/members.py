@@ -31,9 +31,9 @@ from causeloop.web.authentication import (
 )
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail
+from directory.services.domain_joins import member_add_or_invite
 from memberships.models import Membership
 from memberships.selectors import members_of
-from memberships.services.invitations import invitation_create
 from memberships.services.members import (
     membership_add,
     membership_change_role,
@@ -114,10 +114,14 @@ class MembersApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="members_add",
         description=(
-            "Nobody joins an organization without consent: an organization's admin (or its API "
-            "key) gets an invitation created and mailed instead (201 with the invitation, as "
-            "`POST …/invitations`). Platform operators (the root key, a staff user's token) add "
-            "an existing user directly (201 with the membership)."
+            "Nobody joins an organization without consent. An organization's admin (or its API "
+            "key) adds a person directly (201 with the **membership**, `MemberSerializer`) only "
+            "when the address belongs to an account whose address is verified and its domain is "
+            "one this organization verified (`…/domains`): the domain is the company's consent. "
+            "Otherwise an invitation is created and mailed instead (201 with the "
+            "**invitation** and its `accept_url`, as `POST …/invitations`). Either way the role "
+            "is at most the caller's and never `owner`. Platform operators (the root key, a "
+            "staff user's token) add an existing user directly (201 with the membership)."
         ),
         request=MemberAddInput,
         responses=responses(MemberOrInvitation, 404, 409, 429, status=201),
@@ -129,11 +133,12 @@ class MembersApi(OrganizationEndpoint):
         if self.by_platform:
             membership = membership_add(organization=organization, actor=self.operator, **data)
             return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        # A direct add counts against the invitation limits too: both bring a person in.
         with invitation_mail(request, organization=organization, email=data["email"]):
-            invitation, token = invitation_create(
-                organization=organization, actor=self.actor, **data
-            )
-        return _new_invitation(invitation, token)
+            outcome = member_add_or_invite(organization=organization, actor=self.actor, **data)
+        if outcome.invitation is not None:
+            return _new_invitation(outcome.invitation, outcome.token)
+        return Response(MemberSerializer(outcome.membership).data, status=status.HTTP_201_CREATED)
 
 
 class MemberApi(OrganizationEndpoint):

@@ -12,6 +12,7 @@ from causeloop.web.api import (
     accounts,
     api_keys,
     data,
+    domains,
     erasure,
     events,
     invitations,
@@ -91,6 +92,10 @@ v1: list[URLPattern | URLResolver] = [
     ),
     path(f"{ORG}/events", events.EventsApi.as_view()),
     path("event-types", events.EventTypesApi.as_view()),
+    # verified domains
+    path(f"{ORG}/domains", domains.DomainsApi.as_view()),
+    path(f"{ORG}/domains/<str:domain_id>", domains.DomainApi.as_view()),
+    path(f"{ORG}/domains/<str:domain_id>/verify", domains.DomainVerifyApi.as_view()),
 ]
 
 urlpatterns = [

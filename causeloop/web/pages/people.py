@@ -20,6 +20,7 @@ from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error, organization_stylesheet
 from causeloop.web.throttling import invitation_mail
+from directory.services.domain_joins import member_add_or_invite
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
 from memberships.links import invitation_url, join_url
 from memberships.models import Invitation, InviteCode, Membership, User
@@ -32,7 +33,6 @@ from memberships.selectors import (
 from memberships.services.invitations import (
     invitation_accept,
     invitation_by_token,
-    invitation_create,
     invitation_resend,
     invitation_revoke,
 )
@@ -149,10 +149,22 @@ class MembersPage(OrganizationPage):
                 with invitation_mail(
                     request, organization=self.organization, email=form.cleaned_data["email"]
                 ):
-                    invitation, token = invitation_create(
+                    outcome = member_add_or_invite(
                         organization=self.organization, actor=self.person, **form.cleaned_data
                     )
-                show_once(request, f"Invitation link for {invitation.email}", invitation_url(token))
+                if outcome.membership is not None:  # their verified address is on our domain
+                    return self.done(
+                        f"{outcome.membership.user.email} added directly, as "
+                        f"{outcome.membership.get_role_display().lower()}: their verified address "
+                        "is on one of your verified domains."
+                    )
+                invitation = outcome.invitation
+                assert invitation is not None
+                show_once(
+                    request,
+                    f"Invitation link for {invitation.email}",
+                    invitation_url(outcome.token),
+                )
                 return self.done(f"Invitation queued for {invitation.email}.")
             except DomainError as error:
                 apply_error(form, error)

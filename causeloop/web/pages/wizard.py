@@ -35,6 +35,8 @@ from causeloop.web.pages.wizard_state import (
     wizard_organization,
 )
 from causeloop.web.throttling import limit
+from directory.selectors import domain_suggestions_for
+from directory.services.domain_joins import domain_join
 from memberships.services.invite_codes import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm
 from onboarding.lifecycle import organization_create
@@ -116,6 +118,8 @@ class OrganizationStep(View):
             create_form=create_form,
             # An invite code's join link (`?code=`) fills the join form in.
             join_form=forms.get("join_form") or JoinForm(initial={"code": code}),
+            # "People at acme.com use Acme": offered first, unless correcting an organization.
+            suggestions=domain_suggestions_for(person(request)) if organization is None else [],
         )
 
     @staticmethod
@@ -137,6 +141,8 @@ class OrganizationStep(View):
         organization = wizard_organization(request)
         if request.POST.get("action") == "join":
             return self._join(request, organization)
+        if request.POST.get("action") == "domain_join":
+            return self._domain_join(request)
         form = CreateOrganizationForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -182,6 +188,26 @@ class OrganizationStep(View):
                 messages.success(request, f"Welcome to {membership.organization.name}.")
                 return redirect("home")
         return self._render(request, organization, status=400, join_form=form)
+
+    def _domain_join(self, request: HttpRequest) -> HttpResponse:
+        """Accept a suggestion: join the organization whose verified domain is the person's."""
+        reference = request.POST.get("organization", "")[:64]
+        offered = domain_suggestions_for(person(request))
+        suggestion = next((d for d in offered if d.organization_id == reference), None)
+        if suggestion is None:
+            messages.error(
+                request,
+                "That organization is not offered to you (any more): create your own, or ask "
+                "its admins for an invitation.",
+            )
+            return redirect("onboarding:organization")
+        try:
+            membership = domain_join(user=person(request), organization=suggestion.organization)
+        except DomainError as error:
+            messages.error(request, JOIN_MESSAGES.get(error.code, error.message))
+            return redirect("onboarding:organization")
+        messages.success(request, f"Welcome to {membership.organization.name}.")
+        return redirect("home")
 
 
 @method_decorator(login_required, name="dispatch")
