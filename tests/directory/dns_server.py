@@ -64,21 +64,22 @@ class Zone:
 def dns_server(settings) -> Iterator[Zone]:
     """An authoritative server on 127.0.0.1 (a free port), `CAUSELOOP_DNS_RESOLVER` set to it."""
     zone = Zone()
-    server = DNSServer(
-        zone,
-        address="127.0.0.1",
-        port=0,
-        logger=DNSLogger("-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False),
+    quiet = DNSLogger("-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
+    server = DNSServer(zone, address="127.0.0.1", port=0, logger=quiet)
+    # A short poll interval: stopping the server waits that long at most.
+    thread = threading.Thread(
+        target=server.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
-    server.start_thread()
+    thread.start()
     host, port = server.server.server_address
     settings.CAUSELOOP_DNS_RESOLVER = f"{host}:{port}"
     settings.CAUSELOOP_DNS_TIMEOUT = 2.0
     try:
         yield zone
     finally:
-        server.stop()
+        server.server.shutdown()
         server.server.server_close()
+        thread.join()
 
 
 @pytest.fixture
