@@ -4,6 +4,7 @@ nothing of B changes."""
 
 import pytest
 
+from directory.models import Domain
 from memberships.models import Invitation, InviteCode, Membership
 from organizations.models import (
     ApiKey,
@@ -17,6 +18,7 @@ from organizations.models import (
 from organizations.roles import Role
 from tests.api.usage_data import make_integration, make_runs
 from tests.api.webhook_data import HOOK_URL, make_deliveries, make_endpoint
+from tests.directory.domain_data import make_domain
 from tests.factories import (
     ApiKeyFactory,
     InvitationFactory,
@@ -31,7 +33,7 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 pytestmark = pytest.mark.django_db
 
 # (method, path under /organizations/{org}, body); {mem} {inv} {code} {key} {tpl} {int} {run}
-# {whe} {dlv} are B's.
+# {whe} {dlv} {dom} are B's.
 ENDPOINTS = [
     ("get", "", None),
     ("patch", "", {"name": "Hijacked"}),
@@ -80,6 +82,11 @@ ENDPOINTS = [
     ("get", "/webhooks/{whe}/deliveries", None),
     ("post", "/webhooks/{whe}/deliveries/{dlv}/retry", None),
     ("get", "/events", None),
+    ("get", "/domains", None),
+    ("post", "/domains", {"domain": "planted.test"}),
+    ("patch", "/domains/{dom}", {"policy": "auto_join"}),
+    ("delete", "/domains/{dom}", None),
+    ("post", "/domains/{dom}/verify", None),
 ]
 
 
@@ -100,6 +107,7 @@ def tenant_b():
         "run": make_runs(organization, 1, status=Run.Status.RUNNING)[0].pk,
         "whe": endpoint.pk,
         "dlv": make_deliveries(endpoint, 1, state="failed")[0].pk,
+        "dom": make_domain(organization, "bravo.test").pk,
     }
 
 
@@ -144,6 +152,11 @@ def _snapshot(organization):
             )
         ),
         "events": Event.objects.filter(organization=organization).count(),
+        "domains": sorted(
+            Domain.objects.filter(organization=organization).values_list(
+                "pk", "policy", "verified_at", "checked_at"
+            )
+        ),
     }
 
 
