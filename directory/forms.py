@@ -27,4 +27,5 @@ class DomainForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    policy = forms.ChoiceField(choices=POLICY_CHOICES)
+    # The short names: the select sits in each domain's row.
+    policy = forms.ChoiceField(choices=Domain.Policy.choices)
