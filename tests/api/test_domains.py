@@ -135,14 +135,21 @@ def test_the_list_is_paginated(as_user, organization, owner):
     assert body["next"]
 
 
-@pytest.mark.parametrize("size", [2, 20])
-def test_the_list_costs_the_same_queries_at_any_size(as_user, organization, owner, size):
-    for n in range(size):
-        make_domain(organization, f"d{n}.test", verified=n % 2 == 0)
+def test_the_list_costs_the_same_queries_at_any_size(as_user, organization, owner):
     client = as_user(owner)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(_url(organization)).status_code == 200
-    assert len(captured) <= 11, [q["sql"] for q in captured]
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(_url(organization)).status_code == 200
+        return len(captured)
+
+    make_domain(organization, "first.test", verified=True)
+    queries()  # the token's first use records when it was used; later ones within a minute not
+    few = queries()
+    for n in range(20):
+        make_domain(organization, f"d{n}.test", verified=n % 2 == 0)
+    assert queries() == few
+    assert few <= 11
 
 
 # --- adding ---------------------------------------------------------------------------------
