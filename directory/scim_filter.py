@@ -14,9 +14,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, F, Func, Q, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.db.models.sql.compiler import SQLCompiler
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import (
     AttrPath,
@@ -63,16 +65,26 @@ class HasEmail(Func):
     def __init__(self, value: str) -> None:
         super().__init__(F("attributes"), Value(value.lower()))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
         column, column_params = compiler.compile(self.source_expressions[0])
         value, value_params = compiler.compile(self.source_expressions[1])
         sql = (
             f"EXISTS (SELECT 1 FROM json_each({column}, '$.emails') AS e "  # noqa: S608 - compiled
             f"WHERE lower(json_extract(e.value, '$.value')) = {value})"
         )
-        return sql, [*column_params, *value_params]
+        return sql, (*column_params, *value_params)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         column, column_params = compiler.compile(self.source_expressions[0])
         value, value_params = compiler.compile(self.source_expressions[1])
         emails = f"({column} -> 'emails')"
@@ -81,7 +93,7 @@ class HasEmail(Func):
             f"{emails}) = 'array' THEN {emails} ELSE '[]'::jsonb END) AS e "
             f"WHERE lower(e ->> 'value') = {value})"
         )
-        return sql, [*column_params, *column_params, *value_params]
+        return sql, (*column_params, *column_params, *value_params)
 
 
 def _refused(node: Any, why: str = "is not supported here") -> InvalidFilterException:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -20,6 +21,9 @@ from organizations.models import Organization
 from organizations.roles import Role
 from organizations.selectors import owned_row
 from organizations.validation import email_domain
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 # How many recently revoked tokens the directory page still lists under the usable ones.
 REVOKED_SHOWN = 10
@@ -41,7 +45,16 @@ def recently_revoked_scim_tokens_of(organization: Organization) -> list[ScimToke
     return list(revoked.order_by("-revoked_at", "-id")[:REVOKED_SHOWN])
 
 
-def directory_users_of(organization: Organization) -> QuerySet[DirectoryUser]:
+class RoleNow(TypedDict):
+    """What `directory_users_of` adds to each directory user."""
+
+    role_now: str
+
+
+type DirectoryUsers = QuerySet[WithAnnotations[DirectoryUser, RoleNow]]
+
+
+def directory_users_of(organization: Organization) -> DirectoryUsers:
     """The directory's people with their accounts, oldest first, each with `role_now`: their
     member's role while they have one, else the role kept for their return."""
     member_role = Membership.objects.filter(
@@ -55,21 +68,23 @@ def directory_users_of(organization: Organization) -> QuerySet[DirectoryUser]:
     )
 
 
-def directory_user_in(organization: Organization, pk: object) -> DirectoryUser:
+def directory_user_in(
+    organization: Organization, pk: object
+) -> WithAnnotations[DirectoryUser, RoleNow]:
     """One of the organization's directory users, or NotFound whatever `pk` is."""
     rows = directory_users_of(organization)
-    return owned_row(DirectoryUser, organization=organization, pk=pk, rows=rows)
+    return owned_row(rows.model, organization=organization, pk=pk, rows=rows)
 
 
 def directory_users_matching(
     organization: Organization, scim_filter: ScimFilter[ScimUser] | None
-) -> QuerySet[DirectoryUser]:
+) -> DirectoryUsers:
     """The directory users a SCIM filter matches (all of them without one)."""
     users = directory_users_of(organization)
     return users if scim_filter is None else users.filter(user_filter_query(scim_filter))
 
 
-def directory_users_with_role(organization: Organization, role: Role) -> QuerySet[DirectoryUser]:
+def directory_users_with_role(organization: Organization, role: Role) -> DirectoryUsers:
     """The directory users whose role is `role` now: a group's members."""
     return directory_users_of(organization).filter(role_now=role.value)
 
@@ -95,14 +110,16 @@ def group_people(organization: Organization, role: Role | None = None) -> list[G
     ]
 
 
-def directory_users_by_id(organization: Organization, ids: set[str]) -> dict[str, DirectoryUser]:
+def directory_users_by_id(
+    organization: Organization, ids: set[str]
+) -> dict[str, WithAnnotations[DirectoryUser, RoleNow]]:
     """The organization's directory users among `ids`, by ID (others' are absent)."""
     return {user.pk: user for user in directory_users_of(organization).filter(pk__in=ids)}
 
 
 def directory_people_page(
     organization: Organization, *, after: str = "", before: str = "", size: int = 25
-) -> KeysetPage[DirectoryUser]:
+) -> KeysetPage[WithAnnotations[DirectoryUser, RoleNow]]:
     """A page of the directory's people, newest first, by keyset (one query, no count)."""
     rows = directory_users_of(organization).order_by("-created_at", "-id")
     return keyset_page(rows, moment="created_at", after=after, before=before, size=size)
@@ -133,9 +150,12 @@ def directory_summary(organization: Organization) -> DirectorySummary:
 
 
 def membership_of(organization: Organization, user: User) -> Membership | None:
-    """The person's membership in the organization, if they have one (with both)."""
-    memberships = Membership.objects.select_related("organization", "user")
-    return memberships.filter(organization=organization, user=user).first()
+    """The person's membership in the organization, if they have one; its `organization` is
+    the instance given (so a change of several people's memberships loads it once)."""
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    if membership is not None:
+        membership.organization, membership.user = organization, user
+    return membership
 
 
 def domain_vouches_for(organization: Organization, email: str) -> bool:

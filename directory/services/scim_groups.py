@@ -12,7 +12,7 @@ from scim2_models import GroupMember, PatchOp
 
 from causeloop.core.errors import ValidationFailed
 from directory.models import DirectoryUser, ScimToken
-from directory.scim import POLICY, ROLE_GROUPS, group_resource
+from directory.scim import POLICY, group_resource
 from directory.scim import Group as ScimGroup
 from directory.selectors import directory_users_by_id, directory_users_with_role, membership_of
 from memberships.services.members import membership_set_role
@@ -38,7 +38,10 @@ def scim_group_patch(
     the people added get the role, the people removed become members. An operation that
     does not apply raises scim2-models' SCIMException and changes nothing."""
     ensure_usable(organization)
-    members = [GroupMember(value=pk, type="User") for pk in _member_ids(organization, role)]
+    members = [
+        GroupMember.model_validate({"value": pk, "type": "User"})
+        for pk in _member_ids(organization, role)
+    ]
     resource = group_resource(role, members=members)
     patch.patch(resource, scim_policy=POLICY)
     _set_members(organization, token, role, resource.members or [])
@@ -49,11 +52,9 @@ def scim_group_replace(
     *, organization: Organization, token: ScimToken, role: Role, resource: ScimGroup
 ) -> None:
     """Make `resource.members` the people with `role` (PUT): the others who had it become
-    members. The group's name is the role's and stays so."""
+    members. The group's name is the role's: read-only, so a name sent is ignored (RFC 7644
+    §3.5.1), as scim2-models reads a replacement."""
     ensure_usable(organization)
-    if resource.display_name is not None and resource.display_name != ROLE_GROUPS[role]:
-        message = f"The group “{ROLE_GROUPS[role]}” stands for a role: its name cannot change."
-        raise ValidationFailed(message, code="group_name_fixed", fields={"displayName": [message]})
     _set_members(organization, token, role, resource.members or [])
 
 

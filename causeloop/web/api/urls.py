@@ -18,6 +18,7 @@ from causeloop.web.api import (
     members,
     organizations,
     platform,
+    scim_tokens,
     templates,
     usage,
     webhooks,
@@ -91,6 +92,9 @@ v1: list[URLPattern | URLResolver] = [
     ),
     path(f"{ORG}/events", events.EventsApi.as_view()),
     path("event-types", events.EventTypesApi.as_view()),
+    # directory sync
+    path(f"{ORG}/scim-tokens", scim_tokens.ScimTokensApi.as_view()),
+    path(f"{ORG}/scim-tokens/<str:token_id>", scim_tokens.ScimTokenApi.as_view()),
 ]
 
 urlpatterns = [

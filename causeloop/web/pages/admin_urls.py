@@ -4,6 +4,7 @@ from django.urls import path
 
 from causeloop.web.pages import organizations as views
 from causeloop.web.pages.audit import AuditLogPage
+from causeloop.web.pages.directory import DirectoryPage
 from causeloop.web.pages.integrations import IntegrationPage, IntegrationsPage
 from causeloop.web.pages.keys import ApiKeysPage
 from causeloop.web.pages.people import MembersPage
@@ -27,4 +28,5 @@ urlpatterns = [
     path("integrations/<str:integration_id>/", IntegrationPage.as_view(), name="admin-integration"),
     path("webhooks/", WebhooksPage.as_view(), name="admin-webhooks"),
     path("webhooks/<str:endpoint_id>/", WebhookPage.as_view(), name="admin-webhook"),
+    path("directory/", DirectoryPage.as_view(), name="admin-directory"),
 ]

@@ -67,8 +67,14 @@ class DiscoveryBase(ScimView):
     def resource_types(self) -> list[ResourceType]:
         found = []
         for name, endpoint, schema, description in _RESOURCE_TYPES:
-            resource_type = ResourceType(
-                id=name, name=name, endpoint=endpoint, schema_=schema, description=description
+            resource_type = ResourceType.model_validate(
+                {
+                    "id": name,
+                    "name": name,
+                    "endpoint": endpoint,
+                    "schema": schema,
+                    "description": description,
+                }
             )
             resource_type.meta = self.meta("ResourceType", f"ResourceTypes/{name}")
             found.append(resource_type)

@@ -23,7 +23,6 @@ SCIM_MEDIA_TYPE = "application/scim+json"
 _SCIM_TYPES = {
     "user_name_taken": "uniqueness",
     "invitation_required": "uniqueness",
-    "group_name_fixed": "mutability",
     "invalid_input": "invalidValue",
 }
 
@@ -78,8 +77,9 @@ def _of_framework_error(exc: Exception) -> tuple[Error, dict[str, str]] | None:
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:
         headers["WWW-Authenticate"] = auth_header
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(int(exc.wait))
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        headers["Retry-After"] = str(int(wait))
     scim_type = None
     if exc.status_code == 400:
         # Not JSON at all; or JSON the parser refused (NUL characters, too deep).

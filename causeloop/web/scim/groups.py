@@ -48,11 +48,13 @@ class GroupsBase(ScimView):
         members = None
         if people is not None:
             members = [
-                GroupMember(
-                    value=person.id,
-                    ref=f"{self.base_url}/Users/{person.id}",
-                    type="User",
-                    display=person.name,
+                GroupMember.model_validate(
+                    {
+                        "value": person.id,
+                        "$ref": f"{self.base_url}/Users/{person.id}",
+                        "type": "User",
+                        "display": person.name,
+                    }
                 )
                 for person in people
                 if person.role == role.value
