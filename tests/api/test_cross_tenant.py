@@ -4,6 +4,8 @@ nothing of B changes."""
 
 import pytest
 
+from directory.models import ScimToken
+from directory.services.scim_tokens import scim_token_create
 from memberships.models import Invitation, InviteCode, Membership
 from organizations.models import (
     ApiKey,
@@ -31,7 +33,7 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 pytestmark = pytest.mark.django_db
 
 # (method, path under /organizations/{org}, body); {mem} {inv} {code} {key} {tpl} {int} {run}
-# {whe} {dlv} are B's.
+# {whe} {dlv} {sct} are B's.
 ENDPOINTS = [
     ("get", "", None),
     ("patch", "", {"name": "Hijacked"}),
@@ -80,6 +82,9 @@ ENDPOINTS = [
     ("get", "/webhooks/{whe}/deliveries", None),
     ("post", "/webhooks/{whe}/deliveries/{dlv}/retry", None),
     ("get", "/events", None),
+    ("get", "/scim-tokens", None),
+    ("post", "/scim-tokens", {"name": "stolen"}),
+    ("delete", "/scim-tokens/{sct}", None),
 ]
 
 
@@ -100,6 +105,7 @@ def tenant_b():
         "run": make_runs(organization, 1, status=Run.Status.RUNNING)[0].pk,
         "whe": endpoint.pk,
         "dlv": make_deliveries(endpoint, 1, state="failed")[0].pk,
+        "sct": scim_token_create(organization=organization, actor=owner, name="B's")[0].pk,
     }
 
 
@@ -144,6 +150,9 @@ def _snapshot(organization):
             )
         ),
         "events": Event.objects.filter(organization=organization).count(),
+        "scim_tokens": sorted(
+            ScimToken.objects.filter(organization=organization).values_list("pk", "revoked_at")
+        ),
     }
 
 

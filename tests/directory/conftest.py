@@ -8,6 +8,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from directory.services.scim_tokens import scim_token_create
+from tests.api.conftest import as_key, as_user  # noqa: F401 - the API's clients, here too
 from tests.factories import organization_with_owner
 
 SCIM = "/scim/v2"

@@ -68,7 +68,8 @@ class ScimNegotiation(BaseContentNegotiation):
 
 
 class ScimThrottle(BaseThrottle):
-    """The policy's `scim` rate, counted per token."""
+    """The policy's `scim` rate, counted per token. As everywhere in the API, reads (GET) are
+    not counted (django-allauth's limiter leaves them out)."""
 
     def __init__(self) -> None:
         self.retry_after: int | None = None
