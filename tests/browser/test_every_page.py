@@ -51,6 +51,7 @@ SIGNED_IN = [
     "/admin/integrations/{integration}/",
     "/admin/webhooks/",
     "/admin/webhooks/{webhook}/",
+    "/admin/directory/",
     "/password/change/",
     "/admin/templates/tpl_does_not_exist/",
 ]
