@@ -150,17 +150,21 @@ def _new_account(address: str, name: str) -> User:
     return user
 
 
-def _insert(directory_user: DirectoryUser) -> DirectoryUser:
+def _save(directory_user: DirectoryUser, *, fields: list[str] | None = None) -> None:
+    """Insert the record (no `fields`) or update `fields`; a userName or person taken
+    meanwhile by a concurrent request is the same conflict as one taken before."""
     try:
         with transaction.atomic():
-            directory_user.save(force_insert=True)
+            if fields is None:
+                directory_user.save(force_insert=True)
+            else:
+                directory_user.save(update_fields=fields)
     except IntegrityError:
         raise Conflict(
             f"The userName “{directory_user.user_name}” or its person is already in this "
             "directory.",
             code="user_name_taken",
         ) from None
-    return directory_user
 
 
 @transaction.atomic
@@ -180,7 +184,8 @@ def scim_user_create(
     _ensure_user_name_free(organization, values.user_name)
     account = User.objects.by_email(address)
     membership = membership_of(organization, account) if account is not None else None
-    if account is not None and organization.directory_users.filter(user=account).exists():
+    taken = DirectoryUser.objects.filter(organization=organization, user=account)
+    if account is not None and taken.exists():
         raise Conflict(
             f"{address} already is in this directory, under another userName.",
             code="user_name_taken",
@@ -198,20 +203,19 @@ def scim_user_create(
         account = _new_account(address, values.account_name)
     active = True if values.active is None else values.active
     now = timezone.now()
-    directory_user = _insert(
-        DirectoryUser(
-            organization=organization,
-            user=account,
-            user_name=values.user_name,
-            external_id=values.external_id,
-            active=active,
-            role=membership.role if membership is not None else Role.MEMBER,
-            attributes=values.attributes,
-            created_account=created_account,
-            created_at=now,
-            updated_at=now,
-        )
+    directory_user = DirectoryUser(
+        organization=organization,
+        user=account,
+        user_name=values.user_name,
+        external_id=values.external_id,
+        active=active,
+        role=membership.role if membership is not None else Role.MEMBER,
+        attributes=values.attributes,
+        created_account=created_account,
+        created_at=now,
+        updated_at=now,
     )
+    _save(directory_user)
     if membership is None and active:
         membership_join(
             organization=organization,
@@ -269,7 +273,7 @@ def _replace(directory_user: DirectoryUser, values: _Values, token: ScimToken) -
     if before != after:
         directory_user.user_name, directory_user.external_id, directory_user.attributes = after
         directory_user.updated_at = timezone.now()
-        directory_user.save(update_fields=["user_name", "external_id", "attributes", "updated_at"])
+        _save(directory_user, fields=["user_name", "external_id", "attributes", "updated_at"])
         _audit(directory_user, "directory_user.updated", token)
     if directory_user.created_account and account.name != values.account_name:
         account.name = values.account_name

@@ -35,6 +35,7 @@ def test_deactivation_ends_access_at_once_and_keeps_the_role(scim, acme, ada, cl
     with zeal_ignore():  # signing in is the test's setup
         client.force_login(account)
     assert api.get(f"/api/v1/organizations/{organization.pk}").status_code == 200
+    assert client.get(f"/api/v1/organizations/{organization.pk}").status_code == 200
     assert client.get("/admin/templates/").status_code == 200
 
     response = _deactivate(scim, user_id)
@@ -46,6 +47,7 @@ def test_deactivation_ends_access_at_once_and_keeps_the_role(scim, acme, ada, cl
     assert not Membership.objects.filter(organization=organization, user=account).exists()
     # The very next requests: the organization is gone for them.
     assert api.get(f"/api/v1/organizations/{organization.pk}").status_code == 404
+    assert client.get(f"/api/v1/organizations/{organization.pk}").status_code == 404
     assert client.get("/admin/templates/").status_code == 302  # to set up an organization
     deactivated = AuditLog.objects.get(organization=organization, action="member.deactivated")
     assert deactivated.details == {"email": "ada@acme.test", "role": "analyst"}
