@@ -174,6 +174,8 @@ def test_search_by_post_takes_its_parameters_in_the_body(scim, people):
         }
     ]
     scim_error(scim.post("/Users/.search", {"filter": "nope nope"}), 400, "invalidFilter")
+    scim_error(scim.post("/Users/.search", [1, 2]), 400, "invalidSyntax")
+    assert scim.post("/Users/.search").json()["totalResults"] == 3  # no body: everyone
 
 
 def test_the_service_root_search_is_not_offered(scim, people):

@@ -19,6 +19,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from scim2_models import (
     Context,
+    InvalidSyntaxException,
     ListResponse,
     Meta,
     Resource,
@@ -124,7 +125,9 @@ class ScimView(APIView):
     def search_of(self, model: type[Resource[Any]], data: Any) -> SearchRequest[Any]:
         """A list's parameters (the query string's, or a `.search` body) as a `SearchRequest`
         bound to `model`: a filter or attribute it does not have is refused."""
-        given = data if isinstance(data, dict) else {}
+        if data and not isinstance(data, dict):
+            raise InvalidSyntaxException(detail="A search request is a JSON object.")
+        given = data or {}
         names = ("filter", "startIndex", "count", "attributes", "excludedAttributes", "sortBy")
         known = {name: given[name] for name in (*names, "sortOrder") if name in given}
         search: SearchRequest[Any] = self.validated(
