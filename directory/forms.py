@@ -1,4 +1,4 @@
-"""Forms of the domains page: shapes only; the services decide."""
+"""Forms of the domains and directory pages: shapes only; the services decide."""
 
 from __future__ import annotations
 
@@ -29,3 +29,9 @@ class DomainForm(forms.Form):
 class PolicyForm(forms.Form):
     # The short names: the select sits in each domain's row.
     policy = forms.ChoiceField(choices=Domain.Policy.choices)
+
+
+class ScimTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, help_text="Whose token it is, e.g. “Okta” or “Microsoft Entra ID”."
+    )

@@ -19,10 +19,15 @@ from rest_framework.request import Request
 
 from causeloop.core.crypto import keyed_hashes
 from causeloop.core.tenancy import platform_lookup
+from directory.models import ScimToken
 from memberships.models import PersonalToken
 from organizations.models import ApiKey
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+# Every credential found by its keyed hash: a person's token, an organization's API key, a
+# directory's SCIM token (`causeloop.web.scim.authentication`).
+type Credential = PersonalToken | ApiKey | ScimToken
 
 
 class ApiKeyUser(AnonymousUser):
@@ -39,20 +44,19 @@ class ApiKeyUser(AnonymousUser):
         return self.api_key.display_name
 
 
-def _touch(model: type[PersonalToken] | type[ApiKey], row: PersonalToken | ApiKey) -> None:
+def touch_last_used(row: Credential) -> None:
+    """Record that the credential was used, at most once a minute."""
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        model.objects.filter(pk=row.pk).update(last_used_at=now)
+        type(row)._default_manager.filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
 
 
-def _rehash(
-    model: type[PersonalToken] | type[ApiKey], row: PersonalToken | ApiKey, current: str
-) -> None:
+def rehash_credential(row: Credential, current: str) -> None:
     """A credential found under an old master key is hashed under the current one, so it keeps
     working once the old key is dropped."""
     if row.key_hash != current:
-        model.objects.filter(pk=row.pk).update(key_hash=current)
+        type(row)._default_manager.filter(pk=row.pk).update(key_hash=current)
         row.key_hash = current
 
 
@@ -97,9 +101,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 )
                 if token is None or not token.is_usable or not token.user.is_active:
                     raise refused
-                _rehash(PersonalToken, token, digests[0])
+                rehash_credential(token, digests[0])
                 lookup.then_enter_user(token.user)
-            _touch(PersonalToken, token)
+            touch_last_used(token)
             return token.user, token
         # The credential names the tenant; none is known before it.
         with platform_lookup() as lookup:
@@ -110,9 +114,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             )
             if api_key is None or not api_key.is_usable:
                 raise refused
-            _rehash(ApiKey, api_key, digests[0])
+            rehash_credential(api_key, digests[0])
             lookup.then_enter_tenant(api_key.organization)
-        _touch(ApiKey, api_key)
+        touch_last_used(api_key)
         return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:

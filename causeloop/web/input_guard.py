@@ -28,6 +28,7 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template.loader import render_to_string
 
 from causeloop.core.errors import DomainError, InvalidInput, PayloadTooLarge, error_body
+from causeloop.web.scim.errors import error_response as scim_error_response
 
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 REFUSED_MESSAGE = (
@@ -142,7 +143,10 @@ class InputGuardMiddleware:
 
 
 def refusal(request: HttpRequest, error: DomainError) -> HttpResponse:
-    """The API's error shape under /api/, else the plain error page for the status."""
+    """The API's error shape under /api/, SCIM's under /scim/, else the plain error page for
+    the status."""
+    if request.path_info.startswith("/scim/"):
+        return scim_error_response(request, error.status_code, error.message)
     if request.path_info.startswith("/api/"):
         return JsonResponse(
             error_body(error.code, error.message, error.fields), status=error.status_code

@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", include("causeloop.web.pages.admin_urls")),
     path("platform-admin/", admin.site.urls),
     path("api/", include("causeloop.web.api.urls")),
+    path("scim/", include("causeloop.web.scim.urls")),
     # /signup/, /login/, /logout/, /password/reset/, /password/change/ (django-allauth)
     path("signup/", SignupView.as_view(), name="account_signup"),
     # allauth's reset link allows only base-36 user IDs; ours are TypeIDs (`usr_…`).

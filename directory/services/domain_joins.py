@@ -15,7 +15,7 @@ from django.db import transaction
 from causeloop.core.errors import Conflict, Forbidden, NotFound
 from causeloop.core.tenancy import enter_tenant
 from directory.models import Domain
-from directory.selectors import domains_letting_in, user_on_verified_domain
+from directory.selectors.domains import domains_letting_in, user_on_verified_domain
 from memberships.models import Invitation, Membership, User
 from memberships.services.invitations import invitation_create
 from memberships.services.members import JoinWay, clean_role, ensure_can_grant, membership_join

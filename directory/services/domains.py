@@ -21,7 +21,7 @@ from causeloop.core.errors import Conflict, ValidationFailed
 from directory.dns import lookup_txt
 from directory.free_mail import is_public_email_domain
 from directory.models import Domain
-from directory.selectors import domain_verified_elsewhere
+from directory.selectors.domains import domain_verified_elsewhere
 from organizations.access import require_role
 from organizations.audit import audit
 from organizations.models import ApiKey, Organization

@@ -113,9 +113,11 @@ def membership_join(
     invited_by: User | None = None,
     invitation: Invitation | None = None,
     actor_name: str | None = None,
+    action: str = "member.joined",
 ) -> Membership:
     """Make `user` a member of `organization` with `role`: every way in comes through here.
-    `actor_name` names an actor that is not a person (a SCIM token)."""
+    `actor_name` names an actor that is not a person (a SCIM token); `action` is the audit
+    row's (the directory reactivating someone says `member.reactivated`)."""
     by_themselves = via in (JoinWay.INVITATION, JoinWay.INVITE_CODE, JoinWay.DOMAIN_POLICY)
     # The platform places people in organizations it has yet to approve or has suspended;
     # nobody else may (a person joining, an admin adding a domain's people, the directory). A
@@ -149,7 +151,7 @@ def membership_join(
     audit(
         organization,
         actor=actor,
-        action="member.joined",
+        action=action,
         target=membership,
         details={"email": user.email, "role": role.value, "via": via.value},
         actor_name=actor_name,
@@ -197,21 +199,36 @@ def membership_change_role(
     if new_role == Role.OWNER or not actor_role.manages(membership.role):
         ensure_role(actor_role, at_least=Role.OWNER)  # owners are made and unmade by owners
     ensure_can_grant(actor_role, new_role)
+    return membership_set_role(membership=membership, role=new_role, actor=actor)
+
+
+@transaction.atomic(savepoint=False)  # a step of its callers' transactions
+def membership_set_role(
+    *,
+    membership: Membership,
+    role: Role,
+    actor: User | ApiKey | None,
+    actor_name: str | None = None,
+) -> Membership:
+    """Give `membership` `role`, keeping the organization an owner; who may is the caller's
+    rule (`membership_change_role`, the directory's groups)."""
+    organization = membership.organization
     lock_organization(organization)
     membership.refresh_from_db(fields=["role"])
     old_role = membership.role
-    if old_role == new_role:
+    if old_role == role:
         return membership
-    if new_role != Role.OWNER:
+    if role != Role.OWNER:
         ensure_owner_remains(organization, membership)
-    membership.role = new_role
+    membership.role = role
     membership.save(update_fields=["role"])
     audit(
         organization,
         actor=actor,
         action="member.role_changed",
         target=membership,
-        details={"email": membership.user.email, "from": old_role, "to": new_role.value},
+        details={"email": membership.user.email, "from": old_role, "to": role.value},
+        actor_name=actor_name,
     )
     return membership
 
@@ -227,6 +244,22 @@ def membership_remove(*, membership: Membership, actor: User | ApiKey) -> None:
         actor_role = require_role(actor, organization, at_least=Role.ADMIN)
         if not actor_role.manages(membership.role):
             ensure_role(actor_role, at_least=Role.OWNER)  # only owners remove owners
+    action = "member.left" if leaving else "member.removed"
+    membership_end(membership=membership, actor=actor, action=action)
+
+
+@transaction.atomic(savepoint=False)  # a step of its callers' transactions
+def membership_end(
+    *,
+    membership: Membership,
+    actor: User | ApiKey | None,
+    action: str,
+    actor_name: str | None = None,
+) -> None:
+    """End `membership`, keeping the organization an owner, with the audit row `action`; who
+    may is the caller's rule (`membership_remove`, the directory deactivating someone). The
+    person's next organization becomes their active one."""
+    organization = membership.organization
     lock_organization(organization)
     membership.refresh_from_db(fields=["role"])
     ensure_owner_remains(organization, membership)
@@ -234,9 +267,10 @@ def membership_remove(*, membership: Membership, actor: User | ApiKey) -> None:
     audit(
         organization,
         actor=actor,
-        action="member.left" if leaving else "member.removed",
+        action=action,
         target=membership,
         details={"email": email, "role": membership.role},
+        actor_name=actor_name,
     )
     membership.delete()
     membership_activate_next(user_id=user_id)

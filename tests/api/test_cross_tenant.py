@@ -4,7 +4,8 @@ nothing of B changes."""
 
 import pytest
 
-from directory.models import Domain
+from directory.models import Domain, ScimToken
+from directory.services.scim_tokens import scim_token_create
 from memberships.models import Invitation, InviteCode, Membership
 from organizations.models import (
     ApiKey,
@@ -33,7 +34,7 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 pytestmark = pytest.mark.django_db
 
 # (method, path under /organizations/{org}, body); {mem} {inv} {code} {key} {tpl} {int} {run}
-# {whe} {dlv} {dom} are B's.
+# {whe} {dlv} {dom} {sct} are B's.
 ENDPOINTS = [
     ("get", "", None),
     ("patch", "", {"name": "Hijacked"}),
@@ -87,6 +88,9 @@ ENDPOINTS = [
     ("patch", "/domains/{dom}", {"policy": "auto_join"}),
     ("delete", "/domains/{dom}", None),
     ("post", "/domains/{dom}/verify", None),
+    ("get", "/scim-tokens", None),
+    ("post", "/scim-tokens", {"name": "stolen"}),
+    ("delete", "/scim-tokens/{sct}", None),
 ]
 
 
@@ -108,6 +112,7 @@ def tenant_b():
         "whe": endpoint.pk,
         "dlv": make_deliveries(endpoint, 1, state="failed")[0].pk,
         "dom": make_domain(organization, "bravo.test").pk,
+        "sct": scim_token_create(organization=organization, actor=owner, name="B's")[0].pk,
     }
 
 
@@ -156,6 +161,9 @@ def _snapshot(organization):
             Domain.objects.filter(organization=organization).values_list(
                 "pk", "policy", "verified_at", "checked_at"
             )
+        ),
+        "scim_tokens": sorted(
+            ScimToken.objects.filter(organization=organization).values_list("pk", "revoked_at")
         ),
     }
 

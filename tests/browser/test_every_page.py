@@ -52,6 +52,7 @@ SIGNED_IN = [
     "/admin/webhooks/",
     "/admin/webhooks/{webhook}/",
     "/admin/domains/",
+    "/admin/directory/",
     "/password/change/",
     "/admin/templates/tpl_does_not_exist/",
 ]

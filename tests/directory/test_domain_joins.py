@@ -9,7 +9,7 @@ import pytest
 
 from causeloop.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from directory.models import Domain
-from directory.selectors import domain_suggestions_for
+from directory.selectors.domains import domain_suggestions_for
 from directory.services.domain_joins import domain_auto_join, domain_join, member_add_or_invite
 from memberships.models import Invitation, Membership
 from organizations.models import AuditLog, Organization

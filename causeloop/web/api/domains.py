@@ -23,7 +23,7 @@ from causeloop.web.api.base import (
 from causeloop.web.api.permissions import IsOrgAdmin
 from causeloop.web.idempotency import idempotent
 from directory.models import Domain
-from directory.selectors import domain_of, domains_for
+from directory.selectors.domains import domain_of, domains_for
 from directory.services.domains import (
     domain_add,
     domain_remove,

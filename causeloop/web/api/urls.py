@@ -19,6 +19,7 @@ from causeloop.web.api import (
     members,
     organizations,
     platform,
+    scim_tokens,
     templates,
     usage,
     webhooks,
@@ -96,6 +97,9 @@ v1: list[URLPattern | URLResolver] = [
     path(f"{ORG}/domains", domains.DomainsApi.as_view()),
     path(f"{ORG}/domains/<str:domain_id>", domains.DomainApi.as_view()),
     path(f"{ORG}/domains/<str:domain_id>/verify", domains.DomainVerifyApi.as_view()),
+    # directory sync
+    path(f"{ORG}/scim-tokens", scim_tokens.ScimTokensApi.as_view()),
+    path(f"{ORG}/scim-tokens/<str:token_id>", scim_tokens.ScimTokenApi.as_view()),
 ]
 
 urlpatterns = [

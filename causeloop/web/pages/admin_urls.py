@@ -4,6 +4,7 @@ from django.urls import path
 
 from causeloop.web.pages import organizations as views
 from causeloop.web.pages.audit import AuditLogPage
+from causeloop.web.pages.directory import DirectoryPage
 from causeloop.web.pages.domains import DomainsPage
 from causeloop.web.pages.integrations import IntegrationPage, IntegrationsPage
 from causeloop.web.pages.keys import ApiKeysPage
@@ -29,4 +30,5 @@ urlpatterns = [
     path("webhooks/", WebhooksPage.as_view(), name="admin-webhooks"),
     path("webhooks/<str:endpoint_id>/", WebhookPage.as_view(), name="admin-webhook"),
     path("domains/", DomainsPage.as_view(), name="admin-domains"),
+    path("directory/", DirectoryPage.as_view(), name="admin-directory"),
 ]

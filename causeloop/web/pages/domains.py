@@ -16,7 +16,7 @@ from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error
 from directory.forms import DomainForm, PolicyForm
 from directory.models import Domain
-from directory.selectors import domain_of, domains_for
+from directory.selectors.domains import domain_of, domains_for
 from directory.services.domains import (
     domain_add,
     domain_remove,

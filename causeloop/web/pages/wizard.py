@@ -35,7 +35,7 @@ from causeloop.web.pages.wizard_state import (
     wizard_organization,
 )
 from causeloop.web.throttling import limit
-from directory.selectors import domain_suggestions_for
+from directory.selectors.domains import domain_suggestions_for
 from directory.services.domain_joins import domain_join
 from memberships.services.invite_codes import invite_code_join
 from onboarding.forms import CreateOrganizationForm, JoinForm, PlanForm

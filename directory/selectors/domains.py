@@ -72,13 +72,18 @@ def domain_suggestions_for(user: User) -> list[Domain]:
     return domains_letting_in(user)
 
 
+def domain_vouches_for(organization: Organization, email: str) -> bool:
+    """Whether the organization has verified the domain of `email`: the company's consent to
+    add that address's account (SPEC §8, §11)."""
+    domain = email_domain(email)
+    verified = Domain.objects.filter(organization=organization, verified_at__isnull=False)
+    return bool(domain) and verified.filter(name=domain).exists()
+
+
 def user_on_verified_domain(organization: Organization, email: str) -> User | None:
     """The account with address `email`, if that address is verified and its domain is verified
     by `organization`: a person the organization's admins may add directly (SPEC §11)."""
-    verified = Domain.objects.filter(
-        organization_id=organization.pk, name=email_domain(email), verified_at__isnull=False
-    ).exists()
-    if not verified:
+    if not domain_vouches_for(organization, email):
         return None
     user = User.objects.by_email(email)
     if user is None or not email_is_verified(user):
