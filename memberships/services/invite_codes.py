@@ -138,9 +138,7 @@ def _take_one_use(invite_code: InviteCode) -> None:
     """Count one use, or refuse with `invite_code_used_up` when none is left. A join that
     fails afterwards (already a member, no seat) rolls the count back with it."""
     below_cap = Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses"))
-    taken = (
-        InviteCode.objects.filter(below_cap, pk=invite_code.pk).update(uses=F("uses") + 1) == 1
-    )
+    taken = InviteCode.objects.filter(below_cap, pk=invite_code.pk).update(uses=F("uses") + 1) == 1
     if not taken:
         message = "This invite code has been used as many times as it allows."
         raise Gone(message, code="invite_code_used_up", fields={"code": [message]})
