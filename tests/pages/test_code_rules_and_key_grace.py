@@ -195,10 +195,11 @@ def test_rotate_offers_when_the_old_key_stops_each_with_its_question(
         re.S,
     ).group(1)
     assert re.findall(r'<option value="(\d+)"', select) == ["0", "1", "24", "72", "168"]
-    assert "Old key stops: immediately" in select
+    assert ">Immediately</option>" in select
+    assert ">In 7 days</option>" in select
     assert "the old key stops working at once" in select
     assert "the old key keeps working for 24 hours more" in select
-    assert f'<label for="grace-{key.pk}" class="visually-hidden">' in page
+    assert f'<label for="grace-{key.pk}">Old key stops<span class="visually-hidden"> when' in page
 
 
 def test_without_javascript_the_grace_is_asked_on_a_page_then_the_old_key_counts_down(
