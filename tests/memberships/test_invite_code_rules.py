@@ -118,6 +118,13 @@ def test_the_email_domain_is_matched_whatever_its_case(organization, admin_user)
     assert invite_code_join(code=code.code, user=person).user == person
 
 
+def test_an_international_domain_matches_in_either_spelling(organization, admin_user):
+    code = invite_code_create(organization=organization, actor=admin_user, email_domain="Bücher.de")
+    assert code.email_domain == "xn--bcher-kva.de"
+    person = UserFactory(email="anna@BÜCHER.de")
+    assert invite_code_join(code=code.code, user=person).user == person
+
+
 @pytest.mark.parametrize(
     "email", ["eve@evil.test", "eve@sub.acme.com", "eve@acme.com.evil.test", "eve@notacme.com"]
 )

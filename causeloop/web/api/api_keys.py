@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
+    IDEMPOTENCY_KEY,
     InputSerializer,
     Integer,
     OrganizationEndpoint,
@@ -105,6 +106,7 @@ class ApiKeysApi(OrganizationEndpoint):
             "nothing else; send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
         ),
         request=ApiKeyInput,
+        parameters=[IDEMPOTENCY_KEY],
         responses=responses(NewApiKeySerializer, 404, status=201),
     )
     @no_store
@@ -132,6 +134,7 @@ class ApiKeyRotateApi(OrganizationEndpoint):
             "clients can switch without downtime."
         ),
         request=RotateInput,
+        parameters=[IDEMPOTENCY_KEY],
         responses=responses(
             NewApiKeySerializer,
             404,

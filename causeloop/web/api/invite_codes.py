@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
+    IDEMPOTENCY_KEY,
     ApiView,
     InputSerializer,
     Integer,
@@ -119,6 +120,7 @@ class InviteCodesApi(OrganizationEndpoint):
             "once; with `email_domain`, only addresses on that domain."
         ),
         request=InviteCodeInput,
+        parameters=[IDEMPOTENCY_KEY],
         responses=responses(
             InviteCodeSerializer,
             404,
