@@ -19,7 +19,13 @@ from causeloop.core.errors import DomainError, NotFound, ValidationFailed
 from causeloop.core.keyset import KeysetPage
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
-from causeloop.web.pages.base import OrganizationPage, apply_error, organization_stylesheet
+from causeloop.web.pages.base import (
+    OrganizationPage,
+    apply_error,
+    cursor_of,
+    keyset_links,
+    organization_stylesheet,
+)
 from causeloop.web.throttling import invitation_mail
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
 from memberships.links import invitation_url, join_url
@@ -80,21 +86,6 @@ def code_rows(codes: list[InviteCode]) -> list[CodeRow]:
     return rows
 
 
-def _codes_cursor(request: HttpRequest, name: str) -> str:
-    # Anything longer than a cursor is not one: the selector says so without reading it all.
-    return request.GET.get(name, "")[:80]
-
-
-def _codes_links(page: KeysetPage[InviteCode]) -> dict[str, str]:
-    """The query strings of the codes' neighbouring pages."""
-    links = {}
-    if page.newer:
-        links["newer"] = urlencode({"codes_before": page.newer})
-    if page.older:
-        links["older"] = urlencode({"codes_after": page.older})
-    return links
-
-
 # Everyone sees the members (SPEC §2); these actions are for admins and owners.
 ADMIN_ACTIONS = ("invite", "change_role", "resend", "revoke", "create_code", "deactivate_code")
 
@@ -134,8 +125,8 @@ class MembersPage(OrganizationPage):
     def _codes(self) -> tuple[KeysetPage[InviteCode], str]:
         """The page of invite codes the links ask for (the newest first), and what to say
         when a link is broken."""
-        after = _codes_cursor(self.request, "codes_after")
-        before = _codes_cursor(self.request, "codes_before")
+        after = cursor_of(self.request, "codes_after")
+        before = cursor_of(self.request, "codes_before")
         try:
             return invite_codes_page(self.organization, after=after, before=before), ""
         except ValidationFailed as error:
@@ -158,7 +149,9 @@ class MembersPage(OrganizationPage):
             if manages
             else [],
             invite_codes=code_rows(codes.rows) if codes else [],
-            codes_links=_codes_links(codes) if codes else {},
+            codes_links=(
+                keyset_links(codes, after="codes_after", before="codes_before") if codes else {}
+            ),
             codes_notice=codes_notice,
             seats_used=seats_used(organization),
             invite_form=forms.get("invite_form") or InviteForm(),
