@@ -107,7 +107,16 @@ class ApiKeysApi(OrganizationEndpoint):
         ),
         request=ApiKeyInput,
         parameters=[IDEMPOTENCY_KEY],
-        responses=responses(NewApiKeySerializer, 404, status=201),
+        responses=responses(
+            NewApiKeySerializer,
+            404,
+            409,
+            status=201,
+            meanings={
+                409: "The Idempotency-Key was used with another request, or its first request "
+                "is still running"
+            },
+        ),
     )
     @no_store
     @idempotent

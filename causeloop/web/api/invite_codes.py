@@ -124,11 +124,14 @@ class InviteCodesApi(OrganizationEndpoint):
         responses=responses(
             InviteCodeSerializer,
             404,
+            409,
             status=201,
             meanings={
                 400: "Invalid input: a role that is not one of admin, analyst, member; uses, "
                 "domain or expiry out of range",
                 403: "Not an admin or owner, a role above your own, or a suspended organization",
+                409: "The Idempotency-Key was used with another request, or its first request "
+                "is still running",
             },
         ),
     )
