@@ -66,6 +66,7 @@ class KeyRow:
 
 
 def key_row(key: ApiKey) -> KeyRow:
+    """The key as the keys page lists it."""
     if key.state not in (ApiKey.State.ACTIVE, ApiKey.State.EXPIRING):
         return KeyRow(key, [], None)
     rotate = [

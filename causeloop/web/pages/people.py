@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
 
@@ -70,9 +71,12 @@ class CodeRow:
     code: InviteCode
     join_url: str
     deactivate: confirm.Confirmation | None
+    has_expired: bool
 
 
 def code_rows(codes: list[InviteCode]) -> list[CodeRow]:
+    """The codes as the members page lists them."""
+    now = timezone.now()
     rows = []
     for code in codes:
         usable = code.state == InviteCode.State.ACTIVE
@@ -81,6 +85,7 @@ def code_rows(codes: list[InviteCode]) -> list[CodeRow]:
                 code,
                 join_url(code.code) if usable else "",
                 confirm.deactivate_code(code) if usable else None,
+                has_expired=code.expires_at <= now,
             )
         )
     return rows
