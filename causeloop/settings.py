@@ -297,6 +297,10 @@ SPECTACULAR_SETTINGS = {
         "QuotaErrorCodeEnum": "causeloop.web.api.usage.QUOTA_CODES",
         "DeliveryStateEnum": "webhooks.models.WebhookDelivery.State",
         "EndpointDisabledReasonEnum": "webhooks.models.WebhookEndpoint.DisabledReason",
+        "RoleEnum": "organizations.roles.Role",
+        "InvitableRoleEnum": "causeloop.web.api.invite_codes.ROLE_CHOICES",
+        "InviteCodeStateEnum": "memberships.models.InviteCode.State",
+        "ApiKeyStateEnum": "organizations.models.ApiKey.State",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -74,11 +74,27 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(InviteCode)
 class InviteCodeAdmin(admin.ModelAdmin):
-    list_display = ("code", "id", "organization", "is_active", "uses", "expires_at")
-    list_filter = ("is_active",)
-    search_fields = ("code", "id", "organization__slug")
+    list_display = (
+        "code",
+        "id",
+        "organization",
+        "role",
+        "uses",
+        "max_uses",
+        "email_domain",
+        "is_active",
+        "expires_at",
+    )
+    list_filter = ("is_active", "role")
+    search_fields = ("code", "id", "organization__slug", "email_domain")
     list_select_related = ("organization",)
     raw_id_fields = ("organization", "created_by")
+    # The rules are the organization's, set through its pages or API (and checked there);
+    # the count of uses is kept by joining. An operator may deactivate a code or move its expiry.
+    readonly_fields = ("id", "code", "role", "max_uses", "uses", "email_domain", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # codes are created by their organization, under its rules
 
 
 @admin.register(PersonalToken)

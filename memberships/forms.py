@@ -26,9 +26,33 @@ class RoleForm(forms.Form):
 
 
 class InviteCodeForm(forms.Form):
+    """A new invite code and its rules, offering the roles up to `up_to` (the creator's own;
+    the service checks them all). The fields' IDs are the form's own: the invitation form
+    beside it has a role too."""
+
+    role = forms.ChoiceField(label="Joins as", initial=Role.MEMBER.value)
+    max_uses = forms.IntegerField(
+        label="How many people may join",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1}),
+        help_text="Leave empty for no cap.",
+    )
+    email_domain = forms.CharField(
+        label="Only addresses at",
+        required=False,
+        max_length=253,
+        help_text="A domain such as acme.com; leave empty for any address.",
+    )
     expires_in_days = forms.IntegerField(
         label="Valid for (days)", min_value=1, max_value=90, initial=7
     )
+
+    def __init__(self, *args: Any, up_to: Role, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "code-%s")
+        super().__init__(*args, **kwargs)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = [(r.value, r.label) for r in INVITABLE_ROLES if r <= up_to]
 
 
 class SignupForm(AllauthSignupForm):

@@ -231,7 +231,16 @@ def default_invite_code_expiry() -> Any:
 
 
 class InviteCode(models.Model):
-    """A shareable code that lets anyone signed in join as a member until it expires."""
+    """A shareable code that lets anyone signed in join, as the role it grants, until it
+    expires, is used up or is deactivated."""
+
+    class State(models.TextChoices):
+        """What the code does now, as a person would describe it."""
+
+        ACTIVE = "active", "Active"
+        USED_UP = "used_up", "Used up"
+        EXPIRED = "expired", "Expired"
+        DEACTIVATED = "deactivated", "Deactivated"
 
     # No 0/O, 1/I/L: the code is read aloud and typed by hand.
     ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -284,6 +293,17 @@ class InviteCode(models.Model):
     def uses_left(self) -> int | None:
         """How many more may join with it (None: no cap)."""
         return None if self.max_uses is None else max(self.max_uses - self.uses, 0)
+
+    @property
+    def state(self) -> State:
+        """Why nobody can join with it any more, in the order joining checks, or `active`."""
+        if not self.is_active:
+            return self.State.DEACTIVATED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        if self.is_used_up:
+            return self.State.USED_UP
+        return self.State.ACTIVE
 
     @staticmethod
     def normalize(code: object) -> str:

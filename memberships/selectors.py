@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from causeloop.core.errors import NotFound
+from causeloop.core.keyset import KeysetPage, keyset_page
 from causeloop.core.tenancy import platform_lookup
 from memberships.models import Invitation, InviteCode, Membership, User
 from organizations.models import Organization
@@ -103,9 +104,14 @@ def invite_codes_of(organization: Organization) -> QuerySet[InviteCode]:
     return organization.invite_codes.order_by("-created_at", "-id")
 
 
-def active_invite_codes_of(organization: Organization) -> QuerySet[InviteCode]:
-    """The invite codes not deactivated, newest first."""
-    return invite_codes_of(organization).filter(is_active=True)
+def invite_codes_page(
+    organization: Organization, *, after: str = "", before: str = "", size: int = 10
+) -> KeysetPage[InviteCode]:
+    """A page of the organization's invite codes, newest first, ended ones too, by keyset (no
+    count). A cursor that is not one raises ValidationFailed."""
+    return keyset_page(
+        invite_codes_of(organization), moment="created_at", after=after, before=before, size=size
+    )
 
 
 def invite_code_by_reference(organization: Organization, reference: str) -> InviteCode:

@@ -224,6 +224,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "fingerprint",
         "created_at",
         "last_used_at",
+        "expires_at",
         "revoked_at",
     )
     list_filter = ("revoked_at",)

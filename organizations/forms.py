@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 
 from organizations.audit_text import action_choices
 from organizations.models import Integration, Plan, Template
+from organizations.services.api_keys import MAX_GRACE_HOURS
 from organizations.validation import COLOR_RE
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
@@ -132,6 +133,34 @@ class TemplateForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=200, help_text="Where the key is used, e.g. “CI” or “backend”."
+    )
+
+
+GRACE_MESSAGE = f"Choose when the old key stops working: within {MAX_GRACE_HOURS} hours."
+# When the old key stops working after a rotation, as the keys page offers it (in hours; the
+# API takes any whole number up to a week).
+GRACE_CHOICES = [
+    (0, "Immediately"),
+    (1, "In 1 hour"),
+    (24, "In 24 hours"),
+    (72, "In 3 days"),
+    (168, "In 7 days"),
+]
+
+
+class RotateKeyForm(forms.Form):
+    """A rotation's grace period: a whole number of hours up to a week (none: the old key
+    stops at once)."""
+
+    grace_period_hours = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_GRACE_HOURS,
+        error_messages={
+            "invalid": GRACE_MESSAGE,
+            "min_value": GRACE_MESSAGE,
+            "max_value": GRACE_MESSAGE,
+        },
     )
 
 

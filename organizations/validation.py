@@ -229,5 +229,10 @@ def clean_domain(value: object, *, field: str = "domain") -> str:
 
 
 def email_domain(email: str) -> str:
-    """The domain of an address, lower case ("" when there is none)."""
-    return email.rpartition("@")[2].strip().lower()
+    """The domain of an address as `clean_domain` stores one: lower case, an international
+    name in its ASCII (punycode) form ("" when there is none)."""
+    domain = email.rpartition("@")[2].strip().rstrip(".").lower()
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:  # no domain name: it matches none
+        return domain

@@ -3,6 +3,7 @@ templates and the audit trail."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import models
@@ -209,6 +210,17 @@ class Subscription(models.Model):
 class ApiKey(models.Model):
     """An organization's service credential (`{slug}_api_{random}`), stored as a keyed hash."""
 
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRING = "expiring", "Expiring"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    # The longest an old key keeps working after a rotation replaced it. A key that works now
+    # but stops within it is "expiring": an old key in its grace, or one whose own expiry is
+    # as close.
+    MAX_GRACE = timedelta(hours=168)
+
     id = PublicIdField(prefix="key")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_keys"
@@ -239,6 +251,18 @@ class ApiKey(models.Model):
     def is_usable(self) -> bool:
         moment = now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > moment)
+
+    @property
+    def state(self) -> State:
+        """revoked, expired, expiring (it stops working within `MAX_GRACE`) or active."""
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at is None:
+            return self.State.ACTIVE
+        left = self.expires_at - now()
+        if left <= timedelta(0):
+            return self.State.EXPIRED
+        return self.State.EXPIRING if left <= self.MAX_GRACE else self.State.ACTIVE
 
     @property
     def display_name(self) -> str:

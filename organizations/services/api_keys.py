@@ -18,7 +18,7 @@ from organizations.roles import Role
 from organizations.validation import clean_name, clean_whole
 
 # The longest an old key keeps working after a rotation: a week.
-MAX_GRACE_HOURS = 168
+MAX_GRACE_HOURS = ApiKey.MAX_GRACE // timedelta(hours=1)
 
 if TYPE_CHECKING:
     from memberships.models import User

@@ -50,11 +50,12 @@ ENDPOINTS = [
     ("post", "/invitations/{inv}/resend", None),
     ("delete", "/invitations/{inv}", None),
     ("get", "/invite-codes", None),
-    ("post", "/invite-codes", {}),
+    ("post", "/invite-codes", {"role": "admin", "max_uses": 5, "email_domain": "acme.com"}),
     ("delete", "/invite-codes/{code}", None),
     ("get", "/api-keys", None),
     ("post", "/api-keys", {"name": "stolen"}),
-    ("post", "/api-keys/{key}/rotate", None),
+    ("post", "/api-keys/{key}/rotate", {"grace_period_hours": 24}),
+    ("post", "/api-keys/{key}/rotate", {"grace_period_hours": -1}),
     ("delete", "/api-keys/{key}", None),
     ("get", "/branding", None),
     ("patch", "/branding", {"primary_color": "#ff0000"}),
@@ -128,10 +129,14 @@ def _snapshot(organization):
             Invitation.objects.filter(organization=organization).values_list("status", "expires_at")
         ),
         "codes": sorted(
-            InviteCode.objects.filter(organization=organization).values_list("is_active")
+            InviteCode.objects.filter(organization=organization).values_list(
+                "is_active", "uses", "role", "max_uses", "email_domain"
+            )
         ),
         "keys": sorted(
-            ApiKey.objects.filter(organization=organization).values_list("pk", "revoked_at")
+            ApiKey.objects.filter(organization=organization).values_list(
+                "pk", "revoked_at", "expires_at"
+            )
         ),
         "templates": sorted(
             Template.objects.filter(organization=organization).values_list("pk", "name")

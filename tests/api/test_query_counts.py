@@ -100,10 +100,13 @@ def test_queries_do_not_grow_with_the_data(endpoint):
     assert small_count <= (13 if endpoint.endswith("/usage") else 12), (endpoint, small_count)
 
 
-def test_an_api_key_costs_one_indexed_lookup(organization):
-    from organizations.services.api_keys import api_key_provision
+@pytest.mark.parametrize("grace", [False, True], ids=["key", "old_key_in_its_grace"])
+def test_an_api_key_costs_one_indexed_lookup(organization, grace):
+    from organizations.services.api_keys import api_key_provision, api_key_rotate
 
-    _key, secret = api_key_provision(organization=organization, name="bench")
+    key, secret = api_key_provision(organization=organization, name="bench")
+    if grace:  # the old key of a rotation keeps working, at the same cost
+        api_key_rotate(api_key=key, actor=key, grace_period_hours=24)
     client = client_with(HTTP_AUTHORIZATION=f"Bearer {secret}")
     client.get("/api/v1/me")  # records last_used_at; later requests within a minute do not
     with CaptureQueriesContext(connection) as captured:

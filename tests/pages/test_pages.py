@@ -119,6 +119,10 @@ def other_tenant():
         ("/admin/members/", {"action": "deactivate_code", "code": "{code}"}),
         ("/admin/api-keys/", {"action": "revoke", "key": "{key}"}),
         ("/admin/api-keys/", {"action": "rotate", "key": "{key}"}),
+        (
+            "/admin/api-keys/",
+            {"action": "rotate", "key": "{key}", "grace_period_hours": "24", "confirm": "yes"},
+        ),
         ("/admin/templates/{template}/", {"action": "delete"}),
         ("/admin/templates/{template}/", {"name": "Defaced", "kind": "prompt"}),
     ],
@@ -148,7 +152,9 @@ def _snapshot(organization):
             InviteCode.objects.filter(organization=organization).values_list("is_active", flat=True)
         ),
         sorted(
-            ApiKey.objects.filter(organization=organization).values_list("revoked_at", flat=True),
+            ApiKey.objects.filter(organization=organization).values_list(
+                "revoked_at", "expires_at"
+            ),
             key=str,
         ),
         sorted(Template.objects.filter(organization=organization).values_list("name", flat=True)),

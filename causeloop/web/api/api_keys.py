@@ -10,7 +10,9 @@ from rest_framework.response import Response
 
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
+    IDEMPOTENCY_KEY,
     InputSerializer,
+    Integer,
     OrganizationEndpoint,
     Text,
     page_of,
@@ -21,7 +23,12 @@ from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from organizations.models import ApiKey, Organization
 from organizations.selectors import api_keys_for, owned_row
-from organizations.services.api_keys import api_key_create, api_key_revoke, api_key_rotate
+from organizations.services.api_keys import (
+    MAX_GRACE_HOURS,
+    api_key_create,
+    api_key_revoke,
+    api_key_rotate,
+)
 
 
 class ApiKeySerializer(serializers.Serializer):
@@ -31,9 +38,19 @@ class ApiKeySerializer(serializers.Serializer):
     scopes = serializers.ListField(child=serializers.CharField())
     created_by = serializers.CharField(source="created_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When it stops working: its own expiry, or the end of the grace period a "
+        "rotation gave it; null: never.",
+    )
     last_used_at = serializers.DateTimeField(allow_null=True)
     revoked = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(
+        choices=ApiKey.State.choices,
+        help_text="`active`; `expiring`: it works but stops within "
+        f"{MAX_GRACE_HOURS} hours (`expires_at`), as an old key does in the grace period "
+        "of a rotation; `expired`; `revoked`.",
+    )
 
     def get_revoked(self, api_key: ApiKey) -> bool:
         return api_key.revoked_at is not None
@@ -54,14 +71,26 @@ class ApiKeyInput(InputSerializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
+class RotateInput(InputSerializer):
+    grace_period_hours = Integer(
+        min_value=0,
+        max_value=MAX_GRACE_HOURS,
+        required=False,
+        default=0,
+        help_text="How long the old key keeps working beside the new one, in whole hours: 0 "
+        f"(the default) stops it at once, up to {MAX_GRACE_HOURS} (a week).",
+    )
+
+
 class ApiKeysApi(OrganizationEndpoint):
     permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
 
     @extend_schema(
         operation_id="api_keys_list",
         description=(
-            "The organization's API keys (admins and owners). Only the last four characters"
-            " of each key are shown."
+            "The organization's API keys, newest first, revoked and expired ones too (admins "
+            "and owners). Only the last four characters of each key are shown; an old key in "
+            "the grace period of a rotation is listed with the moment it stops working."
         ),
         responses=responses(page_of(ApiKeySerializer), 404),
     )
@@ -77,7 +106,17 @@ class ApiKeysApi(OrganizationEndpoint):
             "nothing else; send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
         ),
         request=ApiKeyInput,
-        responses=responses(NewApiKeySerializer, 404, status=201),
+        parameters=[IDEMPOTENCY_KEY],
+        responses=responses(
+            NewApiKeySerializer,
+            404,
+            409,
+            status=201,
+            meanings={
+                409: "The Idempotency-Key was used with another request, or its first request "
+                "is still running"
+            },
+        ),
     )
     @no_store
     @idempotent
@@ -98,16 +137,34 @@ class ApiKeyRotateApi(OrganizationEndpoint):
         operation_id="api_keys_rotate",
         description=(
             "Replace the key with a new one of the same name, scopes and expiry (admins and"
-            " owners); the old key is revoked. The new key is in the response this once."
+            " owners); the new key works at once and is in the response this once. With "
+            "`grace_period_hours` 0 (the default) the old key is revoked now; otherwise it "
+            "keeps working until the grace ends (its `expires_at`, state `expiring`), so "
+            "clients can switch without downtime."
         ),
-        request=None,
-        responses=responses(NewApiKeySerializer, 404, 409, status=201),
+        request=RotateInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses=responses(
+            NewApiKeySerializer,
+            404,
+            409,
+            status=201,
+            meanings={
+                400: "`grace_period_hours` is not a whole number from 0 to "
+                f"{MAX_GRACE_HOURS}; nothing changed",
+                409: "`api_key_revoked`: the key is revoked or expired (create a new one), "
+                "or an idempotency key conflict",
+            },
+        ),
     )
     @no_store
     @idempotent
     def post(self, request: Request, organization: Organization, key_id: str) -> Response:
         api_key = owned_row(ApiKey, organization=organization, pk=key_id)
-        new_key, secret = api_key_rotate(api_key=api_key, actor=self.actor)
+        data = RotateInput.validated(request.data)
+        new_key, secret = api_key_rotate(
+            api_key=api_key, actor=self.actor, grace_period_hours=data["grace_period_hours"]
+        )
         return _new_key(new_key, secret, status_code=status.HTTP_201_CREATED)
 
 

@@ -1,4 +1,4 @@
-"""Invitations and invite codes: issue, resend, revoke, accept, join."""
+"""Invitations: issue, resend, revoke, accept (invite codes: `web.api.invite_codes`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from causeloop.web.api.accounts import OrganizationSummarySerializer
 from causeloop.web.api.base import (
     ApiView,
     InputSerializer,
-    Integer,
     OrganizationEndpoint,
     Text,
     page_of,
@@ -29,8 +28,6 @@ from memberships.links import invitation_url
 from memberships.models import Invitation, Membership
 from memberships.selectors import (
     invitation_addressed_to,
-    invite_code_by_reference,
-    invite_codes_of,
     pending_invitations_of,
 )
 from memberships.services.invitations import (
@@ -39,11 +36,6 @@ from memberships.services.invitations import (
     invitation_create,
     invitation_resend,
     invitation_revoke,
-)
-from memberships.services.invite_codes import (
-    invite_code_create,
-    invite_code_deactivate,
-    invite_code_join,
 )
 from organizations.models import Organization
 from organizations.roles import Role
@@ -81,21 +73,12 @@ class PublicInvitationSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
-class InviteCodeSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    code = serializers.CharField()
-    is_active = serializers.BooleanField()
-    uses = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField()
-
-
 class JoinResultSerializer(serializers.Serializer):
     membership_id = serializers.CharField()
     organization = OrganizationSummarySerializer()
 
 
-def _joined(membership: Membership) -> dict[str, Any]:
+def joined_result(membership: Membership) -> dict[str, Any]:
     return {"membership_id": membership.pk, "organization": membership.organization}
 
 
@@ -237,69 +220,4 @@ class InvitationAcceptApi(ApiView):
         else:
             invitation = invitation_by_token(token_or_id)
         membership = invitation_accept(invitation=invitation, user=user)
-        return Response(JoinResultSerializer(_joined(membership)).data)
-
-
-class InviteCodeInput(InputSerializer):
-    expires_in_days = Integer(min_value=1, max_value=90, required=False)
-
-
-class InviteCodesApi(OrganizationEndpoint):
-    permission_classes = [IsAuthenticated, IsOrgMember, IsOrgAdminToList]
-
-    @extend_schema(
-        operation_id="invite_codes_list",
-        description=("The organization's invite codes (admins and owners)."),
-        responses=responses(page_of(InviteCodeSerializer), 404),
-    )
-    def get(self, request: Request, organization: Organization) -> Response:
-        codes = invite_codes_of(organization)
-        return paginated(self, codes, InviteCodeSerializer)
-
-    @extend_schema(
-        operation_id="invite_codes_create",
-        description=(
-            "Create an invite code to share (admins and owners): anyone signed in who "
-            "enters it joins as a member, until it expires or is deactivated."
-        ),
-        request=InviteCodeInput,
-        responses=responses(InviteCodeSerializer, 404, status=201),
-    )
-    @idempotent
-    def post(self, request: Request, organization: Organization) -> Response:
-        data = InviteCodeInput.validated(request.data)
-        invite_code = invite_code_create(organization=organization, actor=self.actor, **data)
-        return Response(InviteCodeSerializer(invite_code).data, status=status.HTTP_201_CREATED)
-
-
-class InviteCodeApi(OrganizationEndpoint):
-    @extend_schema(
-        operation_id="invite_codes_deactivate",
-        description=(
-            "Deactivate an invite code (admins and owners); nobody can join with it any more."
-        ),
-        responses=responses(None, 404, status=204),
-    )
-    def delete(self, request: Request, organization: Organization, code_id: str) -> Response:
-        invite_code = invite_code_by_reference(organization, code_id)
-        invite_code_deactivate(invite_code=invite_code, actor=self.actor)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class InviteCodeJoinApi(ApiView):
-    def get_throttles(self) -> list[Any]:
-        return throttles("join")
-
-    @extend_schema(
-        operation_id="invite_codes_join",
-        description=(
-            "Join the code's organization as a member; it becomes your active organization."
-        ),
-        request=None,
-        responses=responses(JoinResultSerializer, 404, 409, 410, 429, status=201),
-    )
-    def post(self, request: Request, code: str) -> Response:
-        membership = invite_code_join(code=code, user=self.person)
-        return Response(
-            JoinResultSerializer(_joined(membership)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(JoinResultSerializer(joined_result(membership)).data)

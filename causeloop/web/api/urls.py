@@ -16,6 +16,7 @@ from causeloop.web.api import (
     erasure,
     events,
     invitations,
+    invite_codes,
     members,
     organizations,
     platform,
@@ -63,12 +64,12 @@ v1: list[URLPattern | URLResolver] = [
     path(
         f"{ORG}/invitations/<str:invitation_id>/resend", invitations.InvitationResendApi.as_view()
     ),
-    path(f"{ORG}/invite-codes", invitations.InviteCodesApi.as_view()),
-    path(f"{ORG}/invite-codes/<str:code_id>", invitations.InviteCodeApi.as_view()),
+    path(f"{ORG}/invite-codes", invite_codes.InviteCodesApi.as_view()),
+    path(f"{ORG}/invite-codes/<str:code_id>", invite_codes.InviteCodeApi.as_view()),
     path("invitations", invitations.ActiveOrganizationInviteApi.as_view()),
     path("invitations/<str:token>", invitations.PublicInvitationApi.as_view()),
     path("invitations/<str:token_or_id>/accept", invitations.InvitationAcceptApi.as_view()),
-    path("invite-codes/<str:code>/join", invitations.InviteCodeJoinApi.as_view()),
+    path("invite-codes/<str:code>/join", invite_codes.InviteCodeJoinApi.as_view()),
     # data
     path("gdpr/export-requests", data.ExportApi.as_view()),
     path("governance/rtbf/requests", erasure.ErasureApi.as_view()),

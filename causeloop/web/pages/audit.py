@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 
 from causeloop.core.errors import ValidationFailed
-from causeloop.web.pages.base import OrganizationPage
+from causeloop.web.pages.base import OrganizationPage, cursor_of, keyset_links
 from organizations.audit_text import describe_all
 from organizations.forms import AuditFilterForm
 from organizations.roles import Role
@@ -27,7 +27,7 @@ class AuditLogPage(OrganizationPage):
             status = 400  # the errors show next to the filter; the whole log shows meanwhile
         elif filters.is_bound:
             action, person = filters.cleaned_data["action"], filters.cleaned_data["person"]
-        after, before = _cursor(request, "after"), _cursor(request, "before")
+        after, before = cursor_of(request, "after"), cursor_of(request, "before")
         try:
             page = audit_log_page(
                 self.organization,
@@ -55,16 +55,6 @@ class AuditLogPage(OrganizationPage):
         )
 
 
-def _cursor(request: HttpRequest, name: str) -> str:
-    # Anything longer than a cursor is not one: let the selector say so (without reading it all).
-    return request.GET.get(name, "")[:80]
-
-
 def _links(page: AuditPage, kept: dict[str, str]) -> dict[str, str]:
-    """The query strings of the neighbouring pages, filters kept."""
-    links = {"newest": urlencode(kept)}
-    if page.newer:
-        links["newer"] = urlencode({**kept, "before": page.newer})
-    if page.older:
-        links["older"] = urlencode({**kept, "after": page.older})
-    return links
+    """The query strings of the neighbouring pages, and of the newest, filters kept."""
+    return {"newest": urlencode(kept), **keyset_links(page, kept=kept)}

@@ -21,11 +21,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Ht
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 from django.views.decorators.http import require_POST
 
 from causeloop.core.errors import DomainError, Forbidden, NotFound
+from causeloop.core.keyset import KeysetPage
 from causeloop.core.tenancy import enter_tenant
 from causeloop.web.context_processors import organization_header
 from causeloop.web.pages.usage import run_meters, usage_chart
@@ -57,6 +58,30 @@ def apply_error(form: forms.Form, error: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+def cursor_of(request: HttpRequest, name: str) -> str:
+    """A page link's cursor (`after`, `before` …) from the query string. Anything longer than
+    a cursor is not one: the selector says so, without reading it all."""
+    return request.GET.get(name, "")[:80]
+
+
+def keyset_links(
+    page: KeysetPage[Any],
+    *,
+    after: str = "after",
+    before: str = "before",
+    kept: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The query strings of a keyset page's neighbours (`newer`, `older`), under the cursor
+    parameters `after` and `before`, with the `kept` parameters (filters) too."""
+    kept = kept or {}
+    links = {}
+    if page.newer:
+        links["newer"] = urlencode({**kept, before: page.newer})
+    if page.older:
+        links["older"] = urlencode({**kept, after: page.older})
+    return links
 
 
 def enter_membership(membership: Membership) -> Organization:

@@ -55,14 +55,29 @@ def revoke_key(api_key: ApiKey) -> Confirmation:
     )
 
 
-def rotate_key(api_key: ApiKey) -> Confirmation:
+def rotate_key(api_key: ApiKey, *, grace_period_hours: int = 0) -> Confirmation:
+    """Rotating with the old key stopping at once, or after `grace_period_hours`."""
+    if grace_period_hours:
+        grace = f"{grace_period_hours} hour{'s' if grace_period_hours != 1 else ''}"
+        old_key = (
+            f"the old key keeps working for {grace} more, then stops: switch every client to "
+            "the new key before then."
+        )
+    else:
+        old_key = (
+            "the old key stops working at once: every request that still uses it is refused "
+            "until it uses the new key."
+        )
     return Confirmation(
         title=f"Rotate the key “{api_key.name}”?",
-        message=f"Rotating “{api_key.name}” makes a new key, shown once, and the old key stops "
-        "working at once: every request that still uses it is refused until it uses the new "
-        "key. This cannot be undone.",
+        message=f"Rotating “{api_key.name}” makes a new key, shown once, and {old_key} "
+        "This cannot be undone.",
         button="Rotate key",
-        fields=(("action", "rotate"), ("key", api_key.pk)),
+        fields=(
+            ("action", "rotate"),
+            ("key", api_key.pk),
+            ("grace_period_hours", str(grace_period_hours)),
+        ),
     )
 
 

@@ -12,20 +12,28 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
 
-from causeloop.core.errors import DomainError, NotFound
+from causeloop.core.errors import DomainError, NotFound, ValidationFailed
+from causeloop.core.keyset import KeysetPage
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
-from causeloop.web.pages.base import OrganizationPage, apply_error, organization_stylesheet
+from causeloop.web.pages.base import (
+    OrganizationPage,
+    apply_error,
+    cursor_of,
+    keyset_links,
+    organization_stylesheet,
+)
 from causeloop.web.throttling import invitation_mail
 from directory.services.domain_joins import member_add_or_invite
 from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
 from memberships.links import invitation_url, join_url
 from memberships.models import Invitation, InviteCode, Membership, User
 from memberships.selectors import (
-    active_invite_codes_of,
+    invite_codes_page,
     members_of,
     pending_invitations_of,
     seats_used,
@@ -57,9 +65,30 @@ class MemberRow:
 
 @dataclass(frozen=True)
 class CodeRow:
+    """An invite code with its rules and state; while people can join with it, its join link
+    and the question its Deactivate button asks."""
+
     code: InviteCode
     join_url: str
-    deactivate: confirm.Confirmation
+    deactivate: confirm.Confirmation | None
+    has_expired: bool
+
+
+def code_rows(codes: list[InviteCode]) -> list[CodeRow]:
+    """The codes as the members page lists them."""
+    now = timezone.now()
+    rows = []
+    for code in codes:
+        usable = code.state == InviteCode.State.ACTIVE
+        rows.append(
+            CodeRow(
+                code,
+                join_url(code.code) if usable else "",
+                confirm.deactivate_code(code) if usable else None,
+                has_expired=code.expires_at <= now,
+            )
+        )
+    return rows
 
 
 # Everyone sees the members (SPEC §2); these actions are for admins and owners.
@@ -98,10 +127,21 @@ class MembersPage(OrganizationPage):
             rows.append(MemberRow(member, is_you, choices, remove))
         return rows
 
+    def _codes(self) -> tuple[KeysetPage[InviteCode], str]:
+        """The page of invite codes the links ask for (the newest first), and what to say
+        when a link is broken."""
+        after = cursor_of(self.request, "codes_after")
+        before = cursor_of(self.request, "codes_before")
+        try:
+            return invite_codes_page(self.organization, after=after, before=before), ""
+        except ValidationFailed as error:
+            return invite_codes_page(self.organization), error.message
+
     def _page(self, status: int = 200, **forms: Any) -> HttpResponse:
         organization = self.organization
         members = list(members_of(organization))
         manages = self.role >= Role.ADMIN
+        codes, codes_notice = self._codes() if manages else (None, "")
         return self.page(
             "memberships/members.html",
             status=status,
@@ -113,15 +153,14 @@ class MembersPage(OrganizationPage):
             ]
             if manages
             else [],
-            invite_codes=[
-                CodeRow(code, join_url(code.code), confirm.deactivate_code(code))
-                for code in active_invite_codes_of(organization)
-            ]
-            if manages
-            else [],
+            invite_codes=code_rows(codes.rows) if codes else [],
+            codes_links=(
+                keyset_links(codes, after="codes_after", before="codes_before") if codes else {}
+            ),
+            codes_notice=codes_notice,
             seats_used=seats_used(organization),
             invite_form=forms.get("invite_form") or InviteForm(),
-            code_form=forms.get("code_form") or InviteCodeForm(),
+            code_form=forms.get("code_form") or InviteCodeForm(up_to=self.role),
             shown_once=take_shown_once(self.request),
         )
 
@@ -230,13 +269,11 @@ class MembersPage(OrganizationPage):
         return self.done(f"Invitation for {invitation.email} revoked.")
 
     def _create_code(self, request: HttpRequest) -> HttpResponse:
-        form = InviteCodeForm(request.POST)
+        form = InviteCodeForm(request.POST, up_to=self.role)
         if form.is_valid():
             try:
                 code = invite_code_create(
-                    organization=self.organization,
-                    actor=self.person,
-                    expires_in_days=form.cleaned_data["expires_in_days"],
+                    organization=self.organization, actor=self.person, **form.cleaned_data
                 )
                 return self.done(f"Invite code {code.code} created.")
             except DomainError as error:

@@ -11,7 +11,6 @@ db_worker`) send it, within seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied
@@ -19,10 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from causeloop.core.errors import DomainError, ValidationFailed
-from causeloop.core.keyset import KeysetPage
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
-from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.pages.base import OrganizationPage, apply_error, cursor_of, keyset_links
 from organizations.audit_text import ago
 from organizations.roles import Role
 from webhooks.forms import EndpointForm, events_summary
@@ -162,7 +160,7 @@ class WebhookPage(OrganizationPage):
         status: int = 200,
         shown_once: dict[str, str] | None = None,
     ) -> HttpResponse:
-        after, before = _cursor(self.request, "after"), _cursor(self.request, "before")
+        after, before = cursor_of(self.request, "after"), cursor_of(self.request, "before")
         notice = ""
         try:
             log = deliveries_page(endpoint, after=after, before=before, size=LOG_PAGE_SIZE)
@@ -184,7 +182,7 @@ class WebhookPage(OrganizationPage):
                 DeliveryRow(delivery, state_badge(delivery.state, delivery.attempts))
                 for delivery in log.rows
             ],
-            links=_links(log),
+            links=keyset_links(log),
             is_first_page=not (after or before) or log.newer is None,
             notice=notice,
             shown_once=shown_once,
@@ -257,18 +255,3 @@ class WebhookPage(OrganizationPage):
                 apply_error(form, error)
                 status = error.status_code
         return self._page(endpoint, form=form, status=status)
-
-
-def _cursor(request: HttpRequest, name: str) -> str:
-    # Anything longer than a cursor is not one: let the selector say so (without reading it all).
-    return request.GET.get(name, "")[:80]
-
-
-def _links(page: KeysetPage[WebhookDelivery]) -> dict[str, str]:
-    """The query strings of the delivery log's neighbouring pages."""
-    links = {}
-    if page.newer:
-        links["newer"] = urlencode({"before": page.newer})
-    if page.older:
-        links["older"] = urlencode({"after": page.older})
-    return links
