@@ -38,6 +38,9 @@ RATE_LIMITS: dict[str, str] = {
     "invitation_send": "20/h/ip,50/h/key",
     "invitation_recipient": "10/h/key",
     "invitation_resend": "3/h/key",
+    # Domain verifications (each one a DNS lookup that may wait out its timeout): per address
+    # and per organization, API and page alike.
+    "domain_verify": "20/m/ip,60/h/key",
     # An identity provider's changes through `/scim/v2/`, per SCIM token (providers share
     # their addresses between customers, so no address rate).
     "scim": "1200/m/key",

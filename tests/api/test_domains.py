@@ -255,6 +255,27 @@ def test_verifying_a_domain_another_organization_verified_is_claimed(
     assert not Domain.objects.get(pk=domain.pk).is_verified
 
 
+def test_verifying_is_rate_limited_per_organization(
+    dns_server,  # noqa: F811
+    as_user,
+    organization,
+    owner,
+    settings,
+):
+    """Each verification asks DNS and may wait out its timeout: an organization gets a few an
+    hour, and the refusal is a 429 that looks nothing up and changes nothing."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "domain_verify": "2/h/key"}
+    domain = make_domain(organization, "acme.test")
+    client = as_user(owner)
+    url = _url(organization, f"/{domain.pk}/verify")
+    assert [client.post(url).status_code for _ in range(2)] == [409, 409]
+    dns_server.publish("acme.test", domain.txt_record)
+    refused = client.post(url)
+    assert (refused.status_code, error_code(refused)) == (429, "rate_limited")
+    assert refused["Retry-After"]
+    assert not Domain.objects.get(pk=domain.pk).is_verified
+
+
 def test_the_policy_changes_and_bad_ones_change_nothing(as_user, organization, owner):
     domain = make_domain(organization, "acme.test", verified=True)
     client = as_user(owner)

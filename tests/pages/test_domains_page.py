@@ -220,6 +220,21 @@ def test_verify_says_what_dns_holds_then_verifies(dns_server, signed_in, acme): 
     assert f'value="causeloop-verification={domain.token}"' not in html  # nothing to publish
 
 
+def test_verify_is_rate_limited_with_a_message(dns_server, signed_in, acme, settings):  # noqa: F811
+    _organization, owner, domain = acme
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "domain_verify": "1/h/key"}
+    client = signed_in(owner)
+    client.post(PAGE, {"action": "verify", "domain": domain.pk})  # the one allowed: not there
+    dns_server.publish("acme.test", domain.txt_record)
+    response = client.post(PAGE, {"action": "verify", "domain": domain.pk})
+    assert (response.status_code, response["Location"]) == (302, PAGE)
+    domain.refresh_from_db()
+    assert not domain.is_verified  # refused before any lookup
+    with zeal_ignore():
+        html = text(client.get(PAGE))
+    assert "acme.test is not verified: Too many attempts. Wait" in html
+
+
 def test_the_policy_changes(signed_in, acme):
     _organization, owner, domain = acme
     client = signed_in(owner)

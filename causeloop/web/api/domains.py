@@ -22,6 +22,7 @@ from causeloop.web.api.base import (
 )
 from causeloop.web.api.permissions import IsOrgAdmin
 from causeloop.web.idempotency import idempotent
+from causeloop.web.throttling import limit
 from directory.models import Domain
 from directory.selectors.domains import domain_of, domains_for
 from directory.services.domains import (
@@ -180,13 +181,17 @@ class DomainVerifyApi(DomainApiBase):
             DomainSerializer,
             404,
             409,
+            429,
             meanings={
                 **_NOT_FOUND,
+                429: "Too many verifications from this address or for this organization",
                 409: "`domain_not_verified`: DNS does not hold the record (the message says "
                 "what it holds); `domain_claimed`: another organization verified the domain",
             },
         ),
     )
     def post(self, request: Request, organization: Organization, domain_id: str) -> Response:
-        domain = domain_verify(domain=self.domain(organization, domain_id), actor=self.actor)
+        domain = self.domain(organization, domain_id)
+        limit(request, "domain_verify", key=str(organization.pk))  # each one asks DNS
+        domain = domain_verify(domain=domain, actor=self.actor)
         return Response(DomainSerializer(domain).data)

@@ -11,9 +11,10 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from causeloop.core.errors import Conflict, DomainError
+from causeloop.core.errors import Conflict, DomainError, RateLimited
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.throttling import limit
 from directory.forms import DomainForm, PolicyForm
 from directory.models import Domain
 from directory.selectors.domains import domain_of, domains_for
@@ -112,8 +113,10 @@ class DomainsPage(OrganizationPage):
 
     def _verify(self, domain: Domain) -> HttpResponse:
         try:
+            limit(self.request, "domain_verify", key=str(domain.organization_id))
             domain = domain_verify(domain=domain, actor=self.person)
-        except Conflict as refused:  # not there (yet), or claimed: the lookup's own words
+        # Not there (yet), claimed elsewhere (the lookup's own words), or asked too often.
+        except (Conflict, RateLimited) as refused:
             messages.error(self.request, f"{domain.name} is not verified: {refused.message}")
             return HttpResponseRedirect(self.request.path)
         return self.done(f"{domain.name} is verified. {self._policy_words(domain)}")
