@@ -51,12 +51,12 @@ class ScimClient:
 def _fresh_rate_limits(request):
     """Rate limits start from nothing in every test that reaches the database (the cache is
     the database's; the DNS tests need neither)."""
-    uses_db = request.node.get_closest_marker("django_db") or {
-        "db",
-        "transactional_db",
-        "live_server",
-    } & set(request.fixturenames)
-    if uses_db:
+    database = next(
+        (name for name in ("transactional_db", "db") if name in request.fixturenames), None
+    )
+    if database is not None:
+        request.getfixturevalue(database)  # set up before the cache is touched
+    if database is not None or request.node.get_closest_marker("django_db"):
         cache.clear()
 
 

@@ -9,13 +9,16 @@ from django.utils import timezone
 
 from causeloop.core.crypto import encrypt
 from causeloop.core.tenancy import enter_platform
+from directory.models import Domain
 from memberships.models import Membership, User
+from memberships.services.invite_codes import invite_code_create
 from memberships.services.members import membership_add
 from memberships.verification import mark_email_verified
 from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import Event, Organization, Run, UsageDay
 from organizations.roles import Role
 from organizations.selectors import templates_for
+from organizations.services.api_keys import api_key_create, api_key_rotate
 from organizations.services.integrations import integration_create
 from organizations.services.runs import run_start
 from organizations.services.templates import TemplateInput, template_create
@@ -96,6 +99,8 @@ class Command(BaseCommand):
             self._usage_history(acme, alice)
         if not WebhookEndpoint.objects.filter(organization=acme).exists():
             self._webhook_history(acme, alice)
+        if not Domain.objects.filter(organization=acme).exists():
+            self._company_rules(acme, alice)
         operator = User.objects.by_email(PLATFORM_EMAIL) or User(
             email=PLATFORM_EMAIL, name="Platform Operator"
         )
@@ -142,6 +147,30 @@ class Command(BaseCommand):
         Run.objects.bulk_create(runs)
         for name in ("Support triage", "Weekly summary"):
             run_start(organization=organization, actor=person, name=name)
+
+    @staticmethod
+    def _company_rules(organization: Organization, person: User) -> None:
+        """SPEC §11 to look at: acme.test verified (its DNS is made up, so it is marked verified
+        here) with people on it offered to join in the wizard; an invite code with rules; the
+        a "Deploy" API key rotated with a day's grace, so the keys page counts it down."""
+        Domain.objects.create(
+            organization=organization,
+            name="acme.test",
+            policy=Domain.Policy.SUGGEST,
+            created_by=person,
+            verified_at=timezone.now(),
+            checked_at=timezone.now(),
+        )
+        invite_code_create(
+            organization=organization,
+            actor=person,
+            role=Role.ANALYST,
+            max_uses=10,
+            email_domain="acme.test",
+            expires_in_days=30,
+        )
+        deploy_key, _secret = api_key_create(organization=organization, actor=person, name="Deploy")
+        api_key_rotate(api_key=deploy_key, actor=person, grace_period_hours=24)
 
     @staticmethod
     def _webhook_history(organization: Organization, person: User) -> None:
