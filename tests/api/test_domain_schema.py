@@ -6,11 +6,10 @@ changed, removed — and each answer is as the document says."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis.strategies import just
 
 from organizations.models import Organization
-from tests.api.test_schema import CHECKS, USAGE_EXAMPLES, api_schema, credentials  # noqa: F401
+from tests.api.schema_runs import operations_under, run_in_organization
+from tests.api.test_schema import api_schema, credentials  # noqa: F401
 from tests.directory.dns_server import dns_server  # noqa: F401  (a fixture)
 from tests.directory.domain_data import make_domain
 
@@ -30,14 +29,7 @@ def test_the_domain_operations_keep_to_their_schema_in_a_real_organization(
     missing = make_domain(organization, "missing.test")
     dns_server.publish("published.test", published.txt_record)
     real = {"org": "acme", "domain_id": missing.pk}
-    operations = sorted(
-        (
-            result.ok()
-            for result in api_schema.get_all_operations()
-            if "/domains" in result.ok().path
-        ),
-        key=lambda operation: operation.method.upper() == "DELETE",
-    )
+    operations = operations_under(api_schema, "/domains")
     assert len(operations) == 5
     known = {
         f"POST {DOMAINS}": [
@@ -48,34 +40,7 @@ def test_the_domain_operations_keep_to_their_schema_in_a_real_organization(
         f"POST {ONE}/verify": [({}, None), ({"domain_id": published.pk}, None)],
         f"PATCH {ONE}": [({}, {"policy": "auto_join"})],
     }
-    seen: set[tuple[str, int]] = set()
-    for operation in operations:
-        for names, body in known.get(operation.label, []):
-            wanted = {name: real[name] for name in ("org", "domain_id") if name in operation.path}
-            case = operation.Case(
-                path_parameters={**wanted, **names},
-                **({"body": body, "media_type": "application/json"} if body else {}),
-            )
-            response = case.call_and_validate(headers=credentials, checks=CHECKS)
-            seen.add((operation.label, response.status_code))
-    failures = []
-    for operation in operations:
-
-        @USAGE_EXAMPLES
-        @given(case=operation.as_strategy(), label=just(operation.label))
-        def exercise(case, label):
-            names = {name: real[name] for name in case.path_parameters or {}}
-            case.path_parameters = {**case.path_parameters, **names}
-            response = case.call_and_validate(
-                headers={**(case.headers or {}), **credentials}, checks=CHECKS
-            )
-            seen.add((label, response.status_code))
-
-        try:
-            exercise()
-        except Exception as error:
-            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
-    assert not failures, "\n\n".join(failures)
+    seen = run_in_organization(operations, real=real, credentials=credentials, known=known)
     assert {
         (f"GET {DOMAINS}", 200),
         (f"POST {DOMAINS}", 201),

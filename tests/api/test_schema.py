@@ -3,7 +3,6 @@ operation from it and checks each response against it (no server errors, documen
 codes, content types and bodies)."""
 
 import json
-import re
 from datetime import timedelta
 
 import pytest
@@ -13,41 +12,24 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
-from hypothesis.strategies import just
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from hypothesis import given, settings
 
 from memberships.services.tokens import personal_token_create
 from organizations.models import Organization, Run
 from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY
+from tests.api.schema_runs import (
+    CHECKS,
+    EXAMPLES,
+    Known,
+    operations_under,
+    run_in_organization,
+)
 from tests.api.usage_data import make_integration, make_runs, roomy
 from tests.api.webhook_data import make_deliveries, make_endpoint, make_events
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-
-# schemathesis' own pytest integration (`from_fixture`) does not run on pytest 9 yet, so each
-# operation's strategy is driven by Hypothesis here, with bounded, reproducible examples.
-EXAMPLES = settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
 
 
 @pytest.fixture
@@ -94,9 +76,6 @@ def test_the_api_keeps_to_its_schema(api_schema, credentials):
     assert not failures, "\n\n".join(failures)
 
 
-USAGE_EXAMPLES = settings(EXAMPLES, max_examples=12)
-
-
 def test_the_usage_operations_keep_to_their_schema_in_a_real_organization(api_schema, credentials):
     """Generated requests reach `acme` itself, its integration and its run: created, changed,
     refused over the plan's limits (429 with Retry-After), finished, deleted — each answer as
@@ -109,11 +88,7 @@ def test_the_usage_operations_keep_to_their_schema_in_a_real_organization(api_sc
         "integration_id": make_integration(organization).pk,
         "run_id": make_runs(organization, 1, status=Run.Status.RUNNING)[0].pk,
     }
-    operations = [
-        result.ok()
-        for result in api_schema.get_all_operations()
-        if any(part in result.ok().path for part in ("/integrations", "/runs", "/usage"))
-    ]
+    operations = operations_under(api_schema, "/integrations", "/runs", "/usage")
     assert len(operations) == 9
     runs, integrations = (
         "/api/v1/organizations/{org}/runs",
@@ -121,38 +96,13 @@ def test_the_usage_operations_keep_to_their_schema_in_a_real_organization(api_sc
     )
     # Known-good requests first, so each side of each limit is checked whatever the fuzzer
     # draws: an integration made, a run started, and the next start over the concurrent limit.
-    known = {
+    known: Known = {
         f"POST {integrations}": [
-            {"name": "Schema check", "kind": "openai", "credential": "sk-schema-check-0001"}
+            ({}, {"name": "Schema check", "kind": "openai", "credential": "sk-schema-check-0001"})
         ],
-        f"POST {runs}": [{"name": "fits"}, {"name": "over the concurrent limit"}],
+        f"POST {runs}": [({}, {"name": "fits"}), ({}, {"name": "over the concurrent limit"})],
     }
-    seen: set[tuple[str, int]] = set()
-    for operation in operations:
-        for body in known.get(operation.label, []):
-            case = operation.Case(
-                path_parameters={"org": "acme"}, body=body, media_type="application/json"
-            )
-            response = case.call_and_validate(headers=credentials, checks=CHECKS)
-            seen.add((operation.label, response.status_code))
-    failures = []
-    for operation in operations:
-
-        @USAGE_EXAMPLES
-        @given(case=operation.as_strategy(), label=just(operation.label))
-        def exercise(case, label):
-            names = {name: real[name] for name in case.path_parameters or {}}
-            case.path_parameters = {**case.path_parameters, **names}
-            response = case.call_and_validate(
-                headers={**(case.headers or {}), **credentials}, checks=CHECKS
-            )
-            seen.add((label, response.status_code))
-
-        try:
-            exercise()
-        except Exception as error:
-            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
-    assert not failures, "\n\n".join(failures)
+    seen = run_in_organization(operations, real=real, credentials=credentials, known=known)
     assert {(f"POST {runs}", 201), (f"POST {runs}", 429), (f"POST {integrations}", 201)} <= seen
 
 
@@ -170,19 +120,12 @@ def test_the_webhook_operations_keep_to_their_schema_in_a_real_organization(
     (leased,) = make_deliveries(endpoint, 1, lease_until=timezone.now() + timedelta(hours=1))
     make_events(organization, 3)
     real = {"org": "acme", "endpoint_id": endpoint.pk, "delivery_id": delivery.pk}
-    operations = sorted(
-        (
-            result.ok()
-            for result in api_schema.get_all_operations()
-            if any(part in result.ok().path for part in ("/webhooks", "/events", "/event-types"))
-        ),
-        key=lambda operation: operation.method.upper() == "DELETE",
-    )
+    operations = operations_under(api_schema, "/webhooks", "/events", "/event-types")
     assert len(operations) == 11
     hooks = "/api/v1/organizations/{org}/webhooks"
     retry = f"{hooks}/{{endpoint_id}}/deliveries/{{delivery_id}}/retry"
     # Known-good requests first, so each side of each rule is checked whatever the fuzzer draws.
-    known = {
+    known: Known = {
         f"POST {hooks}": [
             ({}, {"url": "https://93.184.216.34/hooks", "event_types": ["member.*"]}),
             ({}, {"url": "https://93.184.216.34/over-the-limit"}),
@@ -192,34 +135,7 @@ def test_the_webhook_operations_keep_to_their_schema_in_a_real_organization(
         f"POST {hooks}/{{endpoint_id}}/test": [({}, None)],
         f"POST {retry}": [({}, None), ({"delivery_id": leased.pk}, None)],
     }
-    seen: set[tuple[str, int]] = set()
-    for operation in operations:
-        for names, body in known.get(operation.label, []):
-            wanted = {name: real[name] for name in re.findall(r"{(\w+)}", operation.path)}
-            case = operation.Case(
-                path_parameters={**wanted, **names},
-                **({"body": body, "media_type": "application/json"} if body else {}),
-            )
-            response = case.call_and_validate(headers=credentials, checks=CHECKS)
-            seen.add((operation.label, response.status_code))
-    failures = []
-    for operation in operations:
-
-        @USAGE_EXAMPLES
-        @given(case=operation.as_strategy(), label=just(operation.label))
-        def exercise(case, label):
-            names = {name: real[name] for name in case.path_parameters or {}}
-            case.path_parameters = {**case.path_parameters, **names}
-            response = case.call_and_validate(
-                headers={**(case.headers or {}), **credentials}, checks=CHECKS
-            )
-            seen.add((label, response.status_code))
-
-        try:
-            exercise()
-        except Exception as error:
-            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
-    assert not failures, "\n\n".join(failures)
+    seen = run_in_organization(operations, real=real, credentials=credentials, known=known)
     assert {
         (f"POST {hooks}", 201),
         (f"POST {hooks}", 409),

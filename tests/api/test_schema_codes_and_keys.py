@@ -3,17 +3,14 @@ schemathesis' generated requests reach `acme`'s own code and key, beside known-g
 for each answer the document promises (a capped, domain-restricted code; a rotation with a
 grace; the joins a code's rules refuse)."""
 
-import re
-
 import pytest
-from hypothesis import given
-from hypothesis.strategies import just
 
 from memberships.services.invite_codes import invite_code_create
 from organizations.models import ApiKey, Organization
 from organizations.roles import Role
 from organizations.services.api_keys import api_key_provision
 from tests.api import test_schema
+from tests.api.schema_runs import operations_under, run_in_organization
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,14 +47,7 @@ def test_the_invite_code_and_key_operations_keep_to_their_schema(api_schema, cre
     ApiKey.objects.filter(pk=ended.pk).update(revoked_at=organization.created_at)
     joinable, elsewhere, used_up = _codes_of_another_organization()
     real = {"org": "acme", "code_id": code.pk, "key_id": key.pk, "code": joinable}
-    operations = sorted(
-        (
-            result.ok()
-            for result in api_schema.get_all_operations()
-            if "/invite-codes" in result.ok().path or "/api-keys" in result.ok().path
-        ),
-        key=lambda operation: operation.method.upper() == "DELETE",
-    )
+    operations = operations_under(api_schema, "/invite-codes", "/api-keys")
     assert len(operations) == 8
     # Known-good requests first, so each answer is checked whatever the fuzzer draws.
     known = {
@@ -77,34 +67,7 @@ def test_the_invite_code_and_key_operations_keep_to_their_schema(api_schema, cre
             ({"code": joinable}, None),
         ],
     }
-    seen: set[tuple[str, int]] = set()
-    for operation in operations:
-        for names, body in known.get(operation.label, []):
-            wanted = {name: real[name] for name in re.findall(r"{(\w+)}", operation.path)}
-            case = operation.Case(
-                path_parameters={**wanted, **names},
-                **({"body": body, "media_type": "application/json"} if body else {}),
-            )
-            response = case.call_and_validate(headers=credentials, checks=test_schema.CHECKS)
-            seen.add((operation.label, response.status_code))
-    failures = []
-    for operation in operations:
-
-        @test_schema.USAGE_EXAMPLES
-        @given(case=operation.as_strategy(), label=just(operation.label))
-        def exercise(case, label):
-            names = {name: real[name] for name in case.path_parameters or {}}
-            case.path_parameters = {**case.path_parameters, **names}
-            response = case.call_and_validate(
-                headers={**(case.headers or {}), **credentials}, checks=test_schema.CHECKS
-            )
-            seen.add((label, response.status_code))
-
-        try:
-            exercise()
-        except Exception as error:
-            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
-    assert not failures, "\n\n".join(failures)
+    seen = run_in_organization(operations, real=real, credentials=credentials, known=known)
     assert {
         (f"GET {CODES}", 200),
         (f"POST {CODES}", 201),
