@@ -60,6 +60,27 @@ def rehash_credential(row: Credential, current: str) -> None:
         row.key_hash = current
 
 
+def organization_credential[Row: (ApiKey, ScimToken)](
+    model: type[Row], secret: str, *, refused: exceptions.AuthenticationFailed
+) -> Row:
+    """The usable credential of `model` (an organization's API key or SCIM token) that `secret`
+    is, with its organization entered; `refused` otherwise. One indexed query on the keyed hash
+    (under the current master key or an old one), before any tenant is known."""
+    digests = keyed_hashes(secret)
+    with platform_lookup() as lookup:
+        row = (
+            model._default_manager.select_related("organization", "organization__subscription")
+            .filter(key_hash__in=digests)
+            .first()
+        )
+        if row is None or not row.is_usable:
+            raise refused
+        rehash_credential(row, digests[0])
+        lookup.then_enter_tenant(row.organization)
+    touch_last_used(row)
+    return row
+
+
 def credential_from_request(request: Request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header:
@@ -88,11 +109,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(secret) > 200:
             raise exceptions.AuthenticationFailed("Invalid API key or token.")
-        # Under the current master key or an old one (a rotation), in one indexed query.
-        digests = keyed_hashes(secret)
         refused = exceptions.AuthenticationFailed("Invalid API key or token.")
         if secret.startswith(PersonalToken.PREFIX):
-            # The credential names the person; nobody is known before it.
+            # The credential names the person; nobody is known before it. Under the current
+            # master key or an old one (a rotation), in one indexed query.
+            digests = keyed_hashes(secret)
             with platform_lookup() as lookup:
                 token = (
                     PersonalToken.objects.select_related("user")
@@ -106,17 +127,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             touch_last_used(token)
             return token.user, token
         # The credential names the tenant; none is known before it.
-        with platform_lookup() as lookup:
-            api_key = (
-                ApiKey.objects.select_related("organization", "organization__subscription")
-                .filter(key_hash__in=digests)
-                .first()
-            )
-            if api_key is None or not api_key.is_usable:
-                raise refused
-            rehash_credential(api_key, digests[0])
-            lookup.then_enter_tenant(api_key.organization)
-        touch_last_used(api_key)
+        api_key = organization_credential(ApiKey, secret, refused=refused)
         return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -10,9 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from causeloop.core.crypto import keyed_hashes
-from causeloop.core.tenancy import platform_lookup
-from causeloop.web.authentication import rehash_credential, touch_last_used
+from causeloop.web.authentication import organization_credential
 from directory.models import ScimToken
 
 
@@ -44,19 +42,7 @@ class ScimTokenAuthentication(authentication.BaseAuthentication):
             raise refused
         if len(secret) > 200:
             raise refused
-        # Under the current master key or an old one (a rotation), in one indexed query.
-        digests = keyed_hashes(secret)
-        with platform_lookup() as lookup:
-            token = (
-                ScimToken.objects.select_related("organization", "organization__subscription")
-                .filter(key_hash__in=digests)
-                .first()
-            )
-            if token is None or not token.is_usable:
-                raise refused
-            rehash_credential(token, digests[0])
-            lookup.then_enter_tenant(token.organization)
-        touch_last_used(token)
+        token = organization_credential(ScimToken, secret, refused=refused)
         return DirectoryCaller(token), token
 
     def authenticate_header(self, request: Request) -> str:
