@@ -135,7 +135,7 @@ def start_servers(database: str, ports: list[int], workers: int) -> list[subproc
                 start_new_session=True,
             )
         )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180  # a loaded two-core machine starts Django slowly
     try:
         for port in ports:
             _wait_until_up(port, deadline)

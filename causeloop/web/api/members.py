@@ -115,7 +115,7 @@ class MembersApi(OrganizationEndpoint):
         operation_id="members_add",
         description=(
             "Nobody joins an organization without consent. An organization's admin (or its API "
-            "key) adds a person directly (201 with the **membership**, `MemberSerializer`) only "
+            "key) adds a person directly (201 with the **membership**) only "
             "when the address belongs to an account whose address is verified and its domain is "
             "one this organization verified (`…/domains`): the domain is the company's consent. "
             "Otherwise an invitation is created and mailed instead (201 with the "
