@@ -34,7 +34,8 @@ def test_an_owner_connects_a_directory_and_revokes_its_token(site, open_context,
     page = open_context(viewport).new_page()
     log_in(page, site)
     open_menu(page)
-    page.get_by_role("link", name="Directory").click()
+    page.get_by_role("link", name="Directory", exact=True).click()  # the domains page first
+    page.get_by_role("link", name="Directory sync (SCIM)").click()
     expect(page.get_by_role("heading", name="Directory sync", level=1)).to_be_visible()
     expect(page.get_by_label("SCIM base URL")).to_have_value(f"{site}/scim/v2/")
     expect(page.get_by_role("button", name="Copy URL")).to_be_visible()

@@ -8,15 +8,22 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from zeal import zeal_ignore
 
+from directory.scim import User as ScimUser
+from directory.services.scim_tokens import scim_token_create
+from directory.services.scim_users import scim_user_create
 from memberships.services.invitations import invitation_create
+from memberships.services.invite_codes import invite_code_create
 from organizations.audit import audit
 from organizations.models import Organization, Run, UsageDay
 from organizations.roles import Role
+from organizations.services.api_keys import api_key_create, api_key_rotate
 from organizations.services.integrations import integration_create
 from organizations.services.runs import run_finish, run_start
 from organizations.usage import usage_of
 from tests.browser.conftest import check_accessibility
+from tests.directory.domain_data import make_domain
 from tests.factories import MembershipFactory, OrganizationFactory, TemplateFactory, UserFactory
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services.endpoints import endpoint_create, endpoint_test
@@ -78,6 +85,8 @@ PICTURES = {
     "/admin/integrations/": "integrations",
     "/admin/webhooks/": "webhooks",
     "/admin/webhooks/{webhook}/": "webhook",
+    "/admin/domains/": "domains",
+    "/admin/directory/": "directory",
 }
 # Runs a day over the 29 days before today (oldest first): a month that looks lived in.
 PAST_RUNS = [0, 0, 3, 5, 2, 0, 8, 12, 6, 4, 0, 0, 7, 9, 11, 5, 3, 0, 2, 6, 14, 10, 8, 0, 0, 4, 6]
@@ -171,6 +180,28 @@ def seed_webhooks(organization, owner):
     return endpoint
 
 
+def seed_company(organization, owner):
+    """SPEC §11 on the pages: a verified and a pending domain, a SCIM token with two directory
+    people (one deactivated), a capped invite code for one domain, a key in its grace."""
+    make_domain(organization, "acme.test", verified=True, policy="auto_join")
+    make_domain(organization, "acme-labs.test")
+    token, _secret = scim_token_create(organization=organization, actor=owner, name="Okta")
+    for user_name, active in (("frank@acme.test", True), ("grace@acme.test", False)):
+        resource = ScimUser.model_validate(
+            {
+                "userName": user_name,
+                "displayName": user_name.split("@")[0].title(),
+                "active": active,
+            }
+        )
+        scim_user_create(organization=organization, token=token, resource=resource)
+    invite_code_create(
+        organization=organization, actor=owner, role="analyst", max_uses=5, email_domain="acme.test"
+    )
+    key, _secret = api_key_create(organization=organization, actor=owner, name="Deploy")
+    api_key_rotate(api_key=key, actor=owner, grace_period_hours=24)
+
+
 @pytest.fixture
 def world():
     organization = OrganizationFactory(name="Acme Corp", slug="acme", plan_id="growth", seats=50)
@@ -190,6 +221,8 @@ def world():
     audit(organization, actor=owner, action="organization.updated", target=organization)
     integration = seed_usage(organization, owner)
     webhook = seed_webhooks(organization, owner)
+    with zeal_ignore():  # set-up: one directory person at a time, as a directory sends them
+        seed_company(organization, owner)
     return {
         "token": token,
         "template": template.pk,

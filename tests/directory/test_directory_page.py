@@ -45,7 +45,8 @@ def test_admins_see_the_base_url_the_tokens_and_the_form(signed_in, acme, role):
     assert f"…{token.last_four}" in html
     assert secret not in html
     assert "Create token</button>" in html
-    assert 'href="/admin/directory/" aria-current="page">Directory</a>' in html
+    assert 'href="/admin/domains/" aria-current="page">Directory</a>' in html  # navigation
+    assert 'href="/admin/directory/" aria-current="page">Directory sync (SCIM)</a>' in html  # tab
     assert "Nobody yet: people appear here once your identity provider syncs them." in html
 
 

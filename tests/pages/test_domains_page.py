@@ -73,7 +73,8 @@ def test_admins_see_the_domains_and_the_record_to_publish(signed_in, acme, role)
     assert f'data-copy="#txt-value-{domain.pk}"' in html
     assert 'value="auto_join" selected' in html  # the verified domain's policy
     assert "Add domain</button>" in html
-    assert 'href="/admin/domains/" aria-current="page">Domains</a>' in html
+    assert 'href="/admin/domains/" aria-current="page">Directory</a>' in html  # navigation
+    assert 'href="/admin/domains/" aria-current="page">Domains</a>' in html  # its tab
 
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.ANALYST])
