@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from causeloop.core.errors import NotFound, ValidationFailed
+from directory.selectors.domains import domains_for
+from directory.selectors.scim import directory_summary, usable_scim_tokens_of
 from memberships.models import Membership
 from onboarding.lifecycle import organization_purge
 from organizations.models import Organization
@@ -94,6 +96,16 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
             }
             for endpoint in endpoints_for(organization).defer("secret", "previous_secret")
         ],
+        "domains": [
+            {
+                "id": domain.pk,
+                "domain": domain.name,
+                "verified_at": domain.verified_at.isoformat() if domain.verified_at else None,
+                "policy": domain.policy,
+            }
+            for domain in domains_for(organization)
+        ],
+        "directory": directory_of(organization),
         "audit_log": [
             {
                 "id": a.pk,
@@ -104,6 +116,18 @@ def client_summary(slug: str, *, audit_rows: int = 10) -> dict[str, Any]:
             }
             for a in audit_log
         ],
+    }
+
+
+def directory_of(organization: Organization) -> dict[str, Any]:
+    """The organization's directory sync as the runbook shows it: usable SCIM tokens, its
+    people and when the identity provider last called."""
+    summary = directory_summary(organization)
+    return {
+        "scim_tokens": usable_scim_tokens_of(organization).count(),
+        "people": summary.people,
+        "active": summary.active,
+        "last_request_at": summary.last_request_at.isoformat() if summary.last_request_at else None,
     }
 
 

@@ -8,12 +8,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from zeal import zeal_ignore
 
+from directory.services.scim_tokens import scim_token_create
 from memberships.models import Membership, User
 from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import AuditLog, Organization, Workspace
 from organizations.services.integrations import integration_create
 from organizations.services.plans import limits_override
 from organizations.services.runs import run_start
+from tests.directory.domain_data import make_domain
 from webhooks.models import WebhookEndpoint
 from webhooks.services.endpoints import endpoint_create
 
@@ -243,6 +245,36 @@ def test_show_client_lists_webhook_endpoints_and_their_failure_streak(db):
     assert secret not in out
     hooks = json.loads(run("show_client", "acme", "--json")[0])["webhooks"]
     assert [(hook["id"], hook["enabled"]) for hook in hooks] == [(endpoint.pk, False)]
+
+
+def test_show_client_lists_domains_and_the_directory(db):
+    result = onboard_client(
+        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
+    )
+    organization = Organization.objects.get(pk=result.org_id)
+    owner = User.objects.get(pk=result.user_id)
+    verified = make_domain(organization, "acme.com", verified=True, policy="auto_join")
+    pending = make_domain(organization, "acme-labs.com")
+    out, _ = run("show_client", "acme")
+    assert "Directory     " not in out  # no token, nobody synced: nothing to say
+    with zeal_ignore():
+        _token, secret = scim_token_create(organization=organization, actor=owner, name="Okta")
+
+    out, _ = run("show_client", "acme")
+
+    assert f"Domain        {verified.pk}  acme.com  verified " in out
+    assert ", policy auto_join" in out
+    assert f"Domain        {pending.pk}  acme-labs.com  pending, policy suggest" in out
+    assert "Directory     1 SCIM token(s), 0 people (0 active), last request never" in out
+    assert secret not in out
+    summary = json.loads(run("show_client", "acme", "--json")[0])
+    assert [d["domain"] for d in summary["domains"]] == ["acme-labs.com", "acme.com"]
+    assert summary["directory"] == {
+        "scim_tokens": 1,
+        "people": 0,
+        "active": 0,
+        "last_request_at": None,
+    }
 
 
 def test_show_client_unknown_slug(db):

@@ -1,5 +1,6 @@
 """`manage.py show_client SLUG`: the organization, its workspace, owner, usage against its limits
-(platform overrides marked), webhook endpoints and latest audit rows."""
+(platform overrides marked), webhook endpoints, domains, directory sync and latest audit
+rows."""
 
 import json
 from typing import Any
@@ -48,6 +49,19 @@ class Command(ProvisioningCommand):
             state = "enabled" if hook["enabled"] else f"disabled ({hook['disabled_reason']})"
             failing = f", failing since {hook['failing_since']}" if hook["failing_since"] else ""
             write(f"Webhook       {safe(hook['id'])}  {safe(hook['url'])}  {state}{safe(failing)}")
+        for domain in summary["domains"]:
+            state = f"verified {domain['verified_at']}" if domain["verified_at"] else "pending"
+            write(
+                f"Domain        {safe(domain['id'])}  {safe(domain['domain'])}  {state}, "
+                f"policy {safe(domain['policy'])}"
+            )
+        directory = summary["directory"]
+        if directory["scim_tokens"] or directory["people"]:
+            write(
+                f"Directory     {directory['scim_tokens']} SCIM token(s), {directory['people']} "
+                f"people ({directory['active']} active), last request "
+                f"{safe(directory['last_request_at'] or 'never')}"
+            )
         write("Audit log (newest first)")
         for row in summary["audit_log"]:
             write(
