@@ -59,7 +59,7 @@ def test_every_member_sees_the_list_and_only_admins_the_form(signed_in, starter,
     assert response.status_code == 200
     html = _html(response)
     assert f'href="/admin/integrations/{integration.pk}/">OpenAI prod</a>' in html
-    assert "<code>…a1b2</code>" in html
+    assert '<code class="fingerprint">…a1b2</code>' in html
     assert "by Olive Owner" in html
     assert "1 of 3 integrations on the Starter plan" in html
     assert ('type="password"' in html) is (role >= Role.ADMIN)
@@ -108,7 +108,7 @@ def test_an_admin_adds_an_integration_and_its_credential_is_never_shown(signed_i
     assert AuditLog.objects.filter(action="integration.created", target_id=added.pk).exists()
     html = _html(client.get(URL))
     assert "Integration “Claude” added." in html
-    assert "<code>…z9y8</code>" in html
+    assert '<code class="fingerprint">…z9y8</code>' in html
     assert "2 of 3 integrations on the Starter plan" in html
     _html(client.get(f"{URL}{added.pk}/"))
 
