@@ -39,8 +39,11 @@ class AuditEntry:
         return ago(self.row.created_at)
 
 
-def ago(moment: datetime) -> str:
-    """How long ago, in one unit: "just now", "5 minutes ago", "3 days ago"."""
+def ago(moment: datetime | None) -> str:
+    """How long ago, in one unit: "just now", "5 minutes ago", "3 days ago" ("" for a moment
+    that never was: a token never used, a domain never checked)."""
+    if moment is None:
+        return ""
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment, depth=1)} ago"

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
+    IDEMPOTENCY_CONFLICT,
     IDEMPOTENCY_KEY,
     InputSerializer,
     Integer,
@@ -113,8 +114,7 @@ class ApiKeysApi(OrganizationEndpoint):
             409,
             status=201,
             meanings={
-                409: "The Idempotency-Key was used with another request, or its first request "
-                "is still running"
+                409: IDEMPOTENCY_CONFLICT,
             },
         ),
     )

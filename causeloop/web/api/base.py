@@ -278,6 +278,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Retrying with the same key and body within 24 hours replays the first answer.",
 )
+# What a 409 of an operation taking `IDEMPOTENCY_KEY` means (beside its own conflicts).
+IDEMPOTENCY_CONFLICT = (
+    "`idempotency_key_reused`: the Idempotency-Key came with another request; "
+    "`idempotency_key_in_progress`: its first request is still running"
+)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
+    IDEMPOTENCY_CONFLICT,
     IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
@@ -121,7 +122,7 @@ class DomainsApi(DomainApiBase):
             status=201,
             meanings={
                 409: "`domain_exists`: the organization has it already; `domain_claimed`: "
-                "another organization verified it; or the Idempotency-Key was used otherwise"
+                f"another organization verified it; {IDEMPOTENCY_CONFLICT}"
             },
         ),
     )

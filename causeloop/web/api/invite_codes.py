@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
+    IDEMPOTENCY_CONFLICT,
     IDEMPOTENCY_KEY,
     ApiView,
     InputSerializer,
@@ -130,8 +131,7 @@ class InviteCodesApi(OrganizationEndpoint):
                 400: "Invalid input: a role that is not one of admin, analyst, member; uses, "
                 "domain or expiry out of range",
                 403: "Not an admin or owner, a role above your own, or a suspended organization",
-                409: "The Idempotency-Key was used with another request, or its first request "
-                "is still running",
+                409: IDEMPOTENCY_CONFLICT,
             },
         ),
     )

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
+    IDEMPOTENCY_CONFLICT,
     IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
@@ -90,8 +91,7 @@ class ScimTokensApi(ScimTokenApiBase):
             409,
             status=201,
             meanings={
-                409: "`scim_token_limit`: revoke a token first; or the Idempotency-Key "
-                "was used otherwise"
+                409: f"`scim_token_limit`: revoke a token first; {IDEMPOTENCY_CONFLICT}",
             },
         ),
     )

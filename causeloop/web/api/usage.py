@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from causeloop.web.api.base import (
     CURSOR_PARAMETERS,
+    IDEMPOTENCY_CONFLICT,
     IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
@@ -83,7 +84,7 @@ class IntegrationChangesInput(InputSerializer):
 _INTEGRATION_CONFLICTS = {
     409: "`integration_name_taken`: another integration has this name; "
     "`provider_limit_reached`: the plan's providers limit is used up "
-    "(`fields.limit` gives it); or the Idempotency-Key was used otherwise",
+    f"(`fields.limit` gives it); {IDEMPOTENCY_CONFLICT}",
 }
 
 
@@ -300,7 +301,7 @@ class RunsApi(OrganizationEndpoint):
                 404,
                 409,
                 status=201,
-                meanings={409: "The Idempotency-Key was used with another request, or is busy"},
+                meanings={409: IDEMPOTENCY_CONFLICT},
             ),
             429: OpenApiResponse(
                 QuotaExceededSerializer,

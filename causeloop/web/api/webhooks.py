@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
     CURSOR_PARAMETERS,
+    IDEMPOTENCY_CONFLICT,
     IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
@@ -159,7 +160,7 @@ class WebhookEndpointChangesInput(WebhookEndpointInput):
 _WHO = "Admins, owners and API keys."
 _LIMIT_CONFLICT = {
     409: "`webhook_endpoint_limit_reached`: the organization has as many endpoints as allowed "
-    "(`fields.limit` gives it); or the Idempotency-Key was used otherwise",
+    f"(`fields.limit` gives it); {IDEMPOTENCY_CONFLICT}",
 }
 _NOT_FOUND = {404: "The organization or the endpoint is absent, or not yours"}
 
@@ -271,7 +272,7 @@ class WebhookSecretRotateApi(WebhookEndpointApiBase):
             NewSecretSerializer,
             404,
             409,
-            meanings={**_NOT_FOUND, 409: "The Idempotency-Key was used with another request"},
+            meanings={**_NOT_FOUND, 409: IDEMPOTENCY_CONFLICT},
         ),
     )
     @no_store
@@ -297,7 +298,7 @@ class WebhookTestApi(WebhookEndpointApiBase):
             404,
             409,
             status=202,
-            meanings={**_NOT_FOUND, 409: "The Idempotency-Key was used with another request"},
+            meanings={**_NOT_FOUND, 409: IDEMPOTENCY_CONFLICT},
         ),
     )
     @idempotent

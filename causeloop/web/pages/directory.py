@@ -5,7 +5,6 @@ and the people it manages, a page at a time, with when it last spoke."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -63,11 +62,11 @@ class DirectoryPage(OrganizationPage):
     def _page(self, form: ScimTokenForm | None = None, status: int = 200) -> HttpResponse:
         organization = self.organization
         usable = [
-            TokenRow(token, _ago(token.last_used_at), revoke_token(token))
+            TokenRow(token, ago(token.last_used_at), revoke_token(token))
             for token in usable_scim_tokens_of(organization).select_related("created_by")
         ]
         revoked = [
-            TokenRow(token, _ago(token.last_used_at), None)
+            TokenRow(token, ago(token.last_used_at), None)
             for token in recently_revoked_scim_tokens_of(organization)
         ]
         # Anything longer than a cursor is not one: the selector says so, without reading it all.
@@ -91,8 +90,8 @@ class DirectoryPage(OrganizationPage):
             tokens=usable,
             revoked_tokens=revoked,
             summary=summary,
-            last_request=_ago(summary.last_request_at),
-            last_change=_ago(summary.last_change_at),
+            last_request=ago(summary.last_request_at),
+            last_change=ago(summary.last_change_at),
             people=[
                 PersonRow(person, ROLE_GROUPS[Role(person.role_now)], ago(person.updated_at))
                 for person in people.rows
@@ -130,7 +129,3 @@ class DirectoryPage(OrganizationPage):
             except DomainError as error:
                 apply_error(form, error)
         return self._page(form, status=400)
-
-
-def _ago(moment: datetime | None) -> str:
-    return ago(moment) if moment is not None else ""

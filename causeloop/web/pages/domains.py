@@ -58,7 +58,7 @@ class DomainsPage(OrganizationPage):
             DomainRow(
                 domain,
                 PolicyForm(initial={"policy": domain.policy}, prefix=domain.pk),
-                ago(domain.checked_at) if domain.checked_at else "",
+                ago(domain.checked_at),
                 remove_domain(domain),
             )
             for domain in domains_for(self.organization)

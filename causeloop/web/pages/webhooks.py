@@ -94,7 +94,7 @@ class WebhooksPage(OrganizationPage):
                 endpoint,
                 events_summary(endpoint.event_types),
                 state_badge(endpoint.last_delivery_state) if endpoint.last_delivery_state else None,
-                ago(endpoint.last_delivery_at) if endpoint.last_delivery_at else "",
+                ago(endpoint.last_delivery_at),
             )
             for endpoint in endpoints_with_last_delivery(self.organization)
         ]
