@@ -99,6 +99,15 @@ def membership_in(user: User, *, organization: str) -> Membership | None:
     )
 
 
+def membership_of(organization: Organization, user: User) -> Membership | None:
+    """The person's membership in the organization, if they have one; its `organization` is
+    the instance given (so a change of several people's memberships loads it once)."""
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    if membership is not None:
+        membership.organization, membership.user = organization, user
+    return membership
+
+
 def invite_codes_of(organization: Organization) -> QuerySet[InviteCode]:
     """Every invite code of the organization, newest first."""
     return organization.invite_codes.order_by("-created_at", "-id")

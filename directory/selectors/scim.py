@@ -15,7 +15,7 @@ from causeloop.core.keyset import KeysetPage, keyset_page
 from directory.models import DirectoryUser, ScimToken
 from directory.scim import User as ScimUser
 from directory.scim_filter import user_filter_query
-from memberships.models import Membership, User
+from memberships.models import Membership
 from organizations.models import Organization
 from organizations.roles import Role
 from organizations.selectors import owned_row
@@ -145,12 +145,3 @@ def directory_summary(organization: Organization) -> DirectorySummary:
         last_request_at=last_request,
         last_change_at=people["changed"],
     )
-
-
-def membership_of(organization: Organization, user: User) -> Membership | None:
-    """The person's membership in the organization, if they have one; its `organization` is
-    the instance given (so a change of several people's memberships loads it once)."""
-    membership = Membership.objects.filter(organization=organization, user=user).first()
-    if membership is not None:
-        membership.organization, membership.user = organization, user
-    return membership

@@ -14,7 +14,8 @@ from causeloop.core.errors import ValidationFailed
 from directory.models import DirectoryUser, ScimToken
 from directory.scim import POLICY, group_resource
 from directory.scim import Group as ScimGroup
-from directory.selectors.scim import directory_users_by_id, directory_users_with_role, membership_of
+from directory.selectors.scim import directory_users_by_id, directory_users_with_role
+from memberships.selectors import membership_of
 from memberships.services.members import membership_set_role
 from organizations.audit import audit
 from organizations.models import Organization

@@ -29,8 +29,8 @@ from directory.models import DirectoryUser, ScimToken
 from directory.scim import POLICY, stored_attributes, user_resource
 from directory.scim import User as ScimUser
 from directory.selectors.domains import domain_vouches_for
-from directory.selectors.scim import membership_of
 from memberships.models import User
+from memberships.selectors import membership_of
 from memberships.services.members import JoinWay, membership_end, membership_join
 from memberships.verification import add_unverified_email
 from organizations.audit import audit
