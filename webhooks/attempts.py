@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from causeloop.core.crypto import decrypt
 from causeloop.core.db import update_each
+from causeloop.core.metrics import WEBHOOK_DELIVERIES
 from causeloop.core.tenancy import platform_work
 from webhooks.addresses import UnsafeAddress, target
 from webhooks.catalog import TEST_EVENT
@@ -218,6 +219,9 @@ def _record(made: list[Attempt], token: str) -> dict[str, str]:
         if changed:
             update_each([item.delivery for item in changed], list(_outcome(changed[0])[0]))
         _note_health([item for item in changed if not item.final])
+    # Counted once recorded (committed): an attempt whose lease was lost is the other's.
+    for outcome in outcomes.values():
+        WEBHOOK_DELIVERIES.labels(outcome).inc()
     return outcomes
 
 

@@ -28,6 +28,7 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from causeloop.core.metrics import WEBHOOK_DELIVERIES
 from causeloop.core.tenancy import platform_work
 from organizations.models import Event
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -147,6 +148,7 @@ def reclaim_lost(now: datetime | None = None, *, limit: int = BATCH) -> int:
             state=WebhookDelivery.State.FAILED, next_attempt_at=None
         )
         _fail_lost_tasks([row.task_id for row in lost if row.task_id])
+    WEBHOOK_DELIVERIES.labels("lost").inc(len(lost))
     for row in lost:
         logger.warning("Delivery %s: its worker was lost mid-attempt; attempting again", row.pk)
     return len(lost)

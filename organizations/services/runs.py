@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from causeloop.core.db import insert_together
 from causeloop.core.errors import Conflict, QuotaExceeded, ValidationFailed
+from causeloop.core.metrics import QUOTA_REFUSALS
 from causeloop.core.tenancy import platform_work
 from organizations.access import require_role
 from organizations.events import emit, event_entry
@@ -142,6 +143,7 @@ def run_start(
         raise blocked
     if refusal is not None:
         emit(organization, type="run.refused", data={"limit": refusal.fields["limit"]})
+        QUOTA_REFUSALS.labels(refusal.fields["limit"]).inc()
         raise refusal
     counted = replace(
         usage,
