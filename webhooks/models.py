@@ -125,3 +125,15 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.endpoint_id} ({self.state})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker (`manage.py db_worker`, which this app runs) saying it is alive: one
+    row per worker, `seen_at` renewed every few seconds by the database's clock (`/readyz`
+    compares with the same clock). Platform data, no tenant's: no row-level security."""
+
+    worker = models.CharField(primary_key=True, max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} ({self.seen_at})"

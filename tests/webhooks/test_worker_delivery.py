@@ -11,7 +11,7 @@ from memberships.services.invitations import invitation_create
 from organizations.models import Event
 from organizations.roles import Role
 from tests.factories import OrganizationFactory, member_of
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WorkerHeartbeat
 from webhooks.services.endpoints import endpoint_create
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("committed_db")]
@@ -65,3 +65,4 @@ def test_a_change_that_rolls_back_emits_nothing_and_one_that_commits_emits_one(
     assert payload["data"]["details"]["email"] == "kept@example.com"
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.attempts, delivery.response_status) == ("succeeded", 1, 200)
+    assert WorkerHeartbeat.objects.count() == 1  # the worker said it was alive

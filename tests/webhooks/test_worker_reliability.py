@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.tasks import TaskResultStatus
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -26,7 +27,7 @@ from organizations.roles import Role
 from tests.factories import OrganizationFactory, member_of
 from tests.mail.conftest import DATABASE_TASKS, Recorder, SmtpServer, free_port
 from webhooks import scheduler
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WorkerHeartbeat
 from webhooks.schedule import LEASE, MAX_ATTEMPTS, RETRY_DELAYS
 from webhooks.services.endpoints import endpoint_create
 from webhooks.tasks import deliver
@@ -222,6 +223,9 @@ def test_two_workers_racing_for_every_delivery_never_make_one_attempt_twice(
     assert all(outcomes[delivery_id] == {"succeeded": 1, "skipped": 2} for delivery_id in raced)
     assert all(counts == {"succeeded": 1} for key, counts in outcomes.items() if key not in raced)
     assert len(ran_by) == 2  # both workers took tasks
+    # Both said they were alive, so the instance is ready (§12).
+    assert set(WorkerHeartbeat.objects.values_list("worker", flat=True)) == ran_by
+    assert Client().get("/readyz").json()["checks"]["workers"]["status"] == "ok"
     for request in receiver.requests[:20]:
         request.verified(secret)
 

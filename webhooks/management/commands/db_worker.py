@@ -6,8 +6,11 @@ new events to endpoints and queues the attempts that are due, so deliveries star
 fraction of a second of the change committing, with no request ever sending one. Any number of
 workers may run; their schedulers share the work without overlap.
 
-With `--batch` (tests, one-off runs) there is no thread: the scheduler runs, then the queued
-tasks, and again until a round finds nothing to do.
+The same thread renews the worker's heartbeat (`webhooks.heartbeat`) every few seconds, so
+`/readyz` knows a worker is alive; it shares the scheduler's database connection.
+
+With `--batch` (tests, one-off runs) there is no thread: the heartbeat is written once, then the
+scheduler runs, then the queued tasks, and again until a round finds nothing to do.
 """
 
 from __future__ import annotations
@@ -24,15 +27,20 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
+from webhooks.heartbeat import HEARTBEAT_SECONDS, forget_gone_workers, heartbeat
 from webhooks.scheduler import run_once
 
 logger = logging.getLogger("webhooks.scheduler")
 
 
-def _scheduler_loop(interval: float) -> None:
+def _scheduler_loop(interval: float, worker: str) -> None:
+    last_beat = -HEARTBEAT_SECONDS
     while True:
         try:
             close_old_connections()
+            if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                heartbeat(worker=worker)
+                last_beat = time.monotonic()
             run_once()
         except Exception:
             logger.exception("The webhook scheduler's round failed; trying again")
@@ -52,7 +60,9 @@ class Command(db_worker.Command):
         parser.set_defaults(interval=IDLE_INTERVAL)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        worker = options["worker_id"]
         if options["batch"]:
+            heartbeat(worker=worker)
             run_once()
             while True:
                 super().handle(*args, **options)
@@ -61,7 +71,11 @@ class Command(db_worker.Command):
         # With --reload, only the child process that runs the worker schedules.
         if not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
             interval = settings.CAUSELOOP_WEBHOOKS_SCHEDULER_INTERVAL
+            forget_gone_workers()
             threading.Thread(
-                target=_scheduler_loop, args=(interval,), name="webhook-scheduler", daemon=True
+                target=_scheduler_loop,
+                args=(interval, worker),
+                name="webhook-scheduler",
+                daemon=True,
             ).start()
         super().handle(*args, **options)
