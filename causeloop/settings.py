@@ -3,6 +3,7 @@
 Defaults are the safe production ones; the development commands switch `DEBUG` on explicitly.
 """
 
+import ipaddress
 import warnings
 from pathlib import Path
 
@@ -60,6 +61,25 @@ CAUSELOOP_EVENTS_SETTLE_SECONDS = env.float("CAUSELOOP_EVENTS_SETTLE_SECONDS", d
 CAUSELOOP_DNS_RESOLVER = env.str("CAUSELOOP_DNS_RESOLVER", default="")
 CAUSELOOP_DNS_TIMEOUT = env.float("CAUSELOOP_DNS_TIMEOUT", default=5.0)
 
+# Operations (§12). `/readyz` fails its workers check (TASKS_BACKEND=database only) when no
+# worker renewed its heartbeat within this many seconds (workers renew it every 5 s).
+CAUSELOOP_WORKER_STALE_SECONDS = env.int("CAUSELOOP_WORKER_STALE_SECONDS", default=60)
+# `/metrics` answers a scraper sending `Authorization: Bearer <this>` (empty: no token), or one
+# whose address is in these networks (the client's address behind CAUSELOOP_TRUSTED_PROXIES).
+CAUSELOOP_METRICS_TOKEN = env.str("CAUSELOOP_METRICS_TOKEN", default="")
+CAUSELOOP_METRICS_ALLOWED_IPS = [
+    network.strip()
+    for network in env.list("CAUSELOOP_METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+    if network.strip()
+]
+for _network in CAUSELOOP_METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CAUSELOOP_METRICS_ALLOWED_IPS: {_network!r} is not an address or a network"
+        ) from None
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -86,6 +106,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, answered before the HTTPS redirect, the host check and the
+    # tenancy transaction (why: causeloop.web.probes); then every other request is counted.
+    "causeloop.web.probes.ProbeMiddleware",
+    "causeloop.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
