@@ -44,6 +44,9 @@ METRICS_REFUSED = (
 
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
+    # A failing probe logged its reason already: Django's handler would add an ERROR line
+    # ("Service Unavailable: /readyz") for each of a load balancer's probes besides.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
