@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -85,16 +85,11 @@ def organization_provision(
     enter_tenant(organization)  # the new tenant's rows are written in its own context
     ws_name = workspace_name or name
     workspace = Workspace(
-        organization=organization, name=ws_name, slug=slugify(ws_name)[:50] or slug
+        organization=organization, name=ws_name, slug=workspace_slug(ws_name, org_slug=slug)
     )
+    billing_status, trial_ends_at = subscription_terms(plan, now=now)
     subscription = Subscription(
-        organization=organization,
-        billing_status=(
-            Subscription.BillingStatus.TRIALING
-            if plan.is_paid
-            else Subscription.BillingStatus.ACTIVE
-        ),
-        trial_ends_at=now + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS) if plan.is_paid else None,
+        organization=organization, billing_status=billing_status, trial_ends_at=trial_ends_at
     )
     membership = Membership(
         organization=organization,
@@ -109,7 +104,7 @@ def organization_provision(
         actor=actor,
         action="workspace.created",
         target=workspace,
-        details={"slug": slug, "plan": plan.code, "owner": owner.email},
+        details=provisioned_details(slug=slug, plan=plan, owner_email=owner.email),
     )
     # A new owner (not saved yet) is written with the rest.
     new_owner = [owner] if owner._state.adding else []
@@ -126,6 +121,26 @@ def organization_provision(
     # and a statement does not see its own inserts.
     insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name))
     return Provisioned(organization, workspace, membership)
+
+
+def workspace_slug(name: str, *, org_slug: str) -> str:
+    """The slug of a new workspace: from its name, else its organization's."""
+    return slugify(name)[:50] or org_slug
+
+
+def subscription_terms(plan: Plan, *, now: datetime) -> tuple[str, datetime | None]:
+    """A new subscription's billing status and trial end: a paid plan starts with a trial."""
+    if plan.is_paid:
+        return (
+            Subscription.BillingStatus.TRIALING,
+            now + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS),
+        )
+    return Subscription.BillingStatus.ACTIVE, None
+
+
+def provisioned_details(*, slug: str, plan: Plan, owner_email: str) -> dict[str, str]:
+    """The details of a provisioning's `workspace.created` audit row."""
+    return {"slug": slug, "plan": plan.code, "owner": owner_email}
 
 
 def organization_create(

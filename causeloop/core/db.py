@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
 
 
 def insert_together(
@@ -63,6 +65,80 @@ def insert_together(
     for instance in instances:
         instance._state.adding = False
         instance._state.db = using
+
+
+def insert_rows(
+    model: type[models.Model],
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    same: Mapping[str, Any] | None = None,
+    skip_conflicts: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[Any]:
+    """Insert many rows of `model` in one statement on PostgreSQL; returns the primary keys of
+    the rows written.
+
+    `columns` holds each varying field's values (by attname: `organization_id`), one per row,
+    as the database takes them (JSON fields take Python values); `same` the values every row
+    shares. Every other field takes its default (`auto_now` fields: now), evaluated once for
+    the statement, so primary keys made in Python must be given. With `skip_conflicts`, a row
+    that would break a unique constraint is left out (`ON CONFLICT DO NOTHING`) and its key is
+    missing from the answer. The values travel as one array per column (`unnest`): the
+    statement is the same for any number of rows.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("insert_rows needs PostgreSQL")
+    meta = model._meta
+    fields = {field.attname: field for field in meta.concrete_fields}
+    pk = meta.pk
+    assert pk is not None  # every model has one
+    fixed = dict(same or {})
+    for attname, field in fields.items():
+        if attname in columns or attname in fixed:
+            continue
+        if field.primary_key:
+            if field.has_default():
+                raise ValueError(f"give the primary keys of the {meta.label} rows")
+            continue  # made by the database
+        auto = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        fixed[attname] = timezone.now() if auto else field.get_default()
+    varying = list(columns)
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"the {meta.label} columns differ in length: {sorted(lengths)}")
+
+    def db_type(attname: str) -> str:
+        return str(fields[attname].db_type(connection))
+
+    def prepared(attname: str, values: Sequence[Any]) -> Sequence[Any]:
+        field = fields[attname]
+        if field.get_internal_type() != "JSONField":
+            return values
+        return [field.get_db_prep_save(value, connection) for value in values]
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(fields[attname].column)) for attname in (*varying, *fixed))
+    aliases = [f"c{index}" for index in range(len(varying))]
+    select = [f"u.{alias}" for alias in aliases] + [f"%s::{db_type(a)}" for a in fixed]
+    # With server-side binding the arrays travel in binary (`%b`): no quoting of each value.
+    binary = connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
+    placeholder = "%b" if binary else "%s"
+    arrays = ", ".join(f"{placeholder}::{db_type(attname)}[]" for attname in varying)
+    conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    # Names and types come from the models' metadata; every value travels as a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {', '.join(select)} "  # noqa: S608
+        f"FROM unnest({arrays}) AS u({', '.join(aliases)}){conflict} "
+        f"RETURNING {quote(str(pk.column))}"
+    )
+    params = [
+        *(fields[a].get_db_prep_save(value, connection) for a, value in fixed.items()),
+        *(list(prepared(attname, columns[attname])) for attname in varying),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def transaction_lock(name: str, *, wait: bool = True) -> bool:
