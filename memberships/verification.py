@@ -40,15 +40,15 @@ def add_unverified_email(user: User) -> EmailAddress:
     return address
 
 
-def add_verified_email(user: User) -> None:
-    """A new account whose address a platform operator provisioned: verified from the start
-    (one insert, on the provisioning's hot path)."""
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+def verified_email_of(user: User) -> EmailAddress:
+    """The address of a new account a platform operator provisioned, verified from the start;
+    not saved yet (provisioning writes it with its other rows, in one statement)."""
+    return EmailAddress(user=user, email=user.email, primary=True, verified=True)
 
 
 def add_verified_emails(accounts: Sequence[tuple[str, str]]) -> None:
-    """`add_verified_email` for many new accounts at once, given as (user ID, address), in one
-    statement (bulk onboarding)."""
+    """`verified_email_of` many new accounts, given as (user ID, address), written at once in
+    one statement (bulk onboarding)."""
     insert_rows(
         EmailAddress,
         {

@@ -5,11 +5,12 @@ here, above `organizations` and `memberships`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -67,11 +68,14 @@ def organization_provision(
     workspace_name: str | None = None,
     actor: User | None = None,
     owner_active: bool = False,
+    with_rows: Sequence[models.Model] = (),
 ) -> Provisioned:
     """Create an organization with its workspace, settings, subscription, owner membership and
     `workspace.created` audit row. Runs in the caller's transaction; inputs are clean.
     `owner_active` makes the membership active at once: only for an owner who has no other.
-    An `owner` not saved yet is created in the same statement as the organization."""
+    An `owner` not saved yet is created in the same statement as the organization; `with_rows`,
+    new rows that need it (the owner's address), are written in the same round trip as the
+    settings."""
     now = timezone.now()
     organization = Organization(
         name=name,
@@ -119,7 +123,7 @@ def organization_provision(
     )
     # Its own statement: the row-level security policy of the settings looks the workspace up,
     # and a statement does not see its own inserts.
-    insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name))
+    insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name), *with_rows)
     return Provisioned(organization, workspace, membership)
 
 

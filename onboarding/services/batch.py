@@ -12,12 +12,10 @@ have no active one), a new owner is created with an unusable password and a veri
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.db import IntegrityError
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
@@ -28,7 +26,7 @@ from causeloop.core.db import insert_rows
 from causeloop.core.errors import DomainError
 from causeloop.core.ids import new_id
 from causeloop.core.tenancy import platform_work
-from memberships.models import Membership, User
+from memberships.models import Membership, User, unusable_password
 from memberships.verification import add_verified_emails
 from onboarding.lifecycle import provisioned_details, subscription_terms, workspace_slug
 from onboarding.services.onboard import OnboardRequest, OnboardResult, onboard_client
@@ -212,7 +210,7 @@ def _owners(requests: Sequence[OnboardRequest], *, now: datetime) -> list[tuple[
                 "id": [owner.user_id for owner, _name in new_users],
                 "email": [owner.email for owner, _name in new_users],
                 "name": [name for _owner, name in new_users],
-                "password": [_unusable_password() for _ in new_users],
+                "password": [unusable_password() for _ in new_users],
             },
             same={"date_joined": now},
         )
@@ -350,9 +348,3 @@ def _audit_created(
         },
         same={"type": action},
     )
-
-
-def _unusable_password() -> str:
-    """What `set_unusable_password()` stores (the prefix and 40 random characters), drawn at
-    once: `make_password(None)` draws its characters one by one, a second per 10,000 owners."""
-    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2)
