@@ -105,20 +105,19 @@ def onboard_rows(
     dry_run: bool = False,
     one_by_one: bool = False,
     batch_size: int = BATCH_SIZE,
-    on_row: Callable[[RowOutcome], None] | None = None,
+    on_rows: Callable[[Sequence[RowOutcome]], None] | None = None,
     send_welcome_email: bool = True,
 ) -> list[RowOutcome]:
     """Onboard (or, with `dry_run`, check) every row, in batches of `batch_size` rows (or
-    `one_by_one`); one failure never stops the others. `on_row` hears of each row in file
-    order, once its batch is committed. Raises `OnboardingStopped` if the database fails."""
+    `one_by_one`); one failure never stops the others. `on_rows` hears of each batch's rows, in
+    file order, once the batch is committed. Raises `OnboardingStopped` if the database fails."""
     checked = list(checked_rows(rows, send_welcome_email=send_welcome_email))
     outcomes: list[RowOutcome] = []
 
     def report(batch: Sequence[RowOutcome]) -> None:
         outcomes.extend(batch)
-        for outcome in batch:
-            if on_row is not None:
-                on_row(outcome)
+        if on_rows is not None:
+            on_rows(batch)
 
     if dry_run or one_by_one or connection.vendor != "postgresql":
         # SQLite (a local try-out) has no set-based path: every row is its own transaction.

@@ -132,7 +132,9 @@ def _write(requests: Sequence[OnboardRequest]) -> list[Outcome]:
     )
     for index, result in zip(created, results, strict=True):
         outcomes[index] = result
-    return [outcome for outcome in outcomes if outcome is not None]
+    answered = [outcome for outcome in outcomes if outcome is not None]
+    assert len(answered) == len(requests)  # each request was written or looked at
+    return answered
 
 
 def _earlier_onboardings(requests: Sequence[OnboardRequest]) -> list[Outcome]:

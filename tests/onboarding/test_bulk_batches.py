@@ -296,6 +296,9 @@ def test_the_report_lists_only_the_rows_of_committed_batches(tmp_path, monkeypat
         "client-0",
         "client-1",
     ]
+    code, _out, err = run(path, "--batch-size", "0")
+    assert code == 1
+    assert "--batch-size must be a whole number from 1 to 100,000" in err
     monkeypatch.setattr(batch, "_write", write)
     code, out, _ = run(path, "--batch-size", "2", "--no-email")
     assert code == 0

@@ -2,6 +2,7 @@
 every row of a CSV."""
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,15 +89,16 @@ class Command(ProvisioningCommand):
             leave=False,
         )
 
-        def report(outcome: RowOutcome) -> None:
-            self.outcomes.append(outcome)
-            progress.update(1)
+        def report(outcomes: Sequence[RowOutcome]) -> None:
+            self.outcomes.extend(outcomes)
             # The bar's own writer, past the guarded stdout: each value is made safe here.
-            slug = terminal_safe(outcome.slug) or "-"
-            detail = f"  {terminal_safe(outcome.detail)}" if outcome.detail else ""
-            progress.write(
-                f"row {outcome.line}  {slug}  {outcome.outcome}{detail}", file=self.stdout._out
-            )
+            lines = []
+            for outcome in outcomes:
+                slug = terminal_safe(outcome.slug) or "-"
+                detail = f"  {terminal_safe(outcome.detail)}" if outcome.detail else ""
+                lines.append(f"row {outcome.line}  {slug}  {outcome.outcome}{detail}")
+            progress.write("\n".join(lines), file=self.stdout._out)
+            progress.update(len(outcomes))
 
         try:
             onboard_rows(
@@ -104,7 +106,7 @@ class Command(ProvisioningCommand):
                 dry_run=dry_run,
                 one_by_one=self.one_by_one,
                 batch_size=self.batch_size,
-                on_row=report,
+                on_rows=report,
                 send_welcome_email=self.send_welcome_email,
             )
         except UnicodeDecodeError:
