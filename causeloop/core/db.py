@@ -91,7 +91,7 @@ def _scalar(value: object) -> str:
         return value.isoformat()
     if isinstance(value, (Decimal, uuid.UUID)):
         return str(value)
-    raise TypeError(f"{type(value).__name__} cannot travel in a row of insert_together")
+    raise TypeError(f"{type(value).__name__} cannot travel to PostgreSQL as JSON")
 
 
 _JSON = json.JSONEncoder(default=_scalar, ensure_ascii=False)
@@ -141,8 +141,9 @@ def insert_rows(
     shares. Every other field takes its default (`auto_now` fields: now), evaluated once for
     the statement, so primary keys made in Python must be given. With `skip_conflicts`, a row
     that would break a unique constraint is left out (`ON CONFLICT DO NOTHING`) and its key is
-    missing from the answer. The values travel as one array per column (`unnest`): the
-    statement is the same for any number of rows.
+    missing from the answer. The rows travel as one JSON array of arrays, which costs the
+    driver one encoding whatever the binding, and the statement is the same for any number of
+    rows.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -161,7 +162,6 @@ def insert_rows(
             continue  # made by the database
         auto = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         fixed[attname] = timezone.now() if auto else field.get_default()
-    varying = list(columns)
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"the {meta.label} columns differ in length: {sorted(lengths)}")
@@ -169,30 +169,29 @@ def insert_rows(
     def db_type(attname: str) -> str:
         return str(fields[attname].db_type(connection))
 
-    def prepared(attname: str, values: Sequence[Any]) -> Sequence[Any]:
+    def cells(attname: str) -> Sequence[Any]:
         field = fields[attname]
-        if field.get_internal_type() != "JSONField":
-            return values
-        return [field.get_db_prep_save(value, connection) for value in values]
+        if not isinstance(field, models.JSONField):
+            return columns[attname]
+        # A JSON field's values, encoded as the field encodes them, travel as text.
+        encode = (field.encoder or json.JSONEncoder)().encode
+        return [encode(value) for value in columns[attname]]
 
     quote = connection.ops.quote_name
+    varying = list(columns)
     names = ", ".join(quote(str(fields[attname].column)) for attname in (*varying, *fixed))
-    aliases = [f"c{index}" for index in range(len(varying))]
-    select = [f"u.{alias}" for alias in aliases] + [f"%s::{db_type(a)}" for a in fixed]
-    # With server-side binding the arrays travel in binary (`%b`): no quoting of each value.
-    binary = connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
-    placeholder = "%b" if binary else "%s"
-    arrays = ", ".join(f"{placeholder}::{db_type(attname)}[]" for attname in varying)
+    select = [f"(r->>{index})::{db_type(a)}" for index, a in enumerate(varying)]
+    select += [f"%s::{db_type(attname)}" for attname in fixed]
     conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     # Names and types come from the models' metadata; every value travels as a parameter.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {', '.join(select)} "  # noqa: S608
-        f"FROM unnest({arrays}) AS u({', '.join(aliases)}){conflict} "
-        f"RETURNING {quote(str(pk.column))}"
+        f"FROM jsonb_array_elements(%s::jsonb) AS r{conflict} RETURNING {quote(str(pk.column))}"
     )
+    rows = _JSON.encode(list(zip(*(cells(attname) for attname in varying), strict=True)))
     params = [
         *(fields[a].get_db_prep_save(value, connection) for a, value in fixed.items()),
-        *(list(prepared(attname, columns[attname])) for attname in varying),
+        rows,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
