@@ -1,21 +1,26 @@
-"""How fast clients are provisioned: the onboarding service, the CSV command and a raw-SQL floor,
-in one run on one throwaway database.
+"""How fast clients are provisioned: one `onboard_client` call at a time against a raw-SQL floor,
+and bulk onboarding of a CSV through `manage.py onboard_clients`, in one run on one throwaway
+database.
 
-    .venv/bin/python benchmarks/onboard.py [--n 1000] [--csv-rows N] [--keep]
+    .venv/bin/python benchmarks/onboard.py [--n 1000] [--csv-rows 10000] [--keep] [--show-queries]
 
 Needs a PostgreSQL server (127.0.0.1:5432, superuser `postgres`; override with PG* variables).
 It (re)creates its own database `cl_bench` (BENCH_DATABASE), migrates it, then provisions:
 
-- `--n` clients through `onboarding.services.onboard_client` (one call each);
-- `--csv-rows` rows (default: `--n`) through `manage.py onboard_clients` on a generated CSV
-  (call_command, each row its own transaction, the report written to /dev/null);
-- `--n` clients through the floor: psycopg, the same inserts into the same tables
-  (organization, workspace, owner user, workspace settings, subscription, membership, audit
-  row), one transaction per client, no validation and no lookups.
+- `--n` clients through `onboarding.services.onboard_client` (one call each), and `--n` through
+  the floor: psycopg, the same rows into the same tables (organization, workspace, owner user
+  and their verified address, workspace settings, subscription, membership, audit row and its
+  event), one transaction per client, no validation and no lookups. The two run in alternating
+  rounds of 100, so that a busy machine slows both alike;
+- `--csv-rows` rows through `manage.py onboard_clients` on a generated CSV (call_command, the
+  report written to /dev/null): the whole file checked, then written in batches.
 
-It prints clients per second for each, the ratio service/floor and the queries one onboarding
-makes, then drops the database (unless `--keep`). Targets: the service at ≥ 0.5× the floor;
-10,000 CSV rows in under 60 s (`--csv-rows 10000`).
+No welcome email is sent (`send_welcome_email=False`, `--no-email`): mail is the worker's job,
+and the floor sends none.
+
+It prints clients per second for each, the single call's ratio to the floor and the queries one
+onboarding makes, then drops the database (unless `--keep`). Targets: a single call at ≥ 0.7×
+the floor; 10,000 CSV rows in under 5 s (beyond what one transaction per client can do).
 """
 
 from __future__ import annotations
@@ -83,14 +88,31 @@ def client_params(prefix: str, index: int) -> dict[str, str]:
     }
 
 
-def run_service(n: int) -> float:
+ROUND = 100
+
+
+def run_service(start: int, count: int) -> float:
     from onboarding.services.onboard import OnboardRequest, onboard_client
 
+    requests = [
+        OnboardRequest(**client_params("svc", index), send_welcome_email=False)
+        for index in range(start, start + count)
+    ]
     started = time.perf_counter()
-    for index in range(n):
-        result = onboard_client(request=OnboardRequest(**client_params("svc", index)))
+    for request in requests:
+        result = onboard_client(request=request)
         assert result.created
     return time.perf_counter() - started
+
+
+def run_single_and_floor(n: int) -> tuple[float, float]:
+    """Seconds for `n` single calls and for `n` clients of the floor, in alternating rounds."""
+    service = floor = 0.0
+    for start in range(0, n, ROUND):
+        count = min(ROUND, n - start)
+        service += run_service(start, count)
+        floor += run_floor(start, count)
+    return service, floor
 
 
 def run_csv(rows: int) -> float:
@@ -108,14 +130,14 @@ def run_csv(rows: int) -> float:
     try:
         with open(os.devnull, "w") as sink:
             started = time.perf_counter()
-            call_command("onboard_clients", path, stdout=sink, stderr=sink)
+            call_command("onboard_clients", path, "--no-email", stdout=sink, stderr=sink)
             elapsed = time.perf_counter() - started
     finally:
         os.unlink(path)
     return elapsed
 
 
-def run_floor(n: int) -> float:
+def run_floor(start: int, count: int) -> float:
     """The same rows, inserted by hand: the least work provisioning a client can be."""
     from django.conf import settings
     from django.contrib.auth.hashers import make_password
@@ -128,24 +150,32 @@ def run_floor(n: int) -> float:
     trial = timedelta(days=settings.CAUSELOOP_TRIAL_DAYS)
     with psycopg.connect(dsn(DATABASE)) as conn:
         started = time.perf_counter()
-        for index in range(n):
+        for index in range(start, start + count):
             params = client_params("raw", index)
             now = timezone.now()
             org_id, ws_id, user_id = new_id("org"), new_id("ws"), new_id("usr")
             mem_id, sub_id, aud_id = new_id("mem"), new_id("sub"), new_id("aud")
-            plan, email = params["plan"], params["owner_email"]
+            plan, email, name = params["plan"], params["owner_email"], params["org_name"]
+            details = {"slug": params["org_slug"], "plan": plan, "owner": email}
+            event = {
+                "organization_id": org_id,
+                "audit_id": aud_id,
+                "actor": {"name": "platform", "type": "platform", "id": None},
+                "target": {"type": "workspace", "id": ws_id, "name": name},
+                "details": details,
+            }
             with conn.transaction():
                 conn.execute(
                     "INSERT INTO organizations_organization (id, name, slug, kind, status, plan_id,"
                     " seats, timezone, logo, primary_color, secondary_color, settings, created_at,"
                     " updated_at) VALUES (%s, %s, %s, 'company', 'active', %s, %s, 'UTC', '',"
                     " '#000000', '#ffffff', '{}', %s, %s)",
-                    (org_id, params["org_name"], params["org_slug"], plan, seats[plan], now, now),
+                    (org_id, name, params["org_slug"], plan, seats[plan], now, now),
                 )
                 conn.execute(
                     "INSERT INTO organizations_workspace (id, organization_id, name, slug,"
                     " created_at) VALUES (%s, %s, %s, %s, %s)",
-                    (ws_id, org_id, params["org_name"], params["org_slug"], now),
+                    (ws_id, org_id, name, params["org_slug"], now),
                 )
                 conn.execute(
                     "INSERT INTO organizations_workspacesettings (workspace_id, timezone,"
@@ -171,6 +201,11 @@ def run_floor(n: int) -> float:
                     (user_id, make_password(None), email, email.split("@")[0], now),
                 )
                 conn.execute(
+                    'INSERT INTO account_emailaddress (user_id, email, verified, "primary")'
+                    " VALUES (%s, %s, true, true)",
+                    (user_id, email),
+                )
+                conn.execute(
                     "INSERT INTO memberships_membership (id, user_id, organization_id, role,"
                     " is_active, joined_at) VALUES (%s, %s, %s, 'owner', true, %s)",
                     (mem_id, user_id, org_id, now),
@@ -180,15 +215,12 @@ def run_floor(n: int) -> float:
                     " actor_name, action, target_type, target_id, target_repr, details,"
                     " created_at) VALUES (%s, %s, %s, 'platform', 'workspace.created',"
                     " 'workspace', %s, %s, %s, %s)",
-                    (
-                        aud_id,
-                        org_id,
-                        ws_id,
-                        ws_id,
-                        params["org_name"],
-                        json.dumps({"slug": params["org_slug"], "plan": plan, "owner": email}),
-                        now,
-                    ),
+                    (aud_id, org_id, ws_id, ws_id, name, json.dumps(details), now),
+                )
+                conn.execute(
+                    "INSERT INTO organizations_event (id, organization_id, type, data, created_at,"
+                    " relayed) VALUES (%s, %s, 'workspace.created', %s, %s, false)",
+                    (new_id("evt"), org_id, json.dumps(event), now),
                 )
         return time.perf_counter() - started
 
@@ -200,22 +232,25 @@ def queries_per_onboarding() -> list[str]:
     from onboarding.services.onboard import OnboardRequest, onboard_client
 
     with CaptureQueriesContext(connection) as captured:
-        onboard_client(request=OnboardRequest(**client_params("probe", 0)))
+        onboard_client(
+            request=OnboardRequest(**client_params("probe", 0), send_welcome_email=False)
+        )
     return [query["sql"] for query in captured.captured_queries]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1000, help="clients per method (default 1000)")
     parser.add_argument(
-        "--csv-rows", type=int, default=None, help="rows in the CSV run (default: --n)"
+        "--n", type=int, default=1000, help="single calls, and floor clients (default 1000)"
+    )
+    parser.add_argument(
+        "--csv-rows", type=int, default=10_000, help="rows in the CSV run (default 10000)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--show-queries", action="store_true", help="print the SQL of one onboarding"
     )
     args = parser.parse_args()
-    csv_rows = args.n if args.csv_rows is None else args.csv_rows
 
     recreate_database()
     import django
@@ -230,24 +265,21 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         enter_platform()  # an operator's run, as the commands are (the superuser bypasses RLS)
         queries = queries_per_onboarding()
-        service = run_service(args.n)
-        csv_seconds = run_csv(csv_rows)
-        floor = run_floor(args.n)
+        service, floor = run_single_and_floor(args.n)
+        csv_seconds = run_csv(args.csv_rows)
 
         def rate(count: int, seconds: float) -> float:
             return count / seconds if seconds else float("inf")
+
+        def verdict(met: bool) -> str:
+            return "met" if met else "NOT met"
 
         out = io.StringIO()
         print(f"onboarding benchmark on PostgreSQL ({HOST}:{PORT}/{DATABASE})", file=out)
         print(f"  queries per onboarding (new owner): {len(queries)}", file=out)
         print(
-            f"  service        {args.n:>6} clients  {service:7.2f} s  "
+            f"  single call    {args.n:>6} clients  {service:7.2f} s  "
             f"{rate(args.n, service):8.1f} clients/s",
-            file=out,
-        )
-        print(
-            f"  onboard_clients{csv_rows:>6} rows     {csv_seconds:7.2f} s  "
-            f"{rate(csv_rows, csv_seconds):8.1f} clients/s",
             file=out,
         )
         print(
@@ -255,23 +287,27 @@ def main() -> None:
             f"{rate(args.n, floor):8.1f} clients/s",
             file=out,
         )
-        ratio = rate(args.n, service) / rate(args.n, floor)
         print(
-            f"  service / floor: {ratio:.2f}x  (target >= 0.50x: "
-            f"{'met' if ratio >= 0.5 else 'NOT met'})",
+            f"  onboard_clients{args.csv_rows:>6} rows     {csv_seconds:7.2f} s  "
+            f"{rate(args.csv_rows, csv_seconds):8.1f} clients/s",
             file=out,
         )
-        if csv_rows >= 10_000:
+        ratio = rate(args.n, service) / rate(args.n, floor)
+        print(
+            f"  single call / floor: {ratio:.2f}x  (target >= 0.70x: {verdict(ratio >= 0.7)})",
+            file=out,
+        )
+        if args.csv_rows >= 10_000:
             print(
-                f"  {csv_rows} CSV rows in {csv_seconds:.1f} s (target < 60 s: "
-                f"{'met' if csv_seconds < 60 else 'NOT met'})",
+                f"  bulk: {args.csv_rows:,} CSV rows in {csv_seconds:.1f} s "
+                f"(target 10,000 in < 5 s: {verdict(csv_seconds / args.csv_rows * 10_000 < 5)})",
                 file=out,
             )
         else:
-            projected = csv_seconds / csv_rows * 10_000 if csv_rows else 0
+            projected = csv_seconds / args.csv_rows * 10_000 if args.csv_rows else 0
             print(
-                f"  10,000 CSV rows projected: {projected:.1f} s (target < 60 s; measure with "
-                "--csv-rows 10000)",
+                f"  bulk: 10,000 CSV rows projected: {projected:.1f} s (target < 5 s; measure "
+                "with --csv-rows 10000)",
                 file=out,
             )
         print(out.getvalue(), end="")

@@ -3,10 +3,12 @@ personal access tokens."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -18,6 +20,12 @@ from organizations.roles import INVITABLE_ROLES, Role
 
 if TYPE_CHECKING:
     from organizations.models import Organization
+
+
+def unusable_password() -> str:
+    """What `User.set_unusable_password()` stores (the mark and 40 random characters), drawn at
+    once: `make_password(None)` draws each character by itself, 90 µs a new owner."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2)
 
 
 class UserManager(BaseUserManager["User"]):

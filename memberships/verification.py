@@ -7,10 +7,13 @@ Without it anyone could register a colleague's address first and wait for the in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from causeloop.core.db import insert_rows
 from causeloop.core.errors import Forbidden
 from memberships.models import User
 
@@ -37,10 +40,23 @@ def add_unverified_email(user: User) -> EmailAddress:
     return address
 
 
-def add_verified_email(user: User) -> None:
-    """A new account whose address a platform operator provisioned: verified from the start
-    (one insert, on the provisioning's hot path)."""
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+def verified_email_of(user: User) -> EmailAddress:
+    """The address of a new account a platform operator provisioned, verified from the start;
+    not saved yet (provisioning writes it with its other rows, in one statement)."""
+    return EmailAddress(user=user, email=user.email, primary=True, verified=True)
+
+
+def add_verified_emails(accounts: Sequence[tuple[str, str]]) -> None:
+    """`verified_email_of` many new accounts, given as (user ID, address), written at once in
+    one statement (bulk onboarding)."""
+    insert_rows(
+        EmailAddress,
+        {
+            "user_id": [user_id for user_id, _email in accounts],
+            "email": [email for _user_id, email in accounts],
+        },
+        same={"verified": True, "primary": True},
+    )
 
 
 def mark_email_verified(user: User) -> None:

@@ -5,11 +5,12 @@ here, above `organizations` and `memberships`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -67,11 +68,14 @@ def organization_provision(
     workspace_name: str | None = None,
     actor: User | None = None,
     owner_active: bool = False,
+    with_rows: Sequence[models.Model] = (),
 ) -> Provisioned:
     """Create an organization with its workspace, settings, subscription, owner membership and
     `workspace.created` audit row. Runs in the caller's transaction; inputs are clean.
     `owner_active` makes the membership active at once: only for an owner who has no other.
-    An `owner` not saved yet is created in the same statement as the organization."""
+    An `owner` not saved yet is created in the same statement as the organization; `with_rows`,
+    new rows that need it (the owner's address), are written in the same round trip as the
+    settings."""
     now = timezone.now()
     organization = Organization(
         name=name,
@@ -85,16 +89,11 @@ def organization_provision(
     enter_tenant(organization)  # the new tenant's rows are written in its own context
     ws_name = workspace_name or name
     workspace = Workspace(
-        organization=organization, name=ws_name, slug=slugify(ws_name)[:50] or slug
+        organization=organization, name=ws_name, slug=workspace_slug(ws_name, org_slug=slug)
     )
+    billing_status, trial_ends_at = subscription_terms(plan, now=now)
     subscription = Subscription(
-        organization=organization,
-        billing_status=(
-            Subscription.BillingStatus.TRIALING
-            if plan.is_paid
-            else Subscription.BillingStatus.ACTIVE
-        ),
-        trial_ends_at=now + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS) if plan.is_paid else None,
+        organization=organization, billing_status=billing_status, trial_ends_at=trial_ends_at
     )
     membership = Membership(
         organization=organization,
@@ -109,7 +108,7 @@ def organization_provision(
         actor=actor,
         action="workspace.created",
         target=workspace,
-        details={"slug": slug, "plan": plan.code, "owner": owner.email},
+        details=provisioned_details(slug=slug, plan=plan, owner_email=owner.email),
     )
     # A new owner (not saved yet) is written with the rest.
     new_owner = [owner] if owner._state.adding else []
@@ -124,8 +123,28 @@ def organization_provision(
     )
     # Its own statement: the row-level security policy of the settings looks the workspace up,
     # and a statement does not see its own inserts.
-    insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name))
+    insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name), *with_rows)
     return Provisioned(organization, workspace, membership)
+
+
+def workspace_slug(name: str, *, org_slug: str) -> str:
+    """The slug of a new workspace: from its name, else its organization's."""
+    return slugify(name)[:50] or org_slug
+
+
+def subscription_terms(plan: Plan, *, now: datetime) -> tuple[str, datetime | None]:
+    """A new subscription's billing status and trial end: a paid plan starts with a trial."""
+    if plan.is_paid:
+        return (
+            Subscription.BillingStatus.TRIALING,
+            now + timedelta(days=settings.CAUSELOOP_TRIAL_DAYS),
+        )
+    return Subscription.BillingStatus.ACTIVE, None
+
+
+def provisioned_details(*, slug: str, plan: Plan, owner_email: str) -> dict[str, str]:
+    """The details of a provisioning's `workspace.created` audit row."""
+    return {"slug": slug, "plan": plan.code, "owner": owner_email}
 
 
 def organization_create(

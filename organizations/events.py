@@ -35,20 +35,41 @@ def emit(
 
 def event_of_audit(entry: AuditLog) -> Event:
     """The event an audit row stands for: same action, actor, target and details, no address."""
-    actor: dict[str, Any] = {"name": entry.actor_name}
-    if entry.actor_user_id:
-        actor.update(type="user", id=entry.actor_user_id)
-    elif entry.actor_api_key_id:
-        actor.update(type="api_key", id=entry.actor_api_key_id)
-    else:
-        actor.update(type="platform", id=None)
-    target = (
-        {"type": entry.target_type, "id": entry.target_id, "name": entry.target_repr}
-        if entry.target_type
-        else None
-    )
     return event_entry(
         entry.organization_id,
         type=entry.action,
-        data={"audit_id": entry.pk, "actor": actor, "target": target, "details": entry.details},
+        data=audit_event_data(
+            audit_id=entry.pk,
+            actor_name=entry.actor_name,
+            actor_user_id=entry.actor_user_id,
+            actor_api_key_id=entry.actor_api_key_id,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            target_repr=entry.target_repr,
+            details=entry.details,
+        ),
     )
+
+
+def audit_event_data(
+    *,
+    audit_id: str,
+    actor_name: str,
+    actor_user_id: str | None,
+    actor_api_key_id: str | None,
+    target_type: str,
+    target_id: str,
+    target_repr: str,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """The data of the event an audit row with these values stands for (without the
+    organization, which `event_entry` adds); for writers of many rows at once."""
+    actor: dict[str, Any] = {"name": actor_name}
+    if actor_user_id:
+        actor.update(type="user", id=actor_user_id)
+    elif actor_api_key_id:
+        actor.update(type="api_key", id=actor_api_key_id)
+    else:
+        actor.update(type="platform", id=None)
+    target = {"type": target_type, "id": target_id, "name": target_repr} if target_type else None
+    return {"audit_id": audit_id, "actor": actor, "target": target, "details": details}

@@ -56,6 +56,8 @@ COLOR_RE = re.compile(r"^#[0-9a-f]{6}$")
 
 
 def _has_control_characters(value: str) -> bool:
+    if value.isprintable():  # no character of category C* at all: the common case, at C speed
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value)
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from causeloop.core.errors import Conflict, DomainError, ValidationFailed
-from memberships.models import Membership, User
+from memberships.models import Membership, User, unusable_password
 from memberships.services.active import membership_activate
-from memberships.verification import add_verified_email
+from memberships.verification import verified_email_of
 from onboarding.fields import Face, onboard_values_from
 from onboarding.lifecycle import organization_provision
 from onboarding.services.welcome import owner_welcome_queue
@@ -154,31 +154,35 @@ def onboard_client(*, request: OnboardRequest) -> OnboardResult:
     """Provision a client in one transaction: organization, workspace, owner, membership,
     settings, subscription and a `workspace.created` audit row. Idempotent per slug and owner."""
     request = _checked(asdict(request))
-    # Optimistic: a new slug (the common case) costs no lookup. A slug that exists already (a
-    # re-run, somebody else's, or a concurrent onboarding that won) fails the unique index,
-    # and only then is the earlier onboarding looked up.
-    for attempt in range(2):
+    # Optimistic: a new slug and a new owner (the common case) cost no lookup. A slug that
+    # exists already (a re-run, somebody else's, or a concurrent onboarding that won) or an
+    # owner who has an account fails a unique index, and only then is anything looked up.
+    for attempt in range(3):
         try:
-            return _provision(request)
+            return _provision(request, owner_is_new=attempt == 0)
         except IntegrityError:
             existing = existing_onboarding(request)
             if existing is not None:
                 return existing
-            if attempt:
+            if attempt == 2:
                 raise
-            # Not the slug: a concurrent onboarding created the same owner first. Once more,
-            # now that the user exists.
+            # Not the slug: the owner has an account (or, on the second attempt, a concurrent
+            # onboarding made it since it was looked up). Once more, with the account.
     raise AssertionError("unreachable")
 
 
-def _provision(request: OnboardRequest) -> OnboardResult:
+def _provision(request: OnboardRequest, *, owner_is_new: bool) -> OnboardResult:
     with transaction.atomic():
-        owner = User.objects.by_email(request.owner_email)
+        owner = None if owner_is_new else User.objects.by_email(request.owner_email)
         new_owner = owner is None
+        with_rows = []
         if owner is None:
-            # Saved by `organization_provision`, in the same statement as the organization.
-            owner = User(email=request.owner_email, name=request.owner_name)
-            owner.set_unusable_password()
+            # Saved by `organization_provision`, in the same statement as the organization;
+            # the operator vouches for the address they were given.
+            owner = User(
+                email=request.owner_email, name=request.owner_name, password=unusable_password()
+            )
+            with_rows.append(verified_email_of(owner))
         provisioned = organization_provision(
             name=request.org_name,
             slug=request.org_slug,
@@ -189,9 +193,8 @@ def _provision(request: OnboardRequest) -> OnboardResult:
             workspace_name=request.workspace_name,
             # A new user has no other membership: this one is active from the start.
             owner_active=new_owner,
+            with_rows=with_rows,
         )
-        if new_owner:
-            add_verified_email(owner)  # the operator vouches for the address they were given
         if not new_owner and not Membership.objects.filter(user=owner, is_active=True).exists():
             membership_activate(membership=provisioned.membership)
         if request.send_welcome_email:

@@ -1,4 +1,5 @@
-"""onboard_clients: a CSV, one transaction per row, a report line per row, safe re-runs."""
+"""onboard_clients: a CSV, a report line per row, safe re-runs, failures that stay in their row
+(the batches themselves: test_bulk_batches.py)."""
 
 import io
 import sys
