@@ -178,9 +178,9 @@ def run_floor(start: int, count: int) -> float:
                     (ws_id, org_id, name, params["org_slug"], now),
                 )
                 conn.execute(
-                    "INSERT INTO organizations_workspacesettings (workspace_id, timezone,"
-                    " report_schedule, locale) VALUES (%s, 'UTC', 'weekly', 'en-us')",
-                    (ws_id,),
+                    "INSERT INTO organizations_workspacesettings (organization_id, workspace_id,"
+                    " timezone, report_schedule, locale) VALUES (%s, %s, 'UTC', 'weekly', 'en-us')",
+                    (org_id, ws_id),
                 )
                 conn.execute(
                     "INSERT INTO organizations_subscription (id, organization_id, billing_status,"

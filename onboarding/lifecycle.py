@@ -74,8 +74,7 @@ def organization_provision(
     `workspace.created` audit row. Runs in the caller's transaction; inputs are clean.
     `owner_active` makes the membership active at once: only for an owner who has no other.
     An `owner` not saved yet is created in the same statement as the organization; `with_rows`,
-    new rows that need it (the owner's address), are written in the same round trip as the
-    settings."""
+    new rows that need it (the owner's address), are written in the same round trip."""
     now = timezone.now()
     organization = Organization(
         name=name,
@@ -116,14 +115,13 @@ def organization_provision(
         *new_owner,
         organization,
         workspace,
+        WorkspaceSettings(organization=organization, workspace=workspace, timezone=timezone_name),
         subscription,
         membership,
         created,
         event_of_audit(created),
+        *with_rows,
     )
-    # Its own statement: the row-level security policy of the settings looks the workspace up,
-    # and a statement does not see its own inserts.
-    insert_together(WorkspaceSettings(workspace=workspace, timezone=timezone_name), *with_rows)
     return Provisioned(organization, workspace, membership)
 
 

@@ -52,7 +52,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     def workspace(obj, create, extracted, **kwargs):
         if create:
             workspace = Workspace.objects.create(organization=obj, name=obj.name, slug=obj.slug)
-            WorkspaceSettings.objects.create(workspace=workspace)
+            WorkspaceSettings.objects.create(organization=obj, workspace=workspace)
             Subscription.objects.create(organization=obj)
 
 

@@ -43,8 +43,7 @@ TENANT_TABLES: dict[str, str] = {
         f"SELECT organization_id FROM memberships_membership WHERE user_id = {_USER})"
     ),
     "organizations.Workspace": f"organization_id = {_ORG} OR {_PLATFORM}",
-    # Keyed through its workspace: the subquery is itself filtered by the workspace policy.
-    "organizations.WorkspaceSettings": ("workspace_id IN (SELECT id FROM organizations_workspace)"),
+    "organizations.WorkspaceSettings": f"organization_id = {_ORG} OR {_PLATFORM}",
     "organizations.Subscription": f"organization_id = {_ORG} OR {_PLATFORM}",
     "organizations.ApiKey": f"organization_id = {_ORG} OR {_PLATFORM}",
     "organizations.Template": f"organization_id = {_ORG} OR {_PLATFORM}",
@@ -82,9 +81,13 @@ def apply_row_level_security(apps: Any, schema_editor: Any) -> None:
         return
     for label, condition in TENANT_TABLES.items():
         try:
-            table = _quote(schema_editor, _table(apps, label))
+            model = apps.get_model(label)
         except LookupError:  # a model that a later migration introduces
             continue
+        columns = {field.column for field in model._meta.concrete_fields}
+        if condition.startswith("organization_id ") and "organization_id" not in columns:
+            continue  # a later migration adds the column, and applies the policy then
+        table = _quote(schema_editor, model._meta.db_table)
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")

@@ -274,11 +274,13 @@ def _provision(
         for request, plan, (owner, _active) in zip(requests, plans, owners, strict=True)
     ]
     _audit_created(org_ids=org_ids, ws_ids=ws_ids, ws_names=ws_names, details=details)
-    # Its own statement: the settings' row-level security policy looks the workspace up, and
-    # a statement does not see its own inserts.
     insert_rows(
         WorkspaceSettings,
-        {"workspace_id": ws_ids, "timezone": [request.timezone for request in requests]},
+        {
+            "organization_id": org_ids,
+            "workspace_id": ws_ids,
+            "timezone": [request.timezone for request in requests],
+        },
     )
     return [
         OnboardResult(

@@ -132,6 +132,9 @@ class WorkspaceSettings(models.Model):
         MONTHLY = "monthly", "Monthly"
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="settings")
+    # The workspace's organization, as on every tenant table: row-level security keys on it
+    # directly, and it is the distribution column under Citus (docs/scaling.md).
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     timezone = models.CharField(max_length=64, default="UTC")
     report_schedule = models.CharField(
         max_length=16, choices=ReportSchedule.choices, default=ReportSchedule.WEEKLY

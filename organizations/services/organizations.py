@@ -143,7 +143,7 @@ def organization_update(
     except IntegrityError:
         raise slug_taken_error(changes.get("slug", organization.slug)) from None
     if "timezone" in changes:
-        WorkspaceSettings.objects.filter(workspace__organization=organization).update(
+        WorkspaceSettings.objects.filter(organization=organization).update(
             timezone=changes["timezone"]
         )
     audit(
