@@ -161,7 +161,7 @@ def test_behind_a_transaction_pooler_no_statement_is_prepared_and_no_cursor_kept
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
+            "from django.conf import settings; "
             "db = settings.DATABASES['default']; "
             "print(db['OPTIONS'].get('prepare_threshold'), db['DISABLE_SERVER_SIDE_CURSORS'], "
             "settings.SESSION_ENGINE, settings.CACHES['default']['KEY_PREFIX'])",
