@@ -30,6 +30,9 @@ pool_size="${PGBOUNCER_POOL_SIZE:-8}"
 answers() { pg_isready -q -h 127.0.0.1 -p "$port" -U postgres -d pgbouncer 2>/dev/null; }
 
 if answers; then exit 0; fi
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then
+  dir="/tmp/causeloop-pgbouncer-$port"  # the postgres user cannot reach this checkout
+fi
 mkdir -p "$dir"
 exec 9>"$dir/.lock"
 flock 9  # two test workers starting at once: the second finds the first's server answering
@@ -90,7 +93,7 @@ if [ "$(id -u)" = 0 ]; then
   chown -R postgres: "$dir"
   as_user=(-u postgres)
 fi
-echo "==> starting PgBouncer on 127.0.0.1:$port (transaction pooling, config in var/pgbouncer/)"
+echo "==> starting PgBouncer on 127.0.0.1:$port (transaction pooling, config in $dir)"
 "$pgbouncer" -d "${as_user[@]}" "$dir/pgbouncer.ini"
 for _ in $(seq 1 30); do answers && exit 0; sleep 0.5; done
 echo "PgBouncer did not come up on 127.0.0.1:$port (see $dir/pgbouncer.log)" >&2
