@@ -94,7 +94,7 @@ if [ "$(id -u)" = 0 ]; then
   as_user=(-u postgres)
 fi
 echo "==> starting PgBouncer on 127.0.0.1:$port (transaction pooling, config in $dir)"
-"$pgbouncer" -d "${as_user[@]}" "$dir/pgbouncer.ini"
+"$pgbouncer" -d "${as_user[@]}" "$dir/pgbouncer.ini" 9>&-  # the daemon keeps no lock
 for _ in $(seq 1 30); do answers && exit 0; sleep 0.5; done
 echo "PgBouncer did not come up on 127.0.0.1:$port (see $dir/pgbouncer.log)" >&2
 exit 1

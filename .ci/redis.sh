@@ -16,17 +16,20 @@ answers() (  # PING over bash's /dev/tcp: needs no redis-cli
 ) 2>/dev/null
 
 if answers; then exit 0; fi
+mkdir -p var/redis
+exec 9>var/redis/.lock
+flock 9  # two test workers starting at once: the second finds the first's server answering
+if answers; then exit 0; fi
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "==> installing Redis"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   # The package may have started its own server (on this very port): that one will do.
   for _ in $(seq 1 10); do answers && exit 0; sleep 0.5; done
 fi
-mkdir -p var/redis
 echo "==> starting Redis on 127.0.0.1:$port"
 redis-server --bind 127.0.0.1 --port "$port" --daemonize yes --save '' --appendonly no \
   --dir "$PWD/var/redis" --logfile "$PWD/var/redis/redis.log" \
-  --pidfile "$PWD/var/redis/redis.pid" --databases 16
+  --pidfile "$PWD/var/redis/redis.pid" --databases 16 9>&-  # the daemon keeps no lock
 for _ in $(seq 1 30); do answers && exit 0; sleep 0.5; done
 echo "Redis did not come up on 127.0.0.1:$port" >&2
 exit 1
