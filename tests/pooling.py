@@ -17,6 +17,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, connections
 from django.test import override_settings
@@ -95,7 +96,10 @@ def pooled(port: int = PGBOUNCER_PORT) -> Iterator[None]:
     )
     try:
         with redis_settings(prefix=f"test:{settings['NAME']}"):
-            yield
+            try:
+                yield
+            finally:
+                cache.clear()  # nothing of the run stays in Redis
     finally:
         connections.close_all()
         settings.update(saved)
