@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash .ci/setup.sh dev
 bash .ci/postgres.sh
 bash .ci/db-roles.sh  # causeloop_owner / causeloop_app: the RLS tests connect as them
+bash .ci/redis.sh  # the pooled tests' cache, rate limits and sessions
+bash .ci/pgbouncer.sh  # transaction pooling in front of PostgreSQL: the pooled tests go through it
 bash .ci/chromium.sh
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/causeloop}"
 echo "==> lint and types"

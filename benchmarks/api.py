@@ -100,7 +100,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(port: int, workers: int, database: str = DATABASE) -> subprocess.Popen[bytes]:
+def serve(
+    port: int, workers: int, database: str = DATABASE, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """gunicorn on `port` as the application role (`env` overrides: another way to the
+    database)."""
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
@@ -113,7 +117,13 @@ def serve(port: int, workers: int, database: str = DATABASE) -> subprocess.Popen
             "warning",
         ],
         cwd=ROOT,
-        env={**os.environ, **ENV, "DATABASE_URL": url(database, APP), "EMAIL_URL": "dummymail://"},
+        env={
+            **os.environ,
+            **ENV,
+            "DATABASE_URL": url(database, APP),
+            "EMAIL_URL": "dummymail://",
+            **(env or {}),
+        },
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

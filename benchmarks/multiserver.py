@@ -1,11 +1,13 @@
 """Two app servers on one database under a mixed load: no errors, no lost or duplicated writes.
 
     .venv/bin/python benchmarks/multiserver.py [--clients 16] [--ops 40] [--database NAME]
+                                                [--pooled]
 
 Creates a fresh database (owned by causeloop_owner, migrated by it; default `cl_bench_multi`),
 starts two gunicorn processes on two loopback ports, both connecting as the application role
 `causeloop_app` (row-level security on), and runs a loopback load generator: each client thread
-signs in as a platform operator and alternates between the two servers with
+signs in as a platform operator on one server, and with that one session (the servers share
+their sessions) alternates between the two servers with
 
 - reads  (60%): the organization list of the platform admin;
 - writes (30%): onboarding a client with a slug of its own (acknowledged by a redirect);
@@ -17,6 +19,10 @@ exactly once (organization, workspace, owner membership and `workspace.created` 
 each contended slug is one organization with one owner. Exit status 0 only if there were no
 errors and every count matches. The servers are stopped and the database dropped at the end
 (unless --keep).
+
+With --pooled the servers go through PgBouncer in transaction pooling mode, with the cache, the
+rate-limit counters and the sessions in Redis (benchmarks/pooling.py): N app processes as
+production runs them. Migrations and the demo data still go to PostgreSQL directly.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ from pathlib import Path
 
 import psycopg
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pooling  # beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = os.environ.get("PGHOST", "127.0.0.1")
@@ -62,10 +71,11 @@ def superuser(database: str) -> psycopg.Connection:
     )
 
 
-def server_env(database: str) -> dict[str, str]:
+def server_env(database: str, *, pooled: bool = False) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": db_url(APP, database),
+        **(pooling.app_env(database=database, role=APP) if pooled else {}),
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "multiserver-secret-key-" + "0123456789" * 4),
         "CAUSELOOP_MASTER_KEY": os.environ.get("CAUSELOOP_MASTER_KEY", "multiserver-master-key"),
@@ -79,10 +89,16 @@ def server_env(database: str) -> dict[str, str]:
     }
 
 
-def prepare(database: str) -> None:
-    env = {**os.environ, "PGHOST": HOST, "PGPORT": PORT}
+def drop(database: str) -> None:
+    """Drop `database` (PgBouncer's server connections to it too) and its keys in Redis."""
     with superuser("postgres") as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    pooling.forget(database)
+
+
+def prepare(database: str) -> None:
+    env = {**os.environ, "PGHOST": HOST, "PGPORT": PORT}
+    drop(database)
     subprocess.run(
         ["bash", str(ROOT / ".ci" / "db-roles.sh"), database],
         env=env,
@@ -104,7 +120,11 @@ def prepare(database: str) -> None:
     )
 
 
-def start_servers(database: str, ports: list[int], workers: int) -> list[subprocess.Popen]:
+def start_servers(
+    database: str, ports: list[int], workers: int, *, pooled: bool = False
+) -> list[subprocess.Popen]:
+    if pooled:
+        pooling.start()
     servers = []
     for port in ports:
         servers.append(
@@ -131,7 +151,7 @@ def start_servers(database: str, ports: list[int], workers: int) -> list[subproc
                     "warning",
                 ],
                 cwd=ROOT,
-                env=server_env(database),
+                env=server_env(database, pooled=pooled),
                 start_new_session=True,
             )
         )
@@ -237,7 +257,7 @@ class Load:
 
     def client(self, number: int, start: threading.Barrier) -> None:
         try:
-            sessions = {base: sign_in(base) for base in self.bases}
+            session = sign_in(self.bases[number % len(self.bases)])
             start.wait(timeout=300)
         except (RuntimeError, requests.RequestException, threading.BrokenBarrierError) as error:
             start.abort()
@@ -247,12 +267,12 @@ class Load:
         rng = random.Random(number)
         for op in range(self.ops):
             base = self.bases[(number + op) % len(self.bases)]
-            session = sessions[base]
             roll = rng.random()
             started = time.perf_counter()
             try:
                 if roll < 0.6:
-                    response = session.get(f"{base}{CHANGELIST}", timeout=60)
+                    # Not signed in there: a redirect to the login page, an error.
+                    response = session.get(f"{base}{CHANGELIST}", timeout=60, allow_redirects=False)
                     self.record(
                         "read", response.status_code == 200, str(response.status_code), started
                     )
@@ -322,11 +342,12 @@ def main() -> int:
     parser.add_argument("--ports", default="18301,18302")
     parser.add_argument("--database", default="cl_bench_multi")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--pooled", action="store_true", help="through PgBouncer, with Redis")
     options = parser.parse_args()
 
     ports = [int(port) for port in options.ports.split(",")]
     prepare(options.database)
-    servers = start_servers(options.database, ports, options.workers)
+    servers = start_servers(options.database, ports, options.workers, pooled=options.pooled)
     try:
         load = Load(
             [f"http://127.0.0.1:{port}" for port in ports],
@@ -339,13 +360,13 @@ def main() -> int:
         stop_servers(servers)
     problems = verify(options.database, load)
     if not options.keep:
-        with superuser("postgres") as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{options.database}" WITH (FORCE)')
+        drop(options.database)
 
     total = sum(load.done.values())
     latencies = sorted(load.latencies)
     print(
-        f"two servers (ports {options.ports}, {options.workers} workers each) × "
+        f"two servers (ports {options.ports}, {options.workers} workers each"
+        f"{', through PgBouncer and Redis' if options.pooled else ''}) × "
         f"{options.clients} clients × {options.ops} operations in {elapsed:.1f} s "
         f"({total / elapsed:.0f} req/s; median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
         f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms)"

@@ -166,9 +166,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # and over (every request's credential lookup, every provisioning insert).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["server_side_binding"] = env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
+    # DATABASE_POOL_MODE=transaction: DATABASE_URL names a transaction pooler (PgBouncer with
+    # pool_mode=transaction), which runs each transaction on whichever server connection is
+    # free, shared with other clients; nothing may outlive a transaction. So no named prepared
+    # statements (PgBouncer 1.18 cannot keep them), no server-side cursors (outside a
+    # transaction `.iterator()` declares one WITH HOLD), and no session-level tenant context
+    # (causeloop.core.tenancy refuses it): management commands and migrations connect to
+    # PostgreSQL directly (or to a session-mode pool). `session` (the default): a connection
+    # is ours for its lifetime (PostgreSQL directly, or a session-mode pool).
+    DATABASES["default"]["POOL_MODE"] = env.str("DATABASE_POOL_MODE", default="session")
+    if DATABASES["default"]["POOL_MODE"] not in {"session", "transaction"}:
+        raise ImproperlyConfigured("DATABASE_POOL_MODE is `session` or `transaction`")
+    _pooled = DATABASES["default"]["POOL_MODE"] == "transaction"
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = _pooled
     if _options["server_side_binding"]:
-        # Statements run this many times on a connection are prepared (0/empty: never).
-        _options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
+        # Statements run this many times on a connection are prepared (0/empty: never; never
+        # through a transaction pooler either).
+        _threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+        _options["prepare_threshold"] = None if _pooled else (_threshold or None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate-limit counters (causeloop.core.ratelimits) and anything else cached, shared by every app
@@ -179,6 +194,17 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     # Past this many rows the cache drops expired entries, then a third of the rest: keep it
     # far above the live counters, or filling the table would reset other people's.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+# Keeps apart the keys of deployments (or test runs) that share one Redis (django-environ
+# drops a `key_prefix` given in a redis:// URL).
+if env.str("CACHE_KEY_PREFIX", default=""):
+    CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX")
+# Where sessions live: `db` (the django_session table), `cache` (the cache above: on Redis, N
+# app processes share sessions without a database write per sign-in; a Redis that loses its
+# data signs everyone out) or `cached_db` (read from the cache, written through to the table).
+_session_store = env.str("SESSION_ENGINE", default="db")
+if _session_store not in {"db", "cache", "cached_db"}:
+    raise ImproperlyConfigured("SESSION_ENGINE is `db`, `cache` or `cached_db`")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{_session_store}"
 # How many proxies the app stands behind, each appending to X-Forwarded-For. 0: the header is
 # ignored and the connection's address is the client's (never trust it more than that).
 CAUSELOOP_TRUSTED_PROXIES = env.int("CAUSELOOP_TRUSTED_PROXIES", default=0)

@@ -31,6 +31,11 @@ class ApplicationRoleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if connection.settings_dict["USER"] == APP_ROLE:
+            # Logged in as the application role already (no session-level SET ROLE to carry
+            # through a transaction pooler either).
+            with zeal_context():
+                return self.get_response(request)
         try:
             _execute(f"SET ROLE {APP_ROLE}")
         except (OperationalError, InterfaceError):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from zeal import zeal_context, zeal_ignore
@@ -14,6 +15,7 @@ from memberships.models import User
 from organizations.roles import Role
 from tests.app_role import APP_ROLE
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.pooling import pooled
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +52,20 @@ def _requests_run_as_the_application_role(django_db_setup, django_db_blocker):
     middleware = ["tests.app_role.ApplicationRoleMiddleware", *django_settings.MIDDLEWARE]
     with override_settings(MIDDLEWARE=middleware):
         yield
+
+
+@pytest.fixture(scope="module")
+def _pooled_module(django_db_setup) -> Iterator[None]:
+    with pooled():
+        yield
+
+
+@pytest.fixture
+def through_pgbouncer_and_redis(_pooled_module) -> None:
+    """The test runs as production does behind PgBouncer (transaction pooling) with Redis for
+    the cache, rate limits and sessions (tests/pooling.py); it starts with no counter of an
+    earlier test, as each test's rolled-back database cache would."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,10 @@ Settings are transaction-local (`set_config(…, true)`), so they are safe under
 pooling and never leak from one request to the next. `request_transaction` makes each request
 one transaction on PostgreSQL (`causeloop.web.middleware.TenancyMiddleware` wraps every request
 in it). Outside a transaction and outside a request (a management command)
-the setting is made for the session instead, which a command owns for its whole run.
+the setting is made for the session instead, which a command owns for its whole run — unless
+the connection goes through a transaction pooler (`DATABASE_POOL_MODE=transaction`), where the
+next statement may run on another server connection and this one passes to another client with
+the setting still on: there it is refused, and commands connect to PostgreSQL directly.
 """
 
 from __future__ import annotations
@@ -54,6 +57,13 @@ def _is_local(connection: Any) -> bool:
     if _in_request.get():
         raise TenancyContextError(
             "a tenant context set outside the request's transaction would not apply"
+        )
+    if connection.settings_dict.get("POOL_MODE") == "transaction":
+        raise TenancyContextError(
+            "a tenant context set outside a transaction would hold for the database session, "
+            "which a transaction pooler (DATABASE_POOL_MODE=transaction) shares with other "
+            "clients: run management commands and migrations against PostgreSQL directly "
+            "(DATABASE_URL without the pooler, DATABASE_POOL_MODE unset)"
         )
     return False
 

@@ -31,7 +31,8 @@ from tests.factories import (
 )
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
-pytestmark = pytest.mark.django_db
+# Through PgBouncer (transaction pooling) and Redis, as production runs (SPEC §12).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("through_pgbouncer_and_redis")]
 
 # (method, path under /organizations/{org}, body); {mem} {inv} {code} {key} {tpl} {int} {run}
 # {whe} {dlv} {dom} {sct} are B's.

@@ -1,6 +1,8 @@
-"""Two gunicorn servers on one database: under a mixed loopback load (a bounded run of
-benchmarks/multiserver.py) no errors, and every acknowledged write stored exactly once; the
-rate limits counted once across both; and a run quota exact across both."""
+"""Two gunicorn servers on one database, as production runs N app processes: through PgBouncer
+in transaction pooling mode, with the cache, rate limits and sessions in Redis (SPEC §12). Under
+a mixed loopback load (a bounded run of benchmarks/multiserver.py) no errors, and every
+acknowledged write stored exactly once; the rate limits counted once across both; and a run
+quota exact across both."""
 
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ def test_two_app_servers_on_one_database_lose_and_duplicate_nothing(db, rls_data
             "18321,18322",
             "--database",
             f"{settings['NAME']}_multiserver",
+            "--pooled",
         ],
         cwd=ROOT,
         env=env,
@@ -55,6 +58,7 @@ def test_two_app_servers_on_one_database_lose_and_duplicate_nothing(db, rls_data
         timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert "through PgBouncer and Redis" in result.stdout
     assert "errors 0; count mismatches 0" in result.stdout
 
 
@@ -91,7 +95,7 @@ def test_rate_limits_are_counted_once_across_two_app_servers(db, rls_database, m
     database = f"{connection.settings_dict['NAME']}_limits"
     multiserver.prepare(database)
     ports = _free_ports(2)  # others may run this suite on the same machine
-    servers = multiserver.start_servers(database, ports, 1)
+    servers = multiserver.start_servers(database, ports, 1, pooled=True)
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     operator, password = multiserver.OPERATOR
     try:
@@ -135,8 +139,7 @@ def test_rate_limits_are_counted_once_across_two_app_servers(db, rls_database, m
         assert "Too many failed login attempts" in refused.text
     finally:
         multiserver.stop_servers(servers)
-        with multiserver.superuser("postgres") as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        multiserver.drop(database)
 
 
 SEED_QUOTA = """
@@ -211,7 +214,7 @@ def test_thirty_simultaneous_starts_across_two_app_servers_take_exactly_the_ten_
     try:
         org_id, key = _seed_quota(multiserver, database)
         ports = _free_ports(2)
-        servers = multiserver.start_servers(database, ports, 2)
+        servers = multiserver.start_servers(database, ports, 2, pooled=True)
         try:
             responses = _simultaneous_starts(ports, org_id, key, 30)
         finally:
@@ -234,5 +237,4 @@ def test_thirty_simultaneous_starts_across_two_app_servers_take_exactly_the_ten_
         assert runs == (10,)
         assert counted == (10,)
     finally:
-        with multiserver.superuser("postgres") as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        multiserver.drop(database)

@@ -41,6 +41,10 @@ from tests.factories import (
     UserFactory,
 )
 
+# Through PgBouncer (transaction pooling) and Redis, as production runs (SPEC §12): each
+# transaction on whichever server connection is free, and no setting carried to the next.
+pytestmark = pytest.mark.usefixtures("through_pgbouncer_and_redis")
+
 TENANT_MODELS = [
     Organization,
     Workspace,

@@ -1,5 +1,6 @@
 """Shared behaviour of the provisioning commands: domain errors become one line on stderr and
-a non-zero exit status, every command runs in the platform context, and nothing a command prints
+a non-zero exit status, every command runs in the platform context (for its whole session: so
+never through a transaction pooler, which the command says), and nothing a command prints
 can drive the operator's terminal.
 
 Commands print data that came from outside — a CSV row, a slug typed on the command line, names
@@ -18,7 +19,7 @@ from typing import Any, TextIO, cast
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from causeloop.core.errors import DomainError
-from causeloop.core.tenancy import enter_platform
+from causeloop.core.tenancy import TenancyContextError, enter_platform
 
 # C0 and C1 controls, DEL, and the Unicode marks that reorder or break a line as it is shown.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
@@ -64,6 +65,9 @@ class ProvisioningCommand(BaseCommand):
         self._guard_output(options)
         try:
             enter_platform()
+        except TenancyContextError as error:  # behind a transaction pooler: say where to go
+            raise CommandError(str(error)) from None
+        try:
             return super().execute(*args, **options)
         except DomainError as error:
             raise CommandError(
