@@ -111,6 +111,8 @@ def logging_config(*, level: str, fmt: str) -> dict[str, Any]:
             # gunicorn's own lines (workers booting, timing out) in the same format.
             "gunicorn.error": {"handlers": [], "propagate": True},
             "django.db.backends": {"level": "WARNING"},
+            # "…/.env not found" as each process starts: the environment is set another way.
+            "environ": {"level": "WARNING"},
             # Each task's run is our one task line (causeloop.core.tasklog); Django's start and
             # end lines would repeat it. A failure's traceback (ERROR) still shows.
             "django.tasks": {"level": "WARNING"},
