@@ -17,6 +17,8 @@ url="http://127.0.0.1:$PORT"
 
 step bash .ci/setup.sh run
 export DEBUG="${DEBUG:-true}"
+# Log lines (one per request, one per task) readable in a terminal; production writes JSON.
+export LOG_FORMAT="${LOG_FORMAT:-console}"
 # Links in emails point at this server.
 export CAUSELOOP_BASE_URL="${CAUSELOOP_BASE_URL:-$url}"
 unset DATABASE_URL

@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
+from causeloop.core import tasklog
+
 
 def create_cache_table(using: str, **_kwargs: Any) -> None:
     """The database cache's table (the rate-limit counters every app process shares), made by
@@ -13,7 +15,7 @@ def create_cache_table(using: str, **_kwargs: Any) -> None:
 
 class CauseloopConfig(AppConfig):
     """Cross-cutting glue that needs tables: API idempotency records, database-level
-    tenant isolation, the shared cache."""
+    tenant isolation, the shared cache; and the task log line."""
 
     name = "causeloop"
     default_auto_field = "django.db.models.BigAutoField"
@@ -24,3 +26,4 @@ class CauseloopConfig(AppConfig):
         from causeloop.web import schema  # noqa: F401
 
         post_migrate.connect(create_cache_table, sender=self)
+        tasklog.connect()

@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from causeloop.core.logs import FORMATS as LOG_FORMATS
+from causeloop.core.logs import configure_structlog, logging_config
 from causeloop.core.ratelimits import RATE_LIMITS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -107,8 +109,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # /healthz, /readyz and /metrics, answered before the HTTPS redirect, the host check and the
-    # tenancy transaction (why: causeloop.web.probes); then every other request is counted.
+    # tenancy transaction (why: causeloop.web.probes), and kept out of the request log and the
+    # request metrics; then one log line per request (with its X-Request-ID) and the counters.
     "causeloop.web.probes.ProbeMiddleware",
+    "causeloop.web.requestlog.RequestLogMiddleware",
     "causeloop.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -383,34 +387,14 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Each line is printed once. Django's own console handler (DEBUG only) would print every
-        # `django.*` line a second time beside the root's: they go to the root's handler alone.
-        "django": {"handlers": [], "propagate": True},
-        # runserver's request lines, in runserver's own format.
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-        # Each task's start and end: `db_worker` logs them (at its own level); a request or a
-        # command running a task in-process (the immediate backend) keeps quiet about it.
-        "django.tasks": {"level": "WARNING"},
-    },
-}
+# One JSON line per request (causeloop.web.requestlog) and per task (causeloop.core.tasklog);
+# Django's, gunicorn's and every library's records as JSON lines too (causeloop.core.logs).
+# LOG_FORMAT=console renders them for a developer's terminal instead.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT is one of {', '.join(LOG_FORMATS)}")
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), fmt=LOG_FORMAT)
+configure_structlog()
 
 # Absolute links in emails (invitations, password reset) start with this.
 CAUSELOOP_BASE_URL = env.str("CAUSELOOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

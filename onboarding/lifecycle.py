@@ -4,11 +4,11 @@ here, above `organizations` and `memberships`."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -43,7 +43,7 @@ from organizations.services.organizations import (
 from organizations.services.plans import plan_get
 from organizations.validation import clean_name, clean_slug, clean_timezone
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def organization_purge(*, organization: Organization) -> dict[str, int]:
         per_model[AuditLog._meta.label] = purge_audit_rows(organization_id=org_id)
         for user_id in member_ids:
             membership_activate_next(user_id=user_id)
-    logger.info("organization purged", extra={"org_id": org_id, "slug": slug})
+    logger.info("organization.purged", org_id=org_id, slug=slug)
     return {label.split(".")[-1]: count for label, count in per_model.items()}
 
 

@@ -19,6 +19,9 @@ from tests.pooling import pooled
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Every log line of the run goes to var/test-logs/; a secret the suite made found there fails it.
+pytest_plugins = ["tests.secret_leaks"]
+
 
 @pytest.fixture(autouse=True)
 def _detect_n_plus_one():

@@ -17,6 +17,9 @@ Contexts, from narrowest to widest:
   finding a credential by its hash before any tenant is known, or checking that a slug is free;
 - `enter_platform()`: every row, for the rest of the unit of work (operators only).
 
+Entering a tenant also names it (`organization`) in every later log line of the unit of work
+(the request's own line included: causeloop.web.requestlog).
+
 Settings are transaction-local (`set_config(…, true)`), so they are safe under transaction
 pooling and never leak from one request to the next. `request_transaction` makes each request
 one transaction on PostgreSQL (`causeloop.web.middleware.TenancyMiddleware` wraps every request
@@ -34,6 +37,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import structlog
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 
@@ -70,6 +74,10 @@ def _is_local(connection: Any) -> bool:
 
 def _set(values: dict[str, str], using: str = DEFAULT_DB_ALIAS) -> list[Any]:
     """Set the settings in one round trip; returns their previous values."""
+    if CURRENT_ORG in values:
+        # Every log line of the unit of work names the organization it is about from here on
+        # (on SQLite too, where there is no setting to make).
+        structlog.contextvars.bind_contextvars(organization=values[CURRENT_ORG] or None)
     connection = _connection(using)
     if connection is None:
         return []

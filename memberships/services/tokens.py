@@ -11,9 +11,9 @@ on request after a change. Each revocation goes to the security log.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
+import structlog
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from causeloop.core.tenancy import acting_for
 from memberships.models import PersonalToken, User
 from organizations.validation import clean_optional_text
 
-security_log = logging.getLogger("causeloop.security")
+security_log = structlog.get_logger("causeloop.security")
 
 
 def personal_token_create(
@@ -64,16 +64,10 @@ def personal_tokens_revoke_all(*, user: User, reason: str) -> int:
             revoked_at=timezone.now()
         )
     security_log.info(
-        "personal tokens revoked: user %s, %s, %d token(s)",
-        user.pk,
-        reason,
-        revoked,
-        extra={
-            "event": "personal_tokens.revoked",
-            "user_id": user.pk,
-            "reason": reason,
-            "tokens_revoked": revoked,
-            "ip_address": request_ip.get(),
-        },
+        "personal_tokens.revoked",
+        user_id=user.pk,
+        reason=reason,
+        tokens_revoked=revoked,
+        ip_address=request_ip.get(),
     )
     return revoked

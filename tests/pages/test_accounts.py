@@ -149,8 +149,8 @@ def test_a_password_reset_signs_out_every_session_and_revokes_every_token(client
     assert elsewhere.get("/onboarding/")["Location"].startswith("/login/")
     assert not any(token_works(secret) for secret in secrets)
     assert not PersonalToken.objects.filter(user=user, revoked_at__isnull=True).exists()
-    logged = [record for record in caplog.records if record.name == "causeloop.security"]
-    assert [(r.event, r.user_id, r.reason, r.tokens_revoked) for r in logged] == [
+    logged = [record.msg for record in caplog.records if record.name == "causeloop.security"]
+    assert [(e["event"], e["user_id"], e["reason"], e["tokens_revoked"]) for e in logged] == [
         ("personal_tokens.revoked", user.pk, "password_reset", 2)
     ]
 

@@ -59,6 +59,13 @@ class Command(db_worker.Command):
         super().add_arguments(parser)
         parser.set_defaults(interval=IDLE_INTERVAL)
 
+    def configure_logging(self, verbosity: int) -> None:
+        """django-tasks-db's levels, except that a task's run is one line (causeloop.core.tasklog):
+        Django's own start and end lines of each task stay off unless `-v 2` asks for them."""
+        super().configure_logging(verbosity)
+        if verbosity == 1:
+            logging.getLogger("django.tasks").setLevel(logging.WARNING)
+
     def handle(self, *args: Any, **options: Any) -> None:
         worker = options["worker_id"]
         if options["batch"]:
