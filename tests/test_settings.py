@@ -1,6 +1,7 @@
 """Settings come from the environment: SQLite without DATABASE_URL, a refusal to start without
 the master key in production, and a clean deploy check (each in a fresh process)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,13 @@ def test_deploy_check_is_clean_with_production_settings():
     assert "System check identified no issues" in output
     assert "WARNING" not in output
     assert "?: (" not in output
+
+
+def test_env_example_names_every_variable_the_settings_read():
+    """SPEC §6: `.env.example` lists every setting the environment can change."""
+    settings_source = (ROOT / "causeloop" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', settings_source))
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    assert read, "the settings read no variable: the pattern is out of date"
+    assert read - listed == set()
