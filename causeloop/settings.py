@@ -320,7 +320,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "causeloop.web.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "causeloop.web.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "causeloop.web.schema.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "causeloop.web.api.conventions.Metadata",
+    "DEFAULT_SCHEMA_CLASS": "causeloop.web.api.schema.AutoSchema",
     # Throttles are the policy's (causeloop.web.throttling); DRF's own address rule matches ours.
     "NUM_PROXIES": CAUSELOOP_TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -358,7 +359,8 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "causeloop.web.schema.order_security_schemes",
+        "causeloop.web.api.schema.order_security_schemes",
+        "causeloop.web.api.schema.declare_conventions",
     ],
 }
 
