@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "allauth",
     "allauth.account",
     # Before django_tasks_db: its `db_worker` command is extended there (the webhook relay).
@@ -115,6 +117,9 @@ MIDDLEWARE = [
     "causeloop.web.requestlog.RequestLogMiddleware",
     "causeloop.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Cross-origin calls to the API, from the origins CORS_ALLOWED_ORIGINS lists (none unless
+    # set): their preflights are answered here, before anything asks who is calling.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Bad paths, query strings, forms and oversized bodies are refused before anything reads them.
@@ -326,6 +331,30 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": CAUSELOOP_TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# CORS (django-cors-headers), for the API only and off by default: browsers on the origins
+# listed may call it. Credentials go in headers (a token, an API key), never cookies, so no
+# cookie crosses origins; the headers a client reads are exposed.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers,
+    "x-api-key",
+    "idempotency-key",
+    "if-match",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Causeloop API",
