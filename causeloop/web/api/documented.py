@@ -76,7 +76,7 @@ PAGING_PARAMETERS = {
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
     HEADER,
     description="Any unique string (a UUID): retrying with the same key and body within 24 "
     "hours replays the first answer instead of doing it again.",

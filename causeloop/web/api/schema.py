@@ -164,7 +164,8 @@ class RootKeyScheme(OpenApiAuthenticationExtension):
 def declare_conventions(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: an operation that takes no credentials says so (`security: []`,
     so no generator or linter falls back to a default); a `Patched*` body carries no
-    defaults (a client would send them, and a PATCH changes only what it sends); and each
+    defaults (a client would send them, and a PATCH changes only what it sends); a request
+    body admits no field it does not name, as the endpoints refuse them; and each
     201 links to the operations on what it created (OpenAPI links, for clients and for
     schemathesis' stateful runs)."""
     paths = result.get("paths", {})
@@ -173,9 +174,7 @@ def declare_conventions(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any
             if isinstance(operation, dict) and "security" not in operation:
                 operation["security"] = []
     for name, component in result.get("components", {}).get("schemas", {}).items():
-        if name.startswith("Patched"):
-            for field in component.get("properties", {}).values():
-                field.pop("default", None)
+        _request_body_as_refused(name, component)
     for path, item in paths.items():
         created = item.get("post", {}).get("responses", {}).get("201")
         if created is not None:
@@ -183,6 +182,16 @@ def declare_conventions(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any
             if links:
                 created["links"] = links
     return result
+
+
+def _request_body_as_refused(name: str, component: dict[str, Any]) -> None:
+    """A request body's component as the endpoints read it: no defaults in a `Patched*` one,
+    and no field it does not name (an unknown field is a 400, `InputSerializer`)."""
+    if name.startswith("Patched"):
+        for field in component.get("properties", {}).values():
+            field.pop("default", None)
+    if name.endswith("Request") and component.get("type") == "object":
+        component["additionalProperties"] = False
 
 
 def _links_from(collection: str, paths: dict[str, Any]) -> dict[str, Any]:
