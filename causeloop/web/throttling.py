@@ -59,8 +59,8 @@ class Allowance:
         }
 
 
-# Where the allowance of the request's tightest counter is kept for its response's headers.
-_ALLOWANCE = "causeloop_allowance"
+# Where a request keeps the counters it was counted against, for its response's headers.
+_COUNTED = "causeloop_rate_counted"
 
 
 def _allowances(request: Any, action: str, *, key: str | None, user: Any) -> list[Allowance]:
@@ -83,21 +83,25 @@ def _allowances(request: Any, action: str, *, key: str | None, user: Any) -> lis
     return found
 
 
-def _keep_tightest(request: Any, allowances: list[Allowance]) -> None:
-    """Remember, for the response's headers, the counter with the least room of all those this
-    request went through."""
+def _counted(request: Any, action: str, *, key: str | None, user: Any) -> None:
+    """Remember that the request was counted against `action`'s counters: the headers that
+    say where it stands are worked out only for a response that carries them (the API's)."""
     http_request = getattr(request, "_request", request)  # DRF's request wraps Django's
-    kept = getattr(http_request, _ALLOWANCE, None)
-    for allowance in allowances:
-        if kept is None or (allowance.remaining, -allowance.reset) < (kept.remaining, -kept.reset):
-            kept = allowance
-    if kept is not None:
-        setattr(http_request, _ALLOWANCE, kept)
+    counted = getattr(http_request, _COUNTED, [])
+    counted.append((action, key, user))
+    setattr(http_request, _COUNTED, counted)
 
 
 def allowance_of(request: Any) -> Allowance | None:
-    """The tightest counter a request was counted against, if any was."""
-    return getattr(getattr(request, "_request", request), _ALLOWANCE, None)
+    """The tightest of the counters a request was counted against (the least room left, then
+    the longest wait), if it was counted at all."""
+    http_request = getattr(request, "_request", request)
+    found = [
+        allowance
+        for action, key, user in getattr(http_request, _COUNTED, [])
+        for allowance in _allowances(http_request, action, key=key, user=user)
+    ]
+    return min(found, key=lambda a: (a.remaining, -a.reset), default=None)
 
 
 def _retry_after(allowances: list[Allowance]) -> int:
@@ -118,10 +122,9 @@ def limit(request: Any, action: str, *, key: str | None = None, user: Any = None
     usage = allauth_ratelimit.consume(
         request, app=_APP, action=action, config=config, key=key, user=user
     )
-    allowances = _allowances(request, action, key=key, user=user)
-    _keep_tightest(request, allowances)
+    _counted(request, action, key=key, user=user)
     if usage is None:
-        retry_after = _retry_after(allowances)
+        retry_after = _retry_after(_allowances(request, action, key=key, user=user))
         raise RateLimited(
             f"Too many attempts. Wait {_duration(retry_after)} and try again.",
             retry_after=retry_after,
