@@ -32,6 +32,7 @@ from memberships.services.erasure import account_erase_own
 from memberships.services.tokens import personal_token_create, personal_token_revoke
 from memberships.verification import require_verified_email, send_verification_email
 from organizations.models import ApiKey, Organization
+from organizations.roles import Role
 
 drf_datetime = DateTimeField().to_representation  # the API's one datetime format
 
@@ -46,13 +47,13 @@ class OrganizationSummarySerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     slug = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Organization.Status.choices)
 
 
 class MyMembershipSerializer(serializers.Serializer):
     id = serializers.CharField()
     organization = OrganizationSummarySerializer()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     is_active = serializers.BooleanField()
     joined_at = serializers.DateTimeField()
 

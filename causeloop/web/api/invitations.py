@@ -41,12 +41,21 @@ from organizations.models import Organization
 from organizations.roles import Role
 from organizations.selectors import owned_row
 
+# An invitation's state as people describe it: its status, or `expired` for a pending one
+# past its expiry (`Invitation.state`).
+INVITATION_STATES = [
+    (Invitation.Status.PENDING.value, Invitation.Status.PENDING.label),
+    ("expired", "Expired"),
+    (Invitation.Status.ACCEPTED.value, Invitation.Status.ACCEPTED.label),
+    (Invitation.Status.REVOKED.value, Invitation.Status.REVOKED.label),
+]
+
 
 class InvitationSerializer(serializers.Serializer):
     id = serializers.CharField()
     email = serializers.EmailField()
-    role = serializers.CharField()
-    state = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    state = serializers.ChoiceField(choices=INVITATION_STATES)
     invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
@@ -67,10 +76,10 @@ class NewInvitationSerializer(InvitationSerializer):
 class PublicInvitationSerializer(serializers.Serializer):
     organization = serializers.CharField(source="organization.name")
     email = serializers.EmailField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     inviter = serializers.CharField(source="invited_by.display_name", allow_null=True)
     expires_at = serializers.DateTimeField()
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=INVITATION_STATES)
 
 
 class JoinResultSerializer(serializers.Serializer):

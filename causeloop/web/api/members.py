@@ -48,7 +48,7 @@ from organizations.selectors import owned_row
 class MemberSerializer(serializers.Serializer):
     id = serializers.CharField()
     user = UserSerializer()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     is_active = serializers.BooleanField()
     joined_at = serializers.DateTimeField()
     invited_by = serializers.CharField(source="invited_by_id", allow_null=True)

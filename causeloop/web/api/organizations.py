@@ -37,8 +37,10 @@ class MyOrganizationSerializer(serializers.Serializer):
     id = serializers.CharField(source="organization.id")
     name = serializers.CharField(source="organization.name")
     slug = serializers.CharField(source="organization.slug")
-    status = serializers.CharField(source="organization.status")
-    role = serializers.CharField()
+    status = serializers.ChoiceField(
+        source="organization.status", choices=Organization.Status.choices
+    )
+    role = serializers.ChoiceField(choices=Role.choices)
     is_active = serializers.BooleanField()
     joined_at = serializers.DateTimeField(allow_null=True)
 
@@ -67,15 +69,17 @@ class OrganizationSerializer(serializers.Serializer):
     id = serializers.CharField(source="organization.id")
     name = serializers.CharField(source="organization.name")
     slug = serializers.CharField(source="organization.slug")
-    kind = serializers.CharField(source="organization.kind")
-    status = serializers.CharField(source="organization.status")
-    plan = serializers.CharField(source="organization.plan_id")
+    kind = serializers.ChoiceField(source="organization.kind", choices=Organization.Kind.choices)
+    status = serializers.ChoiceField(
+        source="organization.status", choices=Organization.Status.choices
+    )
+    plan = serializers.ChoiceField(source="organization.plan_id", choices=Plan.Code.choices)
     seats = serializers.IntegerField(source="organization.seats")
     seats_used = serializers.IntegerField()
     timezone = serializers.CharField(source="organization.timezone")
     settings = serializers.DictField(source="organization.settings")
     branding = BrandingSerializer(source="organization")
-    role = serializers.CharField(allow_null=True)
+    role = serializers.ChoiceField(choices=Role.choices, help_text="Your role in it.")
     created_at = serializers.DateTimeField(source="organization.created_at")
 
 

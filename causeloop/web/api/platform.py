@@ -18,7 +18,7 @@ from causeloop.web.idempotency import idempotent
 from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
 from onboarding.services.dryrun import onboard_dryrun
 from onboarding.services.onboard import onboard_request_from, onboard_with_api_key
-from organizations.models import Plan, Subscription
+from organizations.models import Organization, Plan, Subscription
 from organizations.selectors import organization_by_reference
 from organizations.services.organizations import organization_reinstate, organization_suspend
 from organizations.services.plans import subscription_sync
@@ -48,6 +48,9 @@ class OnboardResultSerializer(serializers.Serializer):
     api_key = serializers.CharField(help_text="The organization's API key: shown this once.")
 
 
+DRY_RUN_STATUSES = ["ready", "invalid"]
+
+
 class CheckSerializer(serializers.Serializer):
     check_name = serializers.CharField()
     passed = serializers.BooleanField()
@@ -62,7 +65,9 @@ class SummarySerializer(serializers.Serializer):
 
 
 class DryRunSerializer(serializers.Serializer):
-    status = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=DRY_RUN_STATUSES, help_text="`ready` when every check passed, else `invalid`."
+    )
     validation_summary = SummarySerializer()
     validation_results = CheckSerializer(many=True)
     ready_for_onboarding = serializers.BooleanField()
@@ -121,9 +126,9 @@ class SubscriptionInput(InputSerializer):
 
 class SubscriptionSerializer(serializers.Serializer):
     organization = serializers.CharField(source="organization_id")
-    plan = serializers.CharField(source="organization.plan_id")
+    plan = serializers.ChoiceField(source="organization.plan_id", choices=Plan.Code.choices)
     seats = serializers.IntegerField(source="organization.seats")
-    billing_status = serializers.CharField()
+    billing_status = serializers.ChoiceField(choices=Subscription.BillingStatus.choices)
     trial_ends_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
 
@@ -148,7 +153,7 @@ class SubscriptionApi(PlatformEndpoint):
 class StatusSerializer(serializers.Serializer):
     id = serializers.CharField()
     slug = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Organization.Status.choices)
     suspended_at = serializers.DateTimeField(allow_null=True)
 
 

@@ -33,7 +33,7 @@ from organizations.services.templates import (
 class TemplateSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Template.Kind.choices)
     description = serializers.CharField()
     body = serializers.CharField()
     created_by = serializers.CharField(source="created_by_id", allow_null=True)
