@@ -366,6 +366,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "causeloop.web.schema.order_security_schemes",
+        "causeloop.web.schema_nullable.nullable_objects_as_one_of",
     ],
 }
 

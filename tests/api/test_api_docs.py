@@ -125,3 +125,34 @@ def test_a_bearer_personal_token_wins_over_an_x_api_key_header(member):
     client = token_client(member)
     response = client.get("/api/v1/me", HTTP_X_API_KEY="cl_pat_whatever")
     assert response.status_code == 200
+
+
+def _schemas(node, path="#"):
+    """Every schema-like object of the document, with where it is."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _schemas(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _schemas(item, f"{path}/{index}")
+
+
+def test_nullable_is_never_without_a_type(document):
+    # OpenAPI 3.0.3: `nullable` means something only beside `type` (Redocly's
+    # nullable-type-sibling); a nullable object is "this or null" instead.
+    for path, schema in _schemas(document):
+        if schema.get("nullable") is True:
+            assert "type" in schema, path
+
+
+def test_a_nullable_nested_object_is_the_object_or_null(document):
+    me = document["components"]["schemas"]["Me"]["properties"]
+    assert me["user"]["oneOf"] == [{"$ref": "#/components/schemas/User"}, {"enum": [None]}]
+    assert me["active_organization"]["oneOf"] == [
+        {"$ref": "#/components/schemas/OrganizationSummary"},
+        {"enum": [None]},
+    ]
+    assert "allOf" not in me["user"]
+    assert "nullable" not in me["user"]
+    assert me["user"]["description"] == "Null when an API key is calling."

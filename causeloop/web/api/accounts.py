@@ -67,7 +67,9 @@ class CallerKeySerializer(serializers.Serializer):
 class MeSerializer(serializers.Serializer):
     user = UserSerializer(allow_null=True, help_text="Null when an API key is calling.")
     memberships = MyMembershipSerializer(many=True)
-    active_organization = OrganizationSummarySerializer(allow_null=True)
+    active_organization = OrganizationSummarySerializer(
+        allow_null=True, help_text="Null while you belong to no organization."
+    )
     api_key = CallerKeySerializer(
         required=False, help_text="The calling organization API key, when one is."
     )
