@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -19,6 +18,7 @@ from causeloop.web.api.base import (
     paginated,
     responses,
 )
+from causeloop.web.api.exports import OrganizationExportSerializer
 from causeloop.web.api.permissions import IsOrgAdmin
 from organizations.models import Organization
 from organizations.selectors import audit_log_for
@@ -70,7 +70,7 @@ class ExportApi(ApiView):
         operation_id="gdpr_export",
         description=("Everything the organization holds, as JSON (its admins and owners)."),
         request=ExportInput,
-        responses=responses(OpenApiTypes.OBJECT, 404),
+        responses=responses(OrganizationExportSerializer, 404),
     )
     @no_store
     def post(self, request: Request) -> Response:

@@ -57,11 +57,21 @@ class ErasureInput(InputSerializer):
 
 
 class ErasureResultSerializer(serializers.Serializer):
+    """What an erasure removed."""
+
     status = serializers.ChoiceField(choices=["erased"])
-    scope = serializers.ChoiceField(choices=["account", "organization"])
-    memberships_removed = serializers.IntegerField()
-    invitations_removed = serializers.IntegerField()
-    audit_rows_scrubbed = serializers.IntegerField()
+    scope = serializers.ChoiceField(
+        choices=["account", "organization"], help_text="What was erased: see the request's."
+    )
+    memberships_removed = serializers.IntegerField(
+        help_text="The person's memberships removed (at most 1 with scope organization)."
+    )
+    invitations_removed = serializers.IntegerField(
+        help_text="Invitations to the person's address removed."
+    )
+    audit_rows_scrubbed = serializers.IntegerField(
+        help_text="Audit rows that kept the action and lost the person."
+    )
 
 
 class EraseMeInput(InputSerializer):
