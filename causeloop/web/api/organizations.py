@@ -63,8 +63,9 @@ class CallersOrganization:
     role: Role
 
 
+# Renders a `CallersOrganization`; its docstring is the component's public description.
 class OrganizationSerializer(serializers.Serializer):
-    """Renders a `CallersOrganization`."""
+    """An organization as you see it: its details, its plan, the seats in use and your role."""
 
     id = serializers.CharField(source="organization.id")
     name = serializers.CharField(source="organization.name")
