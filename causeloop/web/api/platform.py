@@ -6,7 +6,7 @@ Dry-run and onboard take the same body; field names follow the platform's contra
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,10 +76,12 @@ class DryRunSerializer(serializers.Serializer):
 class DryRunApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_onboard_dryrun",
+        summary="Check an onboarding without making anything",
         description=(
-            "Platform operators: check an onboarding without making anything (slug, email, "
-            "plan, uniqueness, the database). Answers 200 with the report whether or not "
-            "the checks pass."
+            "Platform operators (the root key, or a staff user's token): check an onboarding "
+            "without making anything (slug, email, plan, uniqueness, the database), with the "
+            "body `POST /organizations/onboard` takes. Answers 200 with the report whether or "
+            "not the checks pass: `status` `ready` or `invalid`, and each check's result."
         ),
         request=OnboardInput,
         responses=responses(DryRunSerializer),
@@ -93,13 +95,24 @@ class DryRunApi(PlatformEndpoint):
 class OnboardApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_onboard",
+        summary="Onboard a client organization",
         description=(
-            "Platform operators: onboard a client (the organization, its workspace and its "
-            "owner) and issue its API key, in the response this once. An existing "
-            "organization is 409 unless `regenerate_api_key_if_exists`."
+            "Platform operators (the root key, or a staff user's token): onboard a client "
+            "(the organization, its workspace and its owner, an account made if the address "
+            "has none) and issue its API key, in the response this once. The owner is mailed "
+            "a welcome unless `send_welcome_email` is false. An existing organization is 409 "
+            "`already_onboarded`, unless `regenerate_api_key_if_exists`: then 200 with a new "
+            "key (`created` false). Errors name the fields of this body. Recorded as "
+            "`workspace.created` in the new organization's audit log and events."
         ),
         request=OnboardInput,
-        responses=responses(OnboardResultSerializer, 409, status=201),
+        responses={
+            **responses(OnboardResultSerializer, 409, status=201),
+            200: OpenApiResponse(
+                OnboardResultSerializer,
+                description="Onboarded before: a new API key (`regenerate_api_key_if_exists`)",
+            ),
+        },
     )
     @no_store  # the new API key
     @idempotent
@@ -136,9 +149,13 @@ class SubscriptionSerializer(serializers.Serializer):
 class SubscriptionApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_subscription_sync",
+        summary="Sync an organization's subscription",
         description=(
-            "Platform operators: set the organization's plan, billing status, trial end and"
-            " seats (from the billing system)."
+            "Platform operators (the root key, or a staff user's token): set the "
+            "organization's plan, billing status, trial end and seats, from the billing "
+            "system; without `seats`, another plan brings its own. `past_due` and `paused` "
+            "refuse the organization's API keys (403 `organization_suspended`). Recorded as "
+            "`subscription.synced` in the audit log and the events."
         ),
         request=SubscriptionInput,
         responses=responses(SubscriptionSerializer, 404),
@@ -160,9 +177,12 @@ class StatusSerializer(serializers.Serializer):
 class SuspendApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_suspend",
+        summary="Suspend an organization",
         description=(
-            "Platform operators: suspend the organization; its members and keys are refused"
-            " (403 `organization_suspended`) until it is reinstated."
+            "Platform operators (the root key, or a staff user's token): suspend the "
+            "organization, keeping its data; its members and keys are refused (403 "
+            "`organization_suspended`) until it is reinstated. A suspended one stays as it "
+            "is. Recorded as `organization.suspended` in the audit log and the events."
         ),
         request=None,
         responses=responses(StatusSerializer, 404),
@@ -177,7 +197,13 @@ class SuspendApi(PlatformEndpoint):
 class ReinstateApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_reinstate",
-        description=("Platform operators: reinstate a suspended organization."),
+        summary="Reinstate an organization",
+        description=(
+            "Platform operators (the root key, or a staff user's token): reinstate a "
+            "suspended organization; it is `active` again, for its members and keys. An "
+            "active one stays as it is. Recorded as `organization.reinstated` in the audit "
+            "log and the events."
+        ),
         request=None,
         responses=responses(StatusSerializer, 404),
     )
