@@ -385,11 +385,19 @@ SPECTACULAR_SETTINGS = {
         "InvitableRoleEnum": "causeloop.web.api.invite_codes.ROLE_CHOICES",
         "InviteCodeStateEnum": "memberships.models.InviteCode.State",
         "ApiKeyStateEnum": "organizations.models.ApiKey.State",
+        "OrganizationStatusEnum": "organizations.models.Organization.Status",
+        "OrganizationKindEnum": "organizations.models.Organization.Kind",
+        "TemplateKindEnum": "organizations.models.Template.Kind",
+        "BillingStatusEnum": "organizations.models.Subscription.BillingStatus",
+        "InvitationStateEnum": "causeloop.web.api.invitations.INVITATION_STATES",
+        "InvitationDeliveryEnum": "memberships.models.Invitation.Delivery",
+        "DryRunStatusEnum": "causeloop.web.api.platform.DRY_RUN_STATUSES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "causeloop.web.api.schema.order_security_schemes",
         "causeloop.web.api.schema.declare_conventions",
+        "causeloop.web.schema_nullable.nullable_objects_as_one_of",
     ],
 }
 

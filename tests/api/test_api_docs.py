@@ -46,6 +46,26 @@ def test_every_operation_has_a_public_description(document):
         assert found is None, f"{name}: {found and found.group()!r} in {description!r}"
 
 
+def test_every_operation_has_a_short_unique_imperative_summary(document):
+    summaries = {}
+    for name, spec in operations(document):
+        summary = spec.get("summary", "")
+        assert summary.strip(), f"{name} has no summary"
+        assert len(summary) <= 60, f"{name}: {summary!r} is longer than 60 characters"
+        assert not summary.endswith("."), f"{name}: {summary!r} ends with a period"
+        assert summary[0].isupper(), f"{name}: {summary!r}"
+        assert summary not in summaries, f"{name} and {summaries.get(summary)}: {summary!r}"
+        summaries[summary] = name
+        assert summary != spec.get("description"), name
+
+
+def test_no_component_describes_how_it_is_built(document):
+    for name, schema in document["components"]["schemas"].items():
+        description = schema.get("description", "")
+        found = INTERNAL.search(description) or re.search(r"\brenders\b", description, re.I)
+        assert found is None, f"{name}: {description!r}"
+
+
 def test_no_view_docstring_leaks_into_the_document(document):
     views = {ApiView, OrganizationEndpoint, PlatformEndpoint}
     for pattern in get_resolver().url_patterns:
@@ -125,3 +145,84 @@ def test_a_bearer_personal_token_wins_over_an_x_api_key_header(member):
     client = token_client(member)
     response = client.get("/api/v1/me", HTTP_X_API_KEY="cl_pat_whatever")
     assert response.status_code == 200
+
+
+def _schemas(node, path="#"):
+    """Every schema-like object of the document, with where it is."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _schemas(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _schemas(item, f"{path}/{index}")
+
+
+def test_nullable_is_never_without_a_type(document):
+    # OpenAPI 3.0.3: `nullable` means something only beside `type` (Redocly's
+    # nullable-type-sibling); a nullable object is "this or null" instead.
+    for path, schema in _schemas(document):
+        if schema.get("nullable") is True:
+            assert "type" in schema, path
+
+
+def test_a_nullable_nested_object_is_the_object_or_null(document):
+    me = document["components"]["schemas"]["Me"]["properties"]
+    assert me["user"]["oneOf"] == [{"$ref": "#/components/schemas/User"}, {"enum": [None]}]
+    assert me["active_organization"]["oneOf"] == [
+        {"$ref": "#/components/schemas/OrganizationSummary"},
+        {"enum": [None]},
+    ]
+    assert "allOf" not in me["user"]
+    assert "nullable" not in me["user"]
+    assert me["user"]["description"] == "Null when an API key is calling."
+
+
+# Fields of a fixed set of values: a response never gives them as a free string.
+FIXED_SETS = {"role", "kind", "status", "state", "plan", "billing_status", "scope", "policy"}
+
+
+def _resolve(document, schema):
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    return document["components"]["schemas"][ref.removeprefix("#/components/schemas/")]
+
+
+def _is_enum(document, schema):
+    schema = _resolve(document, schema)
+    if "enum" in schema:
+        return True
+    branches = schema.get("oneOf", []) + schema.get("allOf", []) + schema.get("anyOf", [])
+    named = [_resolve(document, branch) for branch in branches]
+    return any(branch.get("enum", [None]) != [None] for branch in named)
+
+
+def _objects(document, schema, seen):
+    """Every object schema reachable from `schema`, each once."""
+    key = schema.get("$ref") or id(schema)
+    if key in seen:
+        return
+    seen.add(key)
+    schema = _resolve(document, schema)
+    if "properties" in schema:
+        yield schema
+    children = [*schema.get("properties", {}).values()]
+    children += schema.get("oneOf", []) + schema.get("allOf", []) + schema.get("anyOf", [])
+    if isinstance(schema.get("items"), dict):
+        children.append(schema["items"])
+    for child in children:
+        yield from _objects(document, child, seen)
+
+
+def test_no_response_gives_a_fixed_set_as_a_free_string(document):
+    checked = set()
+    for name, spec in operations(document):
+        for status, response in spec["responses"].items():
+            for media in response.get("content", {}).values():
+                for obj in _objects(document, media["schema"], set()):
+                    for field, schema in obj["properties"].items():
+                        if field in FIXED_SETS:
+                            assert _is_enum(document, schema), f"{name} {status}: {field}"
+                            checked.add(field)
+    assert {"role", "kind", "status", "state"} <= checked

@@ -33,6 +33,7 @@ from memberships.services.erasure import account_erase_own
 from memberships.services.tokens import personal_token_create, personal_token_revoke
 from memberships.verification import require_verified_email, send_verification_email
 from organizations.models import ApiKey, Organization
+from organizations.roles import Role
 
 drf_datetime = DateTimeField().to_representation  # the API's one datetime format
 
@@ -47,13 +48,13 @@ class OrganizationSummarySerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     slug = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Organization.Status.choices)
 
 
 class MyMembershipSerializer(serializers.Serializer):
     id = serializers.CharField()
     organization = OrganizationSummarySerializer()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     is_active = serializers.BooleanField()
     joined_at = serializers.DateTimeField()
 
@@ -67,7 +68,9 @@ class CallerKeySerializer(serializers.Serializer):
 class MeSerializer(serializers.Serializer):
     user = UserSerializer(allow_null=True, help_text="Null when an API key is calling.")
     memberships = MyMembershipSerializer(many=True)
-    active_organization = OrganizationSummarySerializer(allow_null=True)
+    active_organization = OrganizationSummarySerializer(
+        allow_null=True, help_text="Null while you belong to no organization."
+    )
     api_key = CallerKeySerializer(
         required=False, help_text="The calling organization API key, when one is."
     )
@@ -106,9 +109,13 @@ class RegisterApi(ApiView):
 
     @extend_schema(
         operation_id="auth_register",
+        summary="Register an account",
         description=(
-            "Create an account (public). A confirmation link is mailed to the address; the "
-            "account signs in once it is confirmed. Rate limited."
+            "Create an account (public: no credentials needed). A confirmation link is mailed "
+            "to the address; the account gets a personal access token (`POST /auth/tokens`) "
+            "once the address is confirmed. Refused with 409 `email_taken` for an address "
+            "already registered (in any letter case) and 400 `weak_password` for a password "
+            "too easy to guess. Rate limited (429)."
         ),
         request=RegisterInput,
         responses=responses(UserSerializer, 409, 429, status=201, public=True),
@@ -140,9 +147,11 @@ class TokensApi(ApiView):
 
     @extend_schema(
         operation_id="auth_tokens_list",
+        summary="List your personal access tokens",
         description=(
-            "Your personal access tokens, newest first. Only the last four characters of "
-            "each token are shown."
+            "Your personal access tokens, newest first, a page at a time, revoked ones too, "
+            "with when each was last used. Only the last four characters of each token are "
+            "shown (`fingerprint`). For people: an organization API key gets 404."
         ),
         responses=responses(page_of(TokenSerializer), 404, meanings=PEOPLE_ONLY),
     )
@@ -152,11 +161,13 @@ class TokensApi(ApiView):
 
     @extend_schema(
         operation_id="auth_tokens_create",
+        summary="Sign in for a personal access token",
         description=(
             "Sign in with your email and password for a new personal access token (public)."
             " The token is in the response this once: send it as `Authorization: Bearer "
-            "<token>`. Refused with 403 `email_unverified` until your email address is "
-            "confirmed. Rate limited."
+            "<token>`. A wrong email or password is 401 `invalid_credentials`; refused with "
+            "403 `email_unverified` until your email address is confirmed. Rate limited, "
+            "wrong passwords too (429)."
         ),
         request=TokenCreateInput,
         responses=responses(NewTokenSerializer, 401, 403, 429, status=201, public=True),
@@ -178,7 +189,12 @@ class TokensApi(ApiView):
 class TokenApi(ApiView):
     @extend_schema(
         operation_id="auth_tokens_revoke",
-        description=("Revoke one of your personal access tokens; it stops working at once."),
+        summary="Revoke a personal access token",
+        description=(
+            "Revoke one of your personal access tokens; it stops working at once. Another "
+            "person's token, or an unknown ID, is 404, and so is any call with an "
+            "organization API key."
+        ),
         responses=responses(None, 404, status=204),
     )
     def delete(self, request: Request, token_id: str) -> Response:
@@ -209,10 +225,15 @@ class MeApi(ApiView):
 
     @extend_schema(
         operation_id="me_erase",
+        summary="Erase your own account",
         description=(
-            "Erase your own account, everywhere: name and email anonymised, memberships, "
-            "tokens and invitations removed, audit rows keep the action but not you. Refused "
-            "with `last_owner` while you are the last owner of an organization."
+            "Erase your own account, everywhere, confirming it with your password: name and "
+            "email anonymised, memberships, tokens and the invitations to your address "
+            "removed; the audit rows of your organizations keep the action but not you (each "
+            "records `member.erased`, an event too). A wrong password is 403 "
+            "`invalid_password` and nothing changes (rate limited: 429). Refused with 409 "
+            "`last_owner` while you are the last owner of an organization: hand the ownership "
+            "on or delete it first. An organization API key gets 404."
         ),
         request=EraseMeInput,
         responses=responses(ErasureResultSerializer, 404, 409, 429),
@@ -226,9 +247,12 @@ class MeApi(ApiView):
 
     @extend_schema(
         operation_id="me",
+        summary="Show who is calling",
         description=(
-            "Who is calling: your account, your memberships and your active organization. "
-            "With an organization API key: no user, the key and its organization."
+            "Who is calling: your account, your memberships (with your role in each) and your "
+            "active organization, null while you belong to none. With an organization API "
+            "key: `user` is null and `memberships` empty, `active_organization` is the key's "
+            "organization and `api_key` the key itself. Anyone signed in."
         ),
         responses=responses(MeSerializer),
     )

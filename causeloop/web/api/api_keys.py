@@ -88,10 +88,12 @@ class ApiKeysApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="api_keys_list",
+        summary="List API keys",
         description=(
-            "The organization's API keys, newest first, revoked and expired ones too (admins "
-            "and owners). Only the last four characters of each key are shown; an old key in "
-            "the grace period of a rotation is listed with the moment it stops working."
+            "The organization's API keys, newest first, a page at a time, revoked and expired "
+            "ones too (admins, owners and API keys). Only the last four characters of each "
+            "key are shown; an old key in the grace period of a rotation is listed with the "
+            "moment it stops working."
         ),
         responses=responses(page_of(ApiKeySerializer), 404),
     )
@@ -101,10 +103,12 @@ class ApiKeysApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="api_keys_create",
+        summary="Create an API key",
         description=(
-            "Issue an API key for the organization (admins and owners). The full key is in "
-            "the response this once. It acts as an admin of this organization and reaches "
-            "nothing else; send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
+            "Issue an API key for the organization (admins, owners and API keys). The full "
+            "key is in the response this once. It acts as an admin of this organization and "
+            "reaches nothing else; send it as `Authorization: Bearer <key>` or `X-API-Key: "
+            "<key>`. Recorded as `api_key.created` in the audit log and the events."
         ),
         request=ApiKeyInput,
         parameters=[IDEMPOTENCY_KEY],
@@ -137,12 +141,15 @@ class ApiKeyRotateApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="api_keys_rotate",
+        summary="Rotate an API key",
         description=(
-            "Replace the key with a new one of the same name, scopes and expiry (admins and"
-            " owners); the new key works at once and is in the response this once. With "
-            "`grace_period_hours` 0 (the default) the old key is revoked now; otherwise it "
-            "keeps working until the grace ends (its `expires_at`, state `expiring`), so "
-            "clients can switch without downtime."
+            "Replace the key with a new one of the same name, scopes and expiry (admins, "
+            "owners and API keys); the new key works at once and is in the response this "
+            "once. With `grace_period_hours` 0 (the default) the old key is revoked now; "
+            "otherwise it keeps working until the grace ends (its `expires_at`, state "
+            "`expiring`), so clients can switch without downtime. Recorded as "
+            "`api_key.rotated` (and `api_key.revoked` or `api_key.grace_started` for the old "
+            "key) in the audit log and the events."
         ),
         request=RotateInput,
         parameters=[IDEMPOTENCY_KEY],
@@ -173,8 +180,11 @@ class ApiKeyRotateApi(OrganizationEndpoint):
 class ApiKeyApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="api_keys_revoke",
+        summary="Revoke an API key",
         description=(
-            "Revoke the key (admins and owners): requests made with it are refused from now on."
+            "Revoke the key (admins, owners and API keys): requests made with it are refused "
+            "from now on; revoking a revoked key changes nothing. Recorded as "
+            "`api_key.revoked` in the audit log and the events."
         ),
         responses=responses(None, 404, status=204),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -21,6 +20,7 @@ from causeloop.web.api.base import (
     cursor_paginated,
     responses,
 )
+from causeloop.web.api.exports import OrganizationExportSerializer
 from causeloop.web.api.permissions import IsOrgAdmin
 from organizations.models import Organization
 from organizations.selectors import audit_log_page
@@ -46,9 +46,12 @@ class AuditLogApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="audit_log_list",
+        summary="Read the audit log",
         description=(
-            "What happened in the organization, newest first: who did what, to what, from "
-            "where (admins and owners)."
+            "What happened in the organization, newest first, a page at a time: who did what, "
+            "to what, from which IP address (admins, owners and API keys). Filter by one "
+            "`action`; `GET /event-types` lists them. Rows are never changed, only forgotten "
+            "in part when a person is erased."
         ),
         parameters=[
             OpenApiParameter("action", str, description="Only this action, e.g. member.joined."),
@@ -69,9 +72,16 @@ class ExportInput(InputSerializer):
 class ExportApi(ApiView):
     @extend_schema(
         operation_id="gdpr_export",
-        description=("Everything the organization holds, as JSON (its admins and owners)."),
+        summary="Export an organization's data",
+        description=(
+            "Everything the organization holds, as one JSON document: its details, members, "
+            "invitations, API keys, templates, integrations, runs per day and audit log (its "
+            "admins, owners and API keys). Secrets never leave: keys and credentials show "
+            "only their last four characters. Name the organization by ID or slug; one you do "
+            "not belong to is 404. Recorded as `data.exported` in the audit log and the events."
+        ),
         request=ExportInput,
-        responses=responses(OpenApiTypes.OBJECT, 404),
+        responses=responses(OrganizationExportSerializer, 404),
     )
     @no_store
     def post(self, request: Request) -> Response:

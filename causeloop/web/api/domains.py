@@ -111,7 +111,8 @@ class DomainsApi(DomainApiBase):
         description=(
             f"Add an email domain to verify; publish the `txt_record` it answers with at the "
             f"domain's DNS, then `POST …/verify`. Public email providers (gmail.com …) are "
-            f"refused (`public_email_domain`). {_WHO}"
+            f"refused (400 `public_email_domain`). {_WHO} Recorded as `domain.added` in the "
+            f"audit log and the events."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=DomainInput,
@@ -142,7 +143,10 @@ class DomainApi(DomainApiBase):
     @extend_schema(
         operation_id="domains_update",
         summary="Change a domain's policy",
-        description=f"{_POLICY_HELP} {_WHO}",
+        description=(
+            f"Choose the domain's policy. {_POLICY_HELP} {_WHO} Recorded as "
+            f"`domain.policy_changed` in the audit log and the events."
+        ),
         request=DomainPolicyInput,
         responses=responses(DomainSerializer, 404, meanings=_NOT_FOUND),
     )
@@ -157,7 +161,8 @@ class DomainApi(DomainApiBase):
         summary="Remove a domain",
         description=(
             f"Remove the domain: its policy stops applying, and another organization may verify "
-            f"it. The members it brought in stay. {_WHO}"
+            f"it. The members it brought in stay. {_WHO} Recorded as `domain.removed` in the "
+            f"audit log and the events."
         ),
         responses=responses(None, 404, status=204, meanings=_NOT_FOUND),
     )
@@ -175,7 +180,9 @@ class DomainVerifyApi(DomainApiBase):
             f"`causeloop-verification=<token>` is among them (an already verified domain is "
             f"answered as it is). When it is not, the answer is 409 `domain_not_verified` with "
             f"what DNS said (no such domain, no TXT record, another token, a timeout), also kept "
-            f"on the domain as `check_error`; publish the record and ask again. {_WHO}"
+            f"on the domain as `check_error`; publish the record and ask again. Rate limited "
+            f"(429): each try asks DNS. {_WHO} Recorded as `domain.verified` in the audit log "
+            f"and the events once it is."
         ),
         request=None,
         responses=responses(

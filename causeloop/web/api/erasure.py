@@ -57,11 +57,21 @@ class ErasureInput(InputSerializer):
 
 
 class ErasureResultSerializer(serializers.Serializer):
+    """What an erasure removed."""
+
     status = serializers.ChoiceField(choices=["erased"])
-    scope = serializers.ChoiceField(choices=["account", "organization"])
-    memberships_removed = serializers.IntegerField()
-    invitations_removed = serializers.IntegerField()
-    audit_rows_scrubbed = serializers.IntegerField()
+    scope = serializers.ChoiceField(
+        choices=["account", "organization"], help_text="What was erased: see the request's."
+    )
+    memberships_removed = serializers.IntegerField(
+        help_text="The person's memberships removed (at most 1 with scope organization)."
+    )
+    invitations_removed = serializers.IntegerField(
+        help_text="Invitations to the person's address removed."
+    )
+    audit_rows_scrubbed = serializers.IntegerField(
+        help_text="Audit rows that kept the action and lost the person."
+    )
 
 
 class EraseMeInput(InputSerializer):
@@ -89,13 +99,19 @@ class ErasureApi(ApiView):
 
     @extend_schema(
         operation_id="rtbf_erase",
+        summary="Erase a person's data",
         description=(
             'Erase a person\'s data (the right to be forgotten). `scope: "account"` (the '
-            "default; platform operators only) erases the account everywhere: name and "
-            "email anonymised, memberships, tokens and pending invitations removed, audit "
-            'rows keep the action but not the person. `scope: "organization"` (the '
-            "organization's admins) removes the person from that organization and forgets "
-            "them in its audit rows; the account is not touched."
+            "default; platform operators only: the root key or a staff user's token, else 403 "
+            "`permission_denied`) erases the account everywhere: name and email anonymised, "
+            "memberships, tokens and invitations to the address removed, audit rows keep the "
+            "action but not the person. A staff account is erased only by a superuser (403 "
+            '`staff_account_protected`). `scope: "organization"` (the organization\'s admins, '
+            "owners and API keys; only owners forget an owner) removes the person from that "
+            "organization and forgets them in its audit rows; the account is not touched. "
+            "Nobody known by that address is 404 `person_not_found`; the last owner of an "
+            "organization stays (409 `last_owner`). Recorded as `member.erased` in each "
+            "organization the person leaves."
         ),
         request=ErasureInput,
         responses=responses(ErasureResultSerializer, 404, 409),

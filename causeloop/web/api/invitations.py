@@ -41,12 +41,21 @@ from organizations.models import Organization
 from organizations.roles import Role
 from organizations.selectors import owned_row
 
+# An invitation's state as people describe it: its status, or `expired` for a pending one
+# past its expiry (`Invitation.state`).
+INVITATION_STATES = [
+    (Invitation.Status.PENDING.value, Invitation.Status.PENDING.label),
+    ("expired", "Expired"),
+    (Invitation.Status.ACCEPTED.value, Invitation.Status.ACCEPTED.label),
+    (Invitation.Status.REVOKED.value, Invitation.Status.REVOKED.label),
+]
+
 
 class InvitationSerializer(serializers.Serializer):
     id = serializers.CharField()
     email = serializers.EmailField()
-    role = serializers.CharField()
-    state = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    state = serializers.ChoiceField(choices=INVITATION_STATES)
     invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
@@ -67,10 +76,10 @@ class NewInvitationSerializer(InvitationSerializer):
 class PublicInvitationSerializer(serializers.Serializer):
     organization = serializers.CharField(source="organization.name")
     email = serializers.EmailField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     inviter = serializers.CharField(source="invited_by.display_name", allow_null=True)
     expires_at = serializers.DateTimeField()
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=INVITATION_STATES)
 
 
 class JoinResultSerializer(serializers.Serializer):
@@ -100,7 +109,12 @@ class InvitationsApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="invitations_list",
-        description=("The organization's pending invitations (admins and owners)."),
+        summary="List pending invitations",
+        description=(
+            "The organization's pending invitations, newest first, a page at a time, expired "
+            "ones included (they can be sent again), each with how far its email got "
+            "(`delivery`) (admins, owners and API keys)."
+        ),
         responses=responses(page_of(InvitationSerializer), 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
@@ -108,10 +122,15 @@ class InvitationsApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="invitations_create",
+        summary="Invite someone",
         description=(
-            "Invite someone by email, with any role but owner (admins and owners). The "
-            "invitation is mailed, and the response holds its accept link. One pending "
-            "invitation per email address."
+            "Invite someone by email, with a role up to your own but never owner (admins, "
+            "owners and API keys); the role `owner` is 400. The invitation is mailed, and the "
+            "response holds its accept link (`accept_url`) this once. One pending invitation "
+            "per address (409 `already_invited`); a member already is 409 "
+            "`already_a_member`, and members with pending invitations never outnumber the "
+            "seats (409 `seat_limit_reached`). Rate limited (429). Recorded as "
+            "`member.invited` in the audit log and the events."
         ),
         request=InviteInput,
         responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
@@ -130,9 +149,13 @@ class InvitationsApi(OrganizationEndpoint):
 class InvitationResendApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invitations_resend",
+        summary="Resend an invitation",
         description=(
-            "Mail a pending invitation again, with a new link and a new expiry (admins and "
-            "owners); the earlier link stops working."
+            "Mail a pending invitation again, with a new link and a new expiry (admins, owners "
+            "and API keys); the earlier link stops working. An accepted or revoked invitation "
+            "is 410 (`invitation_used`, `invitation_revoked`); renewing an expired one needs a "
+            "free seat (409 `seat_limit_reached`). Rate limited (429). Recorded as "
+            "`member.invitation_resent` in the audit log and the events."
         ),
         request=None,
         responses=responses(InvitationSerializer, 404, 409, 410, 429),
@@ -149,7 +172,13 @@ class InvitationResendApi(OrganizationEndpoint):
 class InvitationApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invitations_revoke",
-        description=("Revoke a pending invitation (admins and owners); its link stops working."),
+        summary="Revoke an invitation",
+        description=(
+            "Revoke a pending invitation (admins, owners and API keys); its link stops "
+            "working. An accepted or revoked invitation is 410 (`invitation_used`, "
+            "`invitation_revoked`). Recorded as `member.invitation_revoked` in the audit log "
+            "and the events."
+        ),
         responses=responses(None, 404, 409, 410, status=204),
     )
     def delete(self, request: Request, organization: Organization, invitation_id: str) -> Response:
@@ -165,10 +194,12 @@ class ActiveOrganizationInviteApi(ApiView):
 
     @extend_schema(
         operation_id="invitations_create_in_active_organization",
+        summary="Invite someone into your active organization",
         description=(
             "Invite someone into your active organization, or into the calling API key's "
-            "organization (admins and owners); otherwise as `POST "
-            "/organizations/{org}/invitations`."
+            "organization (admins, owners and API keys), with the rules, the mail, the audit "
+            "row and the answer of `POST /organizations/{org}/invitations`. Without an "
+            "active organization: 404 `no_active_organization`."
         ),
         request=InviteInput,
         responses=responses(NewInvitationSerializer, 404, 409, 429, status=201),
@@ -191,9 +222,11 @@ class PublicInvitationApi(ApiView):
 
     @extend_schema(
         operation_id="invitations_show",
+        summary="Show what an invitation link offers",
         description=(
-            "What an invitation link offers (public): the organization, the role, who "
-            "invited, when it expires and whether it can still be accepted."
+            "What an invitation link offers (public: holding the token is the right to see "
+            "it): the organization's name, the role, who invited, when it expires and its "
+            "`state`; only a `pending` one can be accepted. An unknown token is 404."
         ),
         responses=responses(PublicInvitationSerializer, 404, public=True),
         auth=[],
@@ -209,9 +242,15 @@ class InvitationAcceptApi(ApiView):
 
     @extend_schema(
         operation_id="invitations_accept",
+        summary="Accept an invitation",
         description=(
-            "Accept an invitation, by its token or its ID, as the signed-in person it is "
-            "addressed to. The organization becomes your active one."
+            "Accept an invitation, by its token (from the link) or its ID (`inv_…`, one "
+            "addressed to you), as the signed-in person it is addressed to, and join as its "
+            "role; the organization becomes your active one. Signed in with another address: "
+            "403 `invitation_email_mismatch`. An expired, revoked or used invitation is 410 "
+            "(`invitation_expired`, `invitation_revoked`, `invitation_used`); a member "
+            "already is 409 `already_a_member`. Rate limited (429). Recorded as "
+            "`member.joined` in the audit log and the events. An organization API key gets 404."
         ),
         request=None,
         responses=responses(JoinResultSerializer, 404, 409, 410, 429),

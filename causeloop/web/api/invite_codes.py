@@ -102,9 +102,11 @@ class InviteCodesApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="invite_codes_list",
+        summary="List invite codes",
         description=(
-            "The organization's invite codes, newest first (admins and owners), with their "
-            "rules, their uses and their state."
+            "The organization's invite codes, newest first, a page at a time, with their "
+            "rules, their uses and their state, deactivated and expired ones too (admins, "
+            "owners and API keys)."
         ),
         responses=responses(page_of(InviteCodeSerializer), 404),
     )
@@ -114,11 +116,13 @@ class InviteCodesApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="invite_codes_create",
+        summary="Create an invite code",
         description=(
-            "Create an invite code to share (admins and owners): anyone signed in who enters "
-            "it joins, as the role it grants, until it expires, is used up or is deactivated. "
-            "With `max_uses`, exactly that many people can join with it, however many try at "
-            "once; with `email_domain`, only addresses on that domain."
+            "Create an invite code to share (admins, owners and API keys): anyone signed in "
+            "who enters it joins, as the role it grants, until it expires, is used up or is "
+            "deactivated. With `max_uses`, exactly that many people can join with it, however "
+            "many try at once; with `email_domain`, only addresses on that domain. Recorded "
+            "as `invite_code.created` in the audit log and the events."
         ),
         request=InviteCodeInput,
         parameters=[IDEMPOTENCY_KEY],
@@ -145,8 +149,11 @@ class InviteCodesApi(OrganizationEndpoint):
 class InviteCodeApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="invite_codes_deactivate",
+        summary="Deactivate an invite code",
         description=(
-            "Deactivate an invite code (admins and owners); nobody can join with it any more."
+            "Deactivate an invite code, by its ID or the code itself (admins, owners and API "
+            "keys); nobody can join with it any more, and the people who did stay. Recorded "
+            "as `invite_code.deactivated` in the audit log and the events."
         ),
         responses=responses(None, 404, status=204),
     )
@@ -164,10 +171,13 @@ class InviteCodeJoinApi(ApiView):
 
     @extend_schema(
         operation_id="invite_codes_join",
+        summary="Join with an invite code",
         description=(
             "Join the code's organization as the role the code grants; it becomes your active "
             "organization. A code restricted to an email domain lets in only addresses on it; "
-            "a capped code refuses once its uses are taken (a refused join takes no use)."
+            "a capped code refuses once its uses are taken (a refused join takes no use). "
+            "Anyone signed in (an organization API key gets 404); rate limited (429). "
+            "Recorded as `member.joined` in the audit log and the events."
         ),
         request=None,
         responses=responses(

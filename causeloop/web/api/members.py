@@ -48,7 +48,7 @@ from organizations.selectors import owned_row
 class MemberSerializer(serializers.Serializer):
     id = serializers.CharField()
     user = UserSerializer()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     is_active = serializers.BooleanField()
     joined_at = serializers.DateTimeField()
     invited_by = serializers.CharField(source="invited_by_id", allow_null=True)
@@ -93,9 +93,10 @@ class MembersApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="members_list",
+        summary="List the members",
         description=(
-            "The organization's members (every member sees them): filter by role, search by"
-            " part of the email."
+            "The organization's members, a page at a time (every member sees them): filter by "
+            "`role`, search by part of the email. An unknown role is 400."
         ),
         parameters=[
             OpenApiParameter("role", str, enum=Role.values, description="Only this role."),
@@ -113,6 +114,7 @@ class MembersApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="members_add",
+        summary="Add a member, or invite them",
         description=(
             "Nobody joins an organization without consent. An organization's admin (or its API "
             "key) adds a person directly (201 with the **membership**) only "
@@ -121,7 +123,11 @@ class MembersApi(OrganizationEndpoint):
             "Otherwise an invitation is created and mailed instead (201 with the "
             "**invitation** and its `accept_url`, as `POST …/invitations`). Either way the role "
             "is at most the caller's and never `owner`. Platform operators (the root key, a "
-            "staff user's token) add an existing user directly (201 with the membership)."
+            "staff user's token) add an existing user directly (201 with the membership; 404 "
+            "`user_not_found` without one). A member already is 409 `already_a_member`, a "
+            "pending invitation 409 `already_invited`, full seats 409 `seat_limit_reached`; "
+            "rate limited with the invitations (429). Recorded as `member.joined` or "
+            "`member.invited` in the audit log and the events."
         ),
         request=MemberAddInput,
         responses=responses(MemberOrInvitation, 404, 409, 429, status=201),
@@ -151,10 +157,12 @@ class MemberApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="members_change_role",
+        summary="Change a member's role",
         description=(
-            "Change a member's role (admins and owners). Nobody grants a role above their "
-            "own, and only owners make or demote owners; the last owner stays "
-            "(`last_owner`)."
+            "Change a member's role (admins, owners and API keys). Nobody grants a role above "
+            "their own, and only owners make or demote owners (403 `permission_denied`); the "
+            "last owner stays one (409 `last_owner`). Recorded as `member.role_changed` in "
+            "the audit log and the events."
         ),
         request=MemberChangeInput,
         responses=responses(MemberSerializer, 404, 409),
@@ -169,9 +177,13 @@ class MemberApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="members_remove",
+        summary="Remove a member, or leave",
         description=(
-            "Remove a member (admins and owners), or leave the organization yourself. The "
-            "last owner cannot go (`last_owner`)."
+            "Remove a member (admins, owners and API keys; only owners remove owners), or "
+            "leave the organization yourself (any member, naming your own membership). The "
+            "last owner cannot go (409 `last_owner`). The person's account stays, and their "
+            "next organization becomes their active one. Recorded as `member.removed` or "
+            "`member.left` in the audit log and the events."
         ),
         responses=responses(None, 404, 409, status=204),
     )
@@ -187,8 +199,12 @@ class TransferInput(InputSerializer):
 class TransferOwnershipApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="organizations_transfer_ownership",
+        summary="Hand the ownership to another member",
         description=(
-            "Hand the ownership to another member (owners); the former owner becomes an admin."
+            "Hand the ownership to another member (owners only: admins and API keys are "
+            "refused with 403): they become an owner and you an admin. Naming your own "
+            "membership is 409 `already_owner`. Recorded as `ownership.transferred` in the "
+            "audit log and the events."
         ),
         request=TransferInput,
         responses=responses(MemberSerializer, 404, 409),

@@ -38,8 +38,10 @@ class MyOrganizationSerializer(serializers.Serializer):
     id = serializers.CharField(source="organization.id")
     name = serializers.CharField(source="organization.name")
     slug = serializers.CharField(source="organization.slug")
-    status = serializers.CharField(source="organization.status")
-    role = serializers.CharField()
+    status = serializers.ChoiceField(
+        source="organization.status", choices=Organization.Status.choices
+    )
+    role = serializers.ChoiceField(choices=Role.choices)
     is_active = serializers.BooleanField()
     joined_at = serializers.DateTimeField(allow_null=True)
 
@@ -62,21 +64,24 @@ class CallersOrganization:
     role: Role
 
 
+# Renders a `CallersOrganization`; its docstring is the component's public description.
 class OrganizationSerializer(serializers.Serializer):
-    """Renders a `CallersOrganization`."""
+    """An organization as you see it: its details, its plan, the seats in use and your role."""
 
     id = serializers.CharField(source="organization.id")
     name = serializers.CharField(source="organization.name")
     slug = serializers.CharField(source="organization.slug")
-    kind = serializers.CharField(source="organization.kind")
-    status = serializers.CharField(source="organization.status")
-    plan = serializers.CharField(source="organization.plan_id")
+    kind = serializers.ChoiceField(source="organization.kind", choices=Organization.Kind.choices)
+    status = serializers.ChoiceField(
+        source="organization.status", choices=Organization.Status.choices
+    )
+    plan = serializers.ChoiceField(source="organization.plan_id", choices=Plan.Code.choices)
     seats = serializers.IntegerField(source="organization.seats")
     seats_used = serializers.IntegerField()
     timezone = serializers.CharField(source="organization.timezone")
     settings = serializers.DictField(source="organization.settings")
     branding = BrandingSerializer(source="organization")
-    role = serializers.CharField(allow_null=True)
+    role = serializers.ChoiceField(choices=Role.choices, help_text="Your role in it.")
     created_at = serializers.DateTimeField(source="organization.created_at")
 
 
@@ -103,9 +108,11 @@ class OrganizationUpdateInput(InputSerializer):
 class OrganizationsApi(ApiView):
     @extend_schema(
         operation_id="organizations_list",
+        summary="List your organizations",
         description=(
-            "The organizations you belong to, with your role and which one is active. With "
-            "an organization API key: its own organization."
+            "The organizations you belong to, a page at a time, with your role in each, which "
+            "one is active and when you joined. With an organization API key: its own "
+            "organization only, as `admin`, with no `joined_at`."
         ),
         responses=responses(page_of(MyOrganizationSerializer), 404, meanings=PEOPLE_ONLY),
     )
@@ -125,8 +132,13 @@ class OrganizationsApi(ApiView):
 
     @extend_schema(
         operation_id="organizations_create",
+        summary="Create an organization",
         description=(
-            "Create an organization with you as its owner; it becomes your active organization."
+            "Create an organization with you as its owner; it becomes your active "
+            "organization. Without a `slug`, one is made from the name (`acme-corp`, "
+            "`acme-corp-2` …). A slug in use is 409 `slug_taken`; a reserved or malformed "
+            "slug, or an unknown timezone, is 400. Recorded as `workspace.created` in its "
+            "audit log and events. For people: an organization API key gets 404."
         ),
         request=OrganizationCreateInput,
         responses=responses(OrganizationSerializer, 404, 409, status=201, meanings=PEOPLE_ONLY),
@@ -153,8 +165,10 @@ class OrganizationApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="organizations_show",
+        summary="Show an organization",
         description=(
-            "The organization: its details, its plan and seats in use, and your role in it."
+            "The organization: its details, its plan and seats in use, its branding, and your "
+            "role in it (every member; an API key sees its own organization, as `admin`)."
         ),
         responses=responses(OrganizationSerializer, 404),
     )
@@ -163,8 +177,12 @@ class OrganizationApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="organizations_update",
+        summary="Change an organization's settings",
         description=(
-            "Change the organization's name, slug, timezone or settings (admins and owners)."
+            "Change the organization's name, slug, timezone or settings (admins, owners and "
+            "API keys); what is not sent stays as it is. A slug in use is 409 `slug_taken`; a "
+            "reserved or malformed slug, or an unknown timezone, is 400. Recorded as "
+            "`organization.updated` in the audit log and the events."
         ),
         request=OrganizationUpdateInput,
         responses=responses(OrganizationSerializer, 404, 409),
@@ -183,7 +201,13 @@ class OrganizationApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="organizations_delete",
-        description=("Delete the organization and everything in it, for good (owners)."),
+        summary="Delete an organization",
+        description=(
+            "Delete the organization and everything in it, for good: its members, "
+            "invitations, API keys, templates, integrations, runs, webhooks and audit log. "
+            "The people's accounts stay, each member's next organization becoming their "
+            "active one. Owners only: admins and API keys are refused with 403."
+        ),
         responses=responses(None, 404, status=204),
     )
     def delete(self, request: Request, organization: Organization) -> Response:
@@ -198,7 +222,11 @@ class OrganizationApi(OrganizationEndpoint):
 class OrganizationSwitchApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="organizations_switch",
-        description=("Make this organization your active one."),
+        summary="Make an organization your active one",
+        description=(
+            "Make this organization your active one: the one the browser shows and `POST "
+            "/invitations` invites into (every member). An organization API key gets 404."
+        ),
         request=None,
         responses=responses(OrganizationSerializer, 404),
     )
@@ -220,7 +248,11 @@ class BrandingApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="branding_show",
-        description=("The organization's logo and colours."),
+        summary="Show an organization's branding",
+        description=(
+            "The organization's logo (its URL, null without one) and its brand colours "
+            "(every member)."
+        ),
         responses=responses(BrandingSerializer, 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
@@ -228,9 +260,13 @@ class BrandingApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="branding_update",
+        summary="Change an organization's branding",
         description=(
-            "Change the organization's colours (JSON) or its logo (`multipart/form-data`) "
-            "(admins and owners)."
+            "Change the organization's colours (`#rrggbb`, as JSON or a form), upload its logo "
+            "(`multipart/form-data`) or remove it (`remove_logo`) (admins, owners and API "
+            "keys). A colour that is no `#rrggbb` is 400 `invalid_color`, a file that is no "
+            "image of an accepted type and size 400 `invalid_logo`. Recorded as "
+            "`branding.updated` in the audit log and the events."
         ),
         request={"application/json": BrandingInput, "multipart/form-data": BrandingInput},
         responses=responses(BrandingSerializer, 404),

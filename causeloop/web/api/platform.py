@@ -18,7 +18,7 @@ from causeloop.web.idempotency import idempotent
 from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
 from onboarding.services.dryrun import onboard_dryrun
 from onboarding.services.onboard import onboard_request_from, onboard_with_api_key
-from organizations.models import Plan, Subscription
+from organizations.models import Organization, Plan, Subscription
 from organizations.selectors import organization_by_reference
 from organizations.services.organizations import organization_reinstate, organization_suspend
 from organizations.services.plans import subscription_sync
@@ -48,6 +48,9 @@ class OnboardResultSerializer(serializers.Serializer):
     api_key = serializers.CharField(help_text="The organization's API key: shown this once.")
 
 
+DRY_RUN_STATUSES = ["ready", "invalid"]
+
+
 class CheckSerializer(serializers.Serializer):
     check_name = serializers.CharField()
     passed = serializers.BooleanField()
@@ -62,7 +65,9 @@ class SummarySerializer(serializers.Serializer):
 
 
 class DryRunSerializer(serializers.Serializer):
-    status = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=DRY_RUN_STATUSES, help_text="`ready` when every check passed, else `invalid`."
+    )
     validation_summary = SummarySerializer()
     validation_results = CheckSerializer(many=True)
     ready_for_onboarding = serializers.BooleanField()
@@ -71,10 +76,12 @@ class DryRunSerializer(serializers.Serializer):
 class DryRunApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_onboard_dryrun",
+        summary="Check an onboarding without making anything",
         description=(
-            "Platform operators: check an onboarding without making anything (slug, email, "
-            "plan, uniqueness, the database). Answers 200 with the report whether or not "
-            "the checks pass."
+            "Platform operators (the root key, or a staff user's token): check an onboarding "
+            "without making anything (slug, email, plan, uniqueness, the database), with the "
+            "body `POST /organizations/onboard` takes. Answers 200 with the report whether or "
+            "not the checks pass: `status` `ready` or `invalid`, and each check's result."
         ),
         request=OnboardInput,
         responses=responses(DryRunSerializer),
@@ -90,17 +97,22 @@ class OnboardApi(PlatformEndpoint):
 
     @extend_schema(
         operation_id="platform_onboard",
+        summary="Onboard a client organization",
         description=(
-            "Platform operators: onboard a client (the organization, its workspace and its "
-            "owner) and issue its API key, in the response this once. An existing "
-            "organization is 409 unless `regenerate_api_key_if_exists`."
+            "Platform operators (the root key, or a staff user's token): onboard a client "
+            "(the organization, its workspace and its owner, an account made if the address "
+            "has none) and issue its API key, in the response this once. The owner is mailed "
+            "a welcome unless `send_welcome_email` is false. An existing organization is 409 "
+            "`already_onboarded`, unless `regenerate_api_key_if_exists`: then 200 with a new "
+            "key (`created` false). Errors name the fields of this body. Recorded as "
+            "`workspace.created` in the new organization's audit log and events."
         ),
         request=OnboardInput,
         responses={
             **responses(OnboardResultSerializer, 409, status=201),
             200: OpenApiResponse(
                 OnboardResultSerializer,
-                description="It existed, and `regenerate_api_key_if_exists` issued a new key",
+                description="Onboarded before: a new API key (`regenerate_api_key_if_exists`)",
             ),
         },
     )
@@ -129,9 +141,9 @@ class SubscriptionInput(InputSerializer):
 
 class SubscriptionSerializer(serializers.Serializer):
     organization = serializers.CharField(source="organization_id")
-    plan = serializers.CharField(source="organization.plan_id")
+    plan = serializers.ChoiceField(source="organization.plan_id", choices=Plan.Code.choices)
     seats = serializers.IntegerField(source="organization.seats")
-    billing_status = serializers.CharField()
+    billing_status = serializers.ChoiceField(choices=Subscription.BillingStatus.choices)
     trial_ends_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
 
@@ -139,9 +151,13 @@ class SubscriptionSerializer(serializers.Serializer):
 class SubscriptionApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_subscription_sync",
+        summary="Sync an organization's subscription",
         description=(
-            "Platform operators: set the organization's plan, billing status, trial end and"
-            " seats (from the billing system)."
+            "Platform operators (the root key, or a staff user's token): set the "
+            "organization's plan, billing status, trial end and seats, from the billing "
+            "system; without `seats`, another plan brings its own. `past_due` and `paused` "
+            "refuse the organization's API keys (403 `organization_suspended`). Recorded as "
+            "`subscription.synced` in the audit log and the events."
         ),
         request=SubscriptionInput,
         responses=responses(SubscriptionSerializer, 404),
@@ -156,16 +172,19 @@ class SubscriptionApi(PlatformEndpoint):
 class StatusSerializer(serializers.Serializer):
     id = serializers.CharField()
     slug = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Organization.Status.choices)
     suspended_at = serializers.DateTimeField(allow_null=True)
 
 
 class SuspendApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_suspend",
+        summary="Suspend an organization",
         description=(
-            "Platform operators: suspend the organization; its members and keys are refused"
-            " (403 `organization_suspended`) until it is reinstated."
+            "Platform operators (the root key, or a staff user's token): suspend the "
+            "organization, keeping its data; its members and keys are refused (403 "
+            "`organization_suspended`) until it is reinstated. A suspended one stays as it "
+            "is. Recorded as `organization.suspended` in the audit log and the events."
         ),
         request=None,
         responses=responses(StatusSerializer, 404),
@@ -180,7 +199,13 @@ class SuspendApi(PlatformEndpoint):
 class ReinstateApi(PlatformEndpoint):
     @extend_schema(
         operation_id="platform_reinstate",
-        description=("Platform operators: reinstate a suspended organization."),
+        summary="Reinstate an organization",
+        description=(
+            "Platform operators (the root key, or a staff user's token): reinstate a "
+            "suspended organization; it is `active` again, for its members and keys. An "
+            "active one stays as it is. Recorded as `organization.reinstated` in the audit "
+            "log and the events."
+        ),
         request=None,
         responses=responses(StatusSerializer, 404),
     )

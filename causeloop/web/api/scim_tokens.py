@@ -81,7 +81,8 @@ class ScimTokensApi(ScimTokenApiBase):
         description=(
             f"A token for the organization's identity provider to sync its people over SCIM "
             f"2.0 at `scim_base_url`, as `Authorization: Bearer <token>`. {_WHO} The token is "
-            f"in the response this once. At most {MAX_USABLE_TOKENS} tokens work at a time."
+            f"in the response this once. At most {MAX_USABLE_TOKENS} tokens work at a time. "
+            f"Recorded as `scim_token.created` in the audit log and the events."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=ScimTokenInput,
@@ -116,7 +117,7 @@ class ScimTokenApi(ScimTokenApiBase):
         summary="Revoke a SCIM token",
         description=(
             f"Revoke the token: the identity provider's requests with it are refused from now "
-            f"on. {_WHO}"
+            f"on. {_WHO} Recorded as `scim_token.revoked` in the audit log and the events."
         ),
         responses=responses(None, 404, status=204),
     )

@@ -33,7 +33,7 @@ from organizations.services.templates import (
 class TemplateSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Template.Kind.choices)
     description = serializers.CharField()
     body = serializers.CharField()
     created_by = serializers.CharField(source="created_by_id", allow_null=True)
@@ -55,7 +55,11 @@ class TemplatesApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_list",
-        description=("The organization's shared templates (every member)."),
+        summary="List templates",
+        description=(
+            "The organization's shared templates by name, a page at a time, all or one `kind` "
+            "(every member and API keys). Another kind than `agent` or `prompt` is 400."
+        ),
         parameters=[OpenApiParameter("kind", str, enum=Template.Kind.values)],
         responses=responses(page_of(TemplateSerializer), 404),
     )
@@ -71,7 +75,13 @@ class TemplatesApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_create",
-        description=("Create a shared template (analysts, admins and owners)."),
+        summary="Create a template",
+        description=(
+            "Create a shared template: a `name` (1–200 characters), a `kind` (`prompt` unless "
+            "told), a description and a body of up to 100 kB (analysts, admins, owners and API "
+            "keys; members get 403). Recorded as `template.created` in the audit log and the "
+            "events."
+        ),
         request=TemplateInputSerializer,
         responses=responses(TemplateSerializer, 404, status=201),
     )
@@ -100,7 +110,8 @@ class TemplateApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_show",
-        description=("One shared template (every member)."),
+        summary="Show a template",
+        description="One shared template, with its body (every member and API keys).",
         responses=responses(TemplateSerializer, 404),
     )
     def get(self, request: Request, organization: Organization, template_id: str) -> Response:
@@ -108,7 +119,12 @@ class TemplateApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_update",
-        description=("Change a shared template (analysts, admins and owners)."),
+        summary="Change a template",
+        description=(
+            "Change a shared template's name, kind, description or body; what is not sent "
+            "stays as it is (analysts, admins, owners and API keys; members get 403). "
+            "Recorded as `template.updated` in the audit log and the events."
+        ),
         request=TemplateInputSerializer(partial=True),
         responses=responses(TemplateSerializer, 404),
     )
@@ -126,7 +142,11 @@ class TemplateApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="templates_delete",
-        description=("Delete a shared template (analysts, admins and owners)."),
+        summary="Delete a template",
+        description=(
+            "Delete a shared template, for good (analysts, admins, owners and API keys; "
+            "members get 403). Recorded as `template.deleted` in the audit log and the events."
+        ),
         responses=responses(None, 404, status=204),
     )
     def delete(self, request: Request, organization: Organization, template_id: str) -> Response:

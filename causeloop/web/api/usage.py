@@ -93,9 +93,11 @@ class IntegrationsApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="integrations_list",
+        summary="List integrations",
         description=(
-            "The organization's integrations, by name (every member). The credential is never "
-            "shown: only its last four characters, as `fingerprint`."
+            "The organization's integrations, by name, a page at a time (every member and API "
+            "keys). The credential is never shown: only its last four characters, as "
+            "`fingerprint`."
         ),
         responses=responses(page_of(IntegrationSerializer), 404),
     )
@@ -104,9 +106,11 @@ class IntegrationsApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="integrations_create",
+        summary="Add an integration",
         description=(
-            "Add a provider credential (admins and owners), within the plan's providers limit. "
-            "The credential is stored encrypted and never returned."
+            "Add a provider credential (admins, owners and API keys), within the plan's "
+            "providers limit. The credential is stored encrypted and never returned. Recorded "
+            "as `integration.created` in the audit log and the events."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=IntegrationInput,
@@ -136,7 +140,8 @@ class IntegrationApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="integrations_show",
-        description="One integration (every member); never its credential.",
+        summary="Show an integration",
+        description="One integration (every member and API keys); never its credential.",
         responses=responses(IntegrationSerializer, 404),
     )
     def get(self, request: Request, organization: Organization, integration_id: str) -> Response:
@@ -145,9 +150,11 @@ class IntegrationApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="integrations_update",
+        summary="Change an integration",
         description=(
-            "Rename an integration or replace its credential (admins and owners); what is not "
-            "sent stays as it is."
+            "Rename an integration or replace its credential (admins, owners and API keys); "
+            "what is not sent stays as it is, and its kind never changes. Recorded as "
+            "`integration.updated` in the audit log and the events."
         ),
         request=IntegrationChangesInput,
         responses=responses(IntegrationSerializer, 404, 409, meanings=_INTEGRATION_CONFLICTS),
@@ -161,8 +168,10 @@ class IntegrationApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="integrations_delete",
+        summary="Remove an integration",
         description=(
-            "Remove an integration (admins and owners); the runs that used it keep their history."
+            "Remove an integration (admins, owners and API keys); the runs that used it keep "
+            "their history. Recorded as `integration.deleted` in the audit log and the events."
         ),
         responses=responses(None, 404, status=204),
     )
@@ -278,9 +287,11 @@ class RunsApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="runs_list",
+        summary="List runs",
         description=(
-            "The organization's runs, newest first, a page at a time (every member): follow "
-            "`next` for older ones."
+            "The organization's runs, newest first, a page at a time (every member and API "
+            "keys): follow `next` for older ones, `previous` for newer ones (no count). A run "
+            "that never reported back shows as `timed_out`."
         ),
         parameters=CURSOR_PARAMETERS,
         responses=responses(cursor_page_of(RunSerializer), 404),
@@ -290,11 +301,15 @@ class RunsApi(OrganizationEndpoint):
 
     @extend_schema(
         operation_id="runs_start",
+        summary="Start a run",
         description=(
             "Start a run (members and API keys) if the plan's daily, monthly and concurrent "
             "limits allow it: the run and the organization's usage. Over a limit: 429 "
             "`quota_exceeded`, `fields.limit` naming it and `Retry-After` the seconds until "
-            "it resets. With an Idempotency-Key, a retried start counts once."
+            "it resets. An `integration` that is not the organization's is 400 "
+            "`unknown_integration`. With an Idempotency-Key, a retried start counts once. "
+            "Sends the event `run.started` (`run.refused` when over a limit); runs are not "
+            "audited."
         ),
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request=RunStartInput,
@@ -328,9 +343,11 @@ class RunsApi(OrganizationEndpoint):
 class RunFinishApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="runs_finish",
+        summary="Finish a run",
         description=(
-            "Record how a run ended (members and API keys); it stops counting against the "
-            "concurrent limit. A run finishes once."
+            "Record how a run ended: `succeeded`, `failed` or `canceled` (members and API "
+            "keys); it stops counting against the concurrent limit. A run finishes once (409 "
+            "`run_already_finished`). Sends the event `run.finished`."
         ),
         request=RunFinishInput,
         responses=responses(
@@ -366,9 +383,11 @@ class UsageReportSerializer(UsageNowSerializer):
 class UsageApi(OrganizationEndpoint):
     @extend_schema(
         operation_id="usage_show",
+        summary="Show the organization's usage",
         description=(
             "What the organization has used today and this month, what is running, its limits "
-            "and what remains, and its runs per day over the last 30 days (every member)."
+            "and what remains, and its runs per day over its last 30 days (every member and "
+            "API keys)."
         ),
         responses=responses(UsageReportSerializer, 404),
     )

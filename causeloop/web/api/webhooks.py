@@ -192,7 +192,9 @@ class WebhookEndpointsApi(WebhookEndpointApiBase):
         description=(
             f"Subscribe an https URL to the organization's events (all of them, or the "
             f"`event_types` listed). {_WHO} The response carries the signing secret this once; "
-            "deliveries are signed with it as the Standard Webhooks specification says."
+            "deliveries are signed with it as the Standard Webhooks specification says. A URL "
+            "that is not https or reaches a private network is 400. Recorded as "
+            "`webhook_endpoint.created` in the audit log and the events."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=WebhookEndpointInput,
@@ -231,7 +233,8 @@ class WebhookEndpointApi(WebhookEndpointApiBase):
         summary="Change a webhook endpoint",
         description=(
             f"Change the URL, description, event types or whether it is enabled; what is not "
-            f"sent stays as it is. Enabling an endpoint clears its failure streak. {_WHO}"
+            f"sent stays as it is. Enabling an endpoint clears its failure streak. {_WHO} "
+            f"Recorded as `webhook_endpoint.updated` in the audit log and the events."
         ),
         request=WebhookEndpointChangesInput,
         responses=responses(WebhookEndpointSerializer, 404, meanings=_NOT_FOUND),
@@ -251,7 +254,10 @@ class WebhookEndpointApi(WebhookEndpointApiBase):
     @extend_schema(
         operation_id="webhooks_delete",
         summary="Remove a webhook endpoint",
-        description=f"Remove the endpoint and its delivery log; nothing more is sent. {_WHO}",
+        description=(
+            f"Remove the endpoint and its delivery log; nothing more is sent. {_WHO} Recorded "
+            f"as `webhook_endpoint.deleted` in the audit log and the events."
+        ),
         responses=responses(None, 404, status=204, meanings=_NOT_FOUND),
     )
     def delete(self, request: Request, organization: Organization, endpoint_id: str) -> Response:
@@ -266,7 +272,8 @@ class WebhookSecretRotateApi(WebhookEndpointApiBase):
         description=(
             f"A new signing secret, in the response this once. For a day the previous secret "
             f"signs each delivery too (a second `v1,` signature), so the receiver can switch "
-            f"without refusing a message. {_WHO}"
+            f"without refusing a message. {_WHO} Recorded as `webhook_endpoint.secret_rotated` "
+            f"in the audit log and the events."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=None,
