@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
@@ -24,6 +25,20 @@ def test_the_document_is_valid_openapi(openapi_document):
         validate(spec)
     except OpenAPIValidationError as error:
         pytest.fail(f"{error.message} at {'/'.join(map(str, error.absolute_path))}")
+
+
+@pytest.mark.django_db
+def test_the_document_names_the_deployment_it_is_served_from_as_its_server(
+    client, settings, tmp_path
+):
+    settings.CAUSELOOP_BASE_URL = "https://causeloop.example"
+    settings.ALLOWED_HOSTS = ["api.causeloop.example"]
+    served = client.get("/api/schema/?format=json", HTTP_HOST="api.causeloop.example").json()
+    assert [server["url"] for server in served["servers"]] == ["http://api.causeloop.example"]
+    # manage.py spectacular has no request: the configured address.
+    call_command("spectacular", format="openapi-json", file=str(tmp_path / "openapi.json"))
+    written = document(tmp_path / "openapi.json")
+    assert [server["url"] for server in written["servers"]] == ["https://causeloop.example"]
 
 
 def lint(path: Path) -> list[dict]:
