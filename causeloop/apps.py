@@ -23,7 +23,7 @@ class CauseloopConfig(AppConfig):
     def ready(self) -> None:
         # Registration, not a cycle: importing the module registers the OpenAPI extensions,
         # which must wait until the apps (and their models) are ready.
-        from causeloop.web import schema  # noqa: F401
+        from causeloop.web.api import schema  # noqa: F401
 
         post_migrate.connect(create_cache_table, sender=self)
         tasklog.connect()

@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "allauth",
     "allauth.account",
     # Before django_tasks_db: its `db_worker` command is extended there (the webhook relay).
@@ -115,6 +117,9 @@ MIDDLEWARE = [
     "causeloop.web.requestlog.RequestLogMiddleware",
     "causeloop.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Cross-origin calls to the API, from the origins CORS_ALLOWED_ORIGINS lists (none unless
+    # set): their preflights are answered here, before anything asks who is calling.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Bad paths, query strings, forms and oversized bodies are refused before anything reads them.
@@ -320,11 +325,36 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "causeloop.web.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "causeloop.web.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "causeloop.web.schema.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "causeloop.web.api.conventions.Metadata",
+    "DEFAULT_SCHEMA_CLASS": "causeloop.web.api.schema.AutoSchema",
     # Throttles are the policy's (causeloop.web.throttling); DRF's own address rule matches ours.
     "NUM_PROXIES": CAUSELOOP_TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# CORS (django-cors-headers), for the API only and off by default: browsers on the origins
+# listed may call it. Credentials go in headers (a token, an API key), never cookies, so no
+# cookie crosses origins; the headers a client reads are exposed.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers,
+    "x-api-key",
+    "idempotency-key",
+    "if-match",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Causeloop API",
@@ -385,8 +415,9 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "causeloop.web.schema.order_security_schemes",
-        "causeloop.web.schema.name_the_server",
+        "causeloop.web.api.schema.order_security_schemes",
+        "causeloop.web.api.schema.declare_conventions",
+        "causeloop.web.api.schema.name_the_server",
     ],
 }
 
@@ -425,5 +456,5 @@ LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), fmt=LOG_FOR
 configure_structlog()
 
 # Absolute links in emails (invitations, password reset) start with this; and the API
-# document's server, when `manage.py spectacular` writes it (causeloop.web.schema).
+# document's server, when `manage.py spectacular` writes it (causeloop.web.api.schema).
 CAUSELOOP_BASE_URL = env.str("CAUSELOOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -6,6 +6,8 @@ and the forms' helper translate them. Nothing else builds error JSON by hand.
 
 from typing import Any
 
+from causeloop.core.context import request_id
+
 
 class DomainError(Exception):
     """A broken business rule, with a stable machine-readable `code`."""
@@ -45,6 +47,13 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status_code = 409
     default_code = "conflict"
+
+
+class PreconditionFailed(DomainError):
+    """An `If-Match` that no longer names the resource as it is: someone changed it since."""
+
+    status_code = 412
+    default_code = "precondition_failed"
 
 
 class Gone(DomainError):
@@ -87,5 +96,10 @@ class PayloadTooLarge(DomainError):
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The one error shape of the API."""
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    """The one error shape of the API; `request_id` is the request's `X-Request-ID`, to quote
+    when asking about it."""
+    error: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    current = request_id.get()
+    if current is not None:
+        error["request_id"] = current
+    return {"error": error}

@@ -115,4 +115,5 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             )
         return response
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]  # the OpenAPI document declares it
     return wrapper

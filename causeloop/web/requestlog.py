@@ -28,6 +28,7 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
+from causeloop.core import context
 from causeloop.web.authentication import RootOperator
 
 HEADER = "X-Request-ID"
@@ -68,6 +69,7 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_for(request)
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id, organization=None)
+        current = context.request_id.set(request_id)
         started = time.perf_counter()
         status = 500  # unless a response comes back: a request that raises is a server error
         try:
@@ -88,3 +90,4 @@ class RequestLogMiddleware:
                 actor=actor_of(request),
             )
             structlog.contextvars.reset_contextvars(**tokens)
+            context.request_id.reset(current)

@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account import app_settings as account_settings
@@ -40,17 +41,68 @@ def _applicable(action: str, *, key: str | None, user: Any) -> str:
     return ",".join(kept)
 
 
-def _retry_after(request: Any, action: str, *, key: str | None, user: Any) -> int:
-    """Seconds until every full counter of `action` has room again."""
-    now, wait = time.time(), 1.0
+@dataclass(frozen=True)
+class Allowance:
+    """Where a request stands against its tightest counter, as the `RateLimit-*` headers
+    (IETF draft) say it: the counter's `limit`, the requests `remaining` in its window, and
+    the seconds until the oldest one counted leaves it (`reset`: room again, when none remain)."""
+
+    limit: int
+    remaining: int
+    reset: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+
+
+# Where the allowance of the request's tightest counter is kept for its response's headers.
+_ALLOWANCE = "causeloop_allowance"
+
+
+def _allowances(request: Any, action: str, *, key: str | None, user: Any) -> list[Allowance]:
+    """Each counter of `action` for this request, as it stands now."""
+    now, found = time.time(), []
     for rate in allauth_ratelimit.parse_rates(_applicable(action, key=key, user=user)):
         cache_key = allauth_ratelimit.get_cache_key(
             request, app=_APP, action=action, rate=rate, key=key, user=user
         )
         history = [stamp for stamp in cache.get(cache_key, []) if stamp > now - rate.duration]
-        if len(history) >= rate.amount:  # newest first: the amount-th newest frees the room
-            wait = max(wait, history[rate.amount - 1] + rate.duration - now)
-    return math.ceil(wait)
+        full = len(history) >= rate.amount  # newest first: the amount-th newest frees the room
+        oldest = history[rate.amount - 1] if full else (history[-1] if history else now)
+        found.append(
+            Allowance(
+                limit=rate.amount,
+                remaining=max(rate.amount - len(history), 0),
+                reset=max(math.ceil(oldest + rate.duration - now), 1 if full else 0),
+            )
+        )
+    return found
+
+
+def _keep_tightest(request: Any, allowances: list[Allowance]) -> None:
+    """Remember, for the response's headers, the counter with the least room of all those this
+    request went through."""
+    http_request = getattr(request, "_request", request)  # DRF's request wraps Django's
+    kept = getattr(http_request, _ALLOWANCE, None)
+    for allowance in allowances:
+        if kept is None or (allowance.remaining, -allowance.reset) < (kept.remaining, -kept.reset):
+            kept = allowance
+    if kept is not None:
+        setattr(http_request, _ALLOWANCE, kept)
+
+
+def allowance_of(request: Any) -> Allowance | None:
+    """The tightest counter a request was counted against, if any was."""
+    return getattr(getattr(request, "_request", request), _ALLOWANCE, None)
+
+
+def _retry_after(allowances: list[Allowance]) -> int:
+    """Seconds until every full counter has room again."""
+    return max([a.reset for a in allowances if a.remaining == 0] or [1])
 
 
 def person_of(request: Any) -> Any:
@@ -66,8 +118,10 @@ def limit(request: Any, action: str, *, key: str | None = None, user: Any = None
     usage = allauth_ratelimit.consume(
         request, app=_APP, action=action, config=config, key=key, user=user
     )
+    allowances = _allowances(request, action, key=key, user=user)
+    _keep_tightest(request, allowances)
     if usage is None:
-        retry_after = _retry_after(request, action, key=key, user=user)
+        retry_after = _retry_after(allowances)
         raise RateLimited(
             f"Too many attempts. Wait {_duration(retry_after)} and try again.",
             retry_after=retry_after,

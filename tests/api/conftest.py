@@ -91,7 +91,8 @@ def assert_refused(response, status=400, code="invalid_input"):
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/json"
     error = response.json()["error"]
-    assert set(error) == {"code", "message", "fields"}
+    assert set(error) == {"code", "message", "fields", "request_id"}
+    assert error["request_id"] == response["X-Request-ID"]
     assert error["message"]
     assert error["code"] == code
     return error

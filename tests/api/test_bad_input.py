@@ -115,7 +115,8 @@ def test_a_bad_value_is_refused_and_changes_nothing(world, method, path, fields,
     # 403: a role check answers before the body is looked at (SPEC §5).
     assert response.status_code in (400, 401, 403, 404), response.content
     error = response.json()["error"]
-    assert set(error) == {"code", "message", "fields"}
+    assert set(error) == {"code", "message", "fields", "request_id"}
+    assert error["request_id"] == response["X-Request-ID"]
     assert error["message"]
     assert database_state() == before
 

@@ -43,7 +43,7 @@ def test_losing_the_database_mid_request_is_a_503_and_writes_nothing(path):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.json()["error"]["code"] == "service_unavailable"
-    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert set(response.json()["error"]) == {"code", "message", "fields", "request_id"}
     connection.close()
     with platform_work():  # a fresh connection: nothing of that request was committed
         assert not Template.objects.filter(name="half-written").exists()

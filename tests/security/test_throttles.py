@@ -262,7 +262,7 @@ def test_api_errors_keep_the_error_shape_when_limited():
     refused = _token_attempt(client, "me@example.com", "wrong")
     body = json.loads(refused.content)
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
+    assert set(body["error"]) == {"code", "message", "fields", "request_id"}
     assert "Wait" in body["error"]["message"]
 
 

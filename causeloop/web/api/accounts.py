@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from causeloop.core.errors import NotFound
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
+    PEOPLE_ONLY,
     ApiView,
     InputSerializer,
     Text,
@@ -96,6 +97,7 @@ class RegisterInput(InputSerializer):
 
 
 class RegisterApi(ApiView):
+    created_at = "/api/v1/me"  # the account, once signed in
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
@@ -142,7 +144,7 @@ class TokensApi(ApiView):
             "Your personal access tokens, newest first. Only the last four characters of "
             "each token are shown."
         ),
-        responses=responses(page_of(TokenSerializer)),
+        responses=responses(page_of(TokenSerializer), 404, meanings=PEOPLE_ONLY),
     )
     def get(self, request: Request) -> Response:
         tokens = PersonalToken.objects.filter(user=self.person).order_by("-created_at")

@@ -133,6 +133,8 @@ class ApiKeysApi(OrganizationEndpoint):
 
 
 class ApiKeyRotateApi(OrganizationEndpoint):
+    created_at = "{path}/../../{id}"  # the new key
+
     @extend_schema(
         operation_id="api_keys_rotate",
         description=(

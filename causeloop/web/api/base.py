@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,20 +23,23 @@ from rest_framework.views import APIView
 from causeloop.core.errors import NotFound
 from causeloop.core.keyset import KeysetPage
 from causeloop.core.tenancy import enter_platform, enter_tenant
+from causeloop.web.api.conventions import check_precondition, with_conventions
+from causeloop.web.api.documented import (  # noqa: F401 (the endpoints' schema helpers)
+    CURSOR_PARAMETERS,
+    IDEMPOTENCY_CONFLICT,
+    IDEMPOTENCY_KEY,
+    PEOPLE_ONLY,
+    cursor_page_of,
+    page_of,
+    responses,
+)
 from causeloop.web.api.permissions import IsOrgMember, IsPlatformOperator
 from causeloop.web.authentication import (
     BearerTokenAuthentication,
     RootKeyAuthentication,
     SessionAuthentication,
 )
-from causeloop.web.idempotency import HEADER as IDEMPOTENCY_HEADER
-from causeloop.web.pagination import (
-    BEFORE,
-    CURSOR,
-    PageNumberPagination,
-    cursor_links,
-    cursor_page,
-)
+from causeloop.web.pagination import PageNumberPagination, cursor_links, cursor_page
 from memberships.models import User
 from memberships.selectors import membership_in
 from memberships.services.active import active_membership_for
@@ -79,11 +81,32 @@ class ApiView(APIView):
     `enter_organization` (the body names it), `enter_active_organization` (the caller's active
     one) and `enter_any_organization` (an operator's, any tenant)."""
 
+    # A single resource whose GET the writes check `If-Match` against, with an `ETag` on its
+    # answers (`conventions.check_precondition`).
+    versioned = False
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         for value in kwargs.values():
             if isinstance(value, str) and ("\x00" in value or len(value) > 200):
                 raise NotFound("Not found.")
+        if request.method == "OPTIONS":
+            self.answer_anyone(request, **kwargs)
+            return
         super().initial(request, *args, **kwargs)
+
+    def answer_anyone(self, request: Request, **kwargs: Any) -> None:
+        """`OPTIONS` says which methods the path allows, to anyone — a browser's preflight
+        carries no credentials —, and nothing about any caller or tenant."""
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
+        )
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return with_conventions(self, request, response)
 
     @property
     def actor(self) -> User | ApiKey:
@@ -144,9 +167,13 @@ class OrganizationEndpoint(ApiView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        if request.method == "OPTIONS":
+            return
         self.organization, self.role = self.enter_organization(kwargs["org"])
         self.check_object_permissions(request, self.organization)
         self.hand_over(self.organization)
+        if self.versioned:
+            check_precondition(self, request)
 
     def hand_over(self, organization: Organization) -> None:
         """The handler gets the organization itself: DRF passes `self.kwargs` to it."""
@@ -169,7 +196,8 @@ class PlatformEndpoint(ApiView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        enter_platform()
+        if request.method != "OPTIONS":
+            enter_platform()
 
 
 class Text(serializers.CharField):
@@ -225,107 +253,3 @@ def cursor_paginated(
     return Response(
         {**cursor_links(view.request, page), "results": serializer(page.rows, many=True).data}
     )
-
-
-# --- the schema's shared parts --------------------------------------------------------------
-
-
-def page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    """The schema of one page of `item`s, as `paginated` renders it."""
-    name = item.__name__.removesuffix("Serializer")
-    return type(
-        f"Paginated{name}ListSerializer",
-        (serializers.Serializer,),
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item(many=True),
-        },
-    )
-
-
-def cursor_page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    """The schema of one page of `item`s, as `cursor_paginated` renders it."""
-    name = item.__name__.removesuffix("Serializer")
-    return type(
-        f"Cursor{name}ListSerializer",
-        (serializers.Serializer,),
-        {
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item(many=True),
-        },
-    )
-
-
-CURSOR_PARAMETERS = [
-    OpenApiParameter(
-        CURSOR, str, description="The page after this cursor (follow the `next` link)."
-    ),
-    OpenApiParameter(
-        BEFORE, str, description="The page before this cursor (follow the `previous` link)."
-    ),
-    OpenApiParameter(
-        "page_size", int, description=f"Rows per page, up to {PageNumberPagination.max_page_size}."
-    ),
-]
-
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    str,
-    OpenApiParameter.HEADER,
-    description="Retrying with the same key and body within 24 hours replays the first answer.",
-)
-# What a 409 of an operation taking `IDEMPOTENCY_KEY` means (beside its own conflicts).
-IDEMPOTENCY_CONFLICT = (
-    "`idempotency_key_reused`: the Idempotency-Key came with another request; "
-    "`idempotency_key_in_progress`: its first request is still running"
-)
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    # A field named like Serializer.fields: DRF's metaclass takes it out of the class.
-    fields = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField())
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-
-
-_ERROR_MEANINGS = {
-    400: "Invalid input",
-    401: "No or bad credentials",
-    403: "Missing role, suspended organization, or not allowed",
-    404: "Absent, or not yours",
-    405: "Method not allowed",
-    409: "Conflict (slug taken, already a member, seat limit, last owner, idempotency key)",
-    410: "The invitation can no longer be used",
-    429: "Rate limited (see Retry-After)",
-    503: "The database is unavailable",
-}
-
-
-def responses(
-    ok: Any,
-    *errors: int,
-    status: int = 200,
-    public: bool = False,
-    meanings: dict[int, str] | None = None,
-) -> dict[int, Any]:
-    """An endpoint's responses for the schema: `ok` under `status`, and every error it can give
-    (401 and 503 always, unless the endpoint is public); `meanings` says what an error means
-    for this endpoint, in place of the general words."""
-    codes = set(errors) | {400, 503}
-    if not public:
-        codes |= {401, 403}
-    result: dict[int, Any] = {status: ok}
-    for code in sorted(codes):
-        meaning = (meanings or {}).get(code, _ERROR_MEANINGS[code])
-        result[code] = OpenApiResponse(ErrorSerializer, description=meaning)
-    return result

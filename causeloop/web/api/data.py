@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -15,13 +17,13 @@ from causeloop.web.api.base import (
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    page_of,
-    paginated,
+    cursor_page_of,
+    cursor_paginated,
     responses,
 )
 from causeloop.web.api.permissions import IsOrgAdmin
 from organizations.models import Organization
-from organizations.selectors import audit_log_for
+from organizations.selectors import audit_log_page
 from organizations.services.export import organization_export
 
 
@@ -51,14 +53,13 @@ class AuditLogApi(OrganizationEndpoint):
         parameters=[
             OpenApiParameter("action", str, description="Only this action, e.g. member.joined."),
         ],
-        responses=responses(page_of(AuditLogSerializer), 404),
+        responses=responses(cursor_page_of(AuditLogSerializer), 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
-        rows = audit_log_for(organization)
-        action = request.query_params.get("action", "").strip()
-        if action:
-            rows = rows.filter(action=action[:64])
-        return paginated(self, rows, AuditLogSerializer)
+        action = request.query_params.get("action", "").strip()[:64]
+        return cursor_paginated(
+            self, partial(audit_log_page, organization, action=action), AuditLogSerializer
+        )
 
 
 class ExportInput(InputSerializer):

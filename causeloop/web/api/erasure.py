@@ -25,8 +25,8 @@ from causeloop.web.api.base import (
     responses,
 )
 from causeloop.web.api.permissions import IsPlatformOperator
+from causeloop.web.api.schema import AutoSchema
 from causeloop.web.authentication import RootOperator
-from causeloop.web.schema import AutoSchema
 from memberships.services.erasure import account_erase, member_erase
 
 

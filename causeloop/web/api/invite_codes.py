@@ -157,6 +157,8 @@ class InviteCodeApi(OrganizationEndpoint):
 
 
 class InviteCodeJoinApi(ApiView):
+    created_at = "/api/v1/organizations/{organization[id]}/members/{membership_id}"
+
     def get_throttles(self) -> list[Any]:
         return throttles("join")
 

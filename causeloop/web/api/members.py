@@ -137,7 +137,11 @@ class MembersApi(OrganizationEndpoint):
         with invitation_mail(request, organization=organization, email=data["email"]):
             outcome = member_add_or_invite(organization=organization, actor=self.actor, **data)
         if outcome.invitation is not None:
-            return _new_invitation(outcome.invitation, outcome.token)
+            response = _new_invitation(outcome.invitation, outcome.token)
+            response["Location"] = request.build_absolute_uri(
+                f"{request.path.removesuffix('/members')}/invitations/{outcome.invitation.pk}"
+            )
+            return response
         return Response(MemberSerializer(outcome.membership).data, status=status.HTTP_201_CREATED)
 
 

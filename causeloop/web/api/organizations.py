@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
+    PEOPLE_ONLY,
     ApiView,
     InputSerializer,
     OrganizationEndpoint,
@@ -106,7 +107,7 @@ class OrganizationsApi(ApiView):
             "The organizations you belong to, with your role and which one is active. With "
             "an organization API key: its own organization."
         ),
-        responses=responses(page_of(MyOrganizationSerializer)),
+        responses=responses(page_of(MyOrganizationSerializer), 404, meanings=PEOPLE_ONLY),
     )
     def get(self, request: Request) -> Response:
         if isinstance(request.auth, ApiKey):
@@ -128,7 +129,7 @@ class OrganizationsApi(ApiView):
             "Create an organization with you as its owner; it becomes your active organization."
         ),
         request=OrganizationCreateInput,
-        responses=responses(OrganizationSerializer, 409, status=201),
+        responses=responses(OrganizationSerializer, 404, 409, status=201, meanings=PEOPLE_ONLY),
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -147,6 +148,7 @@ class OrganizationsApi(ApiView):
 
 
 class OrganizationApi(OrganizationEndpoint):
+    versioned = True  # ETag on its answers, If-Match on its writes
     permission_classes = [IsAuthenticated, IsOrgMember, IsOrgOwnerToDelete]
 
     @extend_schema(
@@ -213,6 +215,7 @@ class BrandingInput(InputSerializer):
 
 
 class BrandingApi(OrganizationEndpoint):
+    versioned = True  # ETag on its answers, If-Match on its writes
     parser_classes = [GuardedJSONParser, MultiPartParser]
 
     @extend_schema(

@@ -6,7 +6,7 @@ Dry-run and onboard take the same body; field names follow the platform's contra
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -86,6 +86,8 @@ class DryRunApi(PlatformEndpoint):
 
 
 class OnboardApi(PlatformEndpoint):
+    created_at = "/api/v1/organizations/{org_id}"
+
     @extend_schema(
         operation_id="platform_onboard",
         description=(
@@ -94,7 +96,13 @@ class OnboardApi(PlatformEndpoint):
             "organization is 409 unless `regenerate_api_key_if_exists`."
         ),
         request=OnboardInput,
-        responses=responses(OnboardResultSerializer, 409, status=201),
+        responses={
+            **responses(OnboardResultSerializer, 409, status=201),
+            200: OpenApiResponse(
+                OnboardResultSerializer,
+                description="It existed, and `regenerate_api_key_if_exists` issued a new key",
+            ),
+        },
     )
     @no_store  # the new API key
     @idempotent

@@ -92,6 +92,7 @@ class TemplatesApi(OrganizationEndpoint):
 
 
 class TemplateApi(OrganizationEndpoint):
+    versioned = True  # ETag on its answers, If-Match on its writes
     permission_classes = [IsAuthenticated, IsOrgMember, CanEditTemplates]
 
     def _template(self, organization: Organization, template_id: str) -> Template:

@@ -5,6 +5,7 @@ Anything else under `/api/` answers the API's JSON 404, not an HTML page.
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from causeloop.core.errors import error_body
@@ -27,6 +28,7 @@ from causeloop.web.api import (
 )
 
 
+@csrf_exempt  # whatever the method, an unknown path is a 404, never a CSRF page
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
 

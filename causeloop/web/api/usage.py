@@ -128,6 +128,7 @@ class IntegrationsApi(OrganizationEndpoint):
 
 
 class IntegrationApi(OrganizationEndpoint):
+    versioned = True  # ETag on its answers, If-Match on its writes
     permission_classes = [IsAuthenticated, IsOrgMember, CanManageIntegrations]
 
     def _integration(self, organization: Organization, integration_id: str) -> Integration:
@@ -273,6 +274,8 @@ RETRY_AFTER = OpenApiParameter(
 
 
 class RunsApi(OrganizationEndpoint):
+    created_at = None  # a run is read in the list, finished at `runs/{id}/finish`
+
     @extend_schema(
         operation_id="runs_list",
         description=(

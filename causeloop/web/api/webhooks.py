@@ -214,6 +214,8 @@ class WebhookEndpointsApi(WebhookEndpointApiBase):
 
 
 class WebhookEndpointApi(WebhookEndpointApiBase):
+    versioned = True  # ETag on its answers, If-Match on its writes
+
     @extend_schema(
         operation_id="webhooks_show",
         summary="Show a webhook endpoint",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -228,7 +229,7 @@ def test_a_template_changes_only_what_a_patch_sends_and_a_stale_etag_is_refused(
     assert (shown.name, shown.description) == ("Inbox triage", "Sorts the inbox")
 
     listed = parsed(
-        api.call("templates_list", "acme", client=owner, kind="agent"),
+        api.call("templates_list", "acme", client=owner, kind=api.models.TemplatesListKind.AGENT),
         200,
         api.models.PaginatedTemplateList,
     )
@@ -238,26 +239,40 @@ def test_a_template_changes_only_what_a_patch_sends_and_a_stale_etag_is_refused(
     assert api.refused(gone, 404)
 
 
-def test_the_audit_log_says_who_did_what_newest_first(api, acme):
+def test_the_audit_log_says_who_did_what_newest_first_page_by_page(api, acme):
     owner, organization = acme
-    body = api.models.TemplateInputRequest(name="Draft")
-    template = parsed(
-        api.call("templates_create", "acme", client=owner, body=body), 201, api.models.Template
-    )
-    assert api.call("templates_delete", "acme", template.id, client=owner).status_code == 204
+    made = []
+    for name in ["Draft", "Review"]:
+        body = api.models.TemplateInputRequest(name=name)
+        response = api.call("templates_create", "acme", client=owner, body=body)
+        made.append(parsed(response, 201, api.models.Template))
+    assert api.call("templates_delete", "acme", made[0].id, client=owner).status_code == 204
 
-    log = parsed(
-        api.call("audit_log_list", "acme", client=owner), 200, api.models.PaginatedAuditLogList
-    )
-    assert [row.action for row in log.results[:2]] == ["template.deleted", "template.created"]
-    assert {row.target_id for row in log.results[:2]} == {template.id}
-    assert {row.actor_user for row in log.results[:2]} == {template.created_by}
+    # Two rows a page, each next page by the cursor in `next`.
+    rows, after = [], {}
+    while True:
+        response = api.call("audit_log_list", "acme", client=owner, page_size=2, **after)
+        page = parsed(response, 200, api.models.CursorAuditLogList)
+        assert len(page.results) <= 2
+        rows += page.results
+        if page.next_ is None:
+            break
+        (cursor,) = parse_qs(urlsplit(page.next_).query)["cursor"]
+        after = {"cursor": cursor}
+    newest = [(row.action, row.target_id) for row in rows[:3]]
+    assert newest == [
+        ("template.deleted", made[0].id),
+        ("template.created", made[1].id),
+        ("template.created", made[0].id),
+    ]
+    assert {row.actor_user for row in rows[:3]} == {made[0].created_by}
+    assert len(rows) == len({row.id for row in rows}) > 3  # the organization's own rows too
     only = parsed(
-        api.call("audit_log_list", organization.id, client=owner, action="template.created"),
+        api.call("audit_log_list", organization.id, client=owner, action="template.deleted"),
         200,
-        api.models.PaginatedAuditLogList,
+        api.models.CursorAuditLogList,
     )
-    assert [row.action for row in only.results] == ["template.created"]
+    assert [row.target_id for row in only.results] == [made[0].id]
 
 
 def test_the_platform_checks_then_onboards_once_per_idempotency_key(api):

@@ -1,0 +1,223 @@
+"""The OpenAPI document's shared parts: the schema of a page, the error shape and what each
+status means, and the headers and parameters the conventions add (`causeloop.web.api.schema`'s
+AutoSchema declares them on each operation from the code itself)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from causeloop.web.idempotency import HEADER as IDEMPOTENCY_HEADER
+from causeloop.web.pagination import BEFORE, CURSOR, PageNumberPagination
+
+HEADER: Literal["header"] = "header"
+
+
+def page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of one page of `item`s, as `paginated` renders it (`?page=`)."""
+    name = item.__name__.removesuffix("Serializer")
+    return type(
+        f"Paginated{name}ListSerializer",
+        (serializers.Serializer,),
+        {
+            "paging": "page",
+            "count": serializers.IntegerField(help_text="How many there are in all."),
+            "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
+            "previous": serializers.URLField(
+                allow_null=True, help_text="The previous page, if any."
+            ),
+            "results": item(many=True),
+        },
+    )
+
+
+def cursor_page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of one page of `item`s, as `cursor_paginated` renders it (`?cursor=`)."""
+    name = item.__name__.removesuffix("Serializer")
+    return type(
+        f"Cursor{name}ListSerializer",
+        (serializers.Serializer,),
+        {
+            "paging": "cursor",
+            "next": serializers.URLField(
+                allow_null=True, help_text="The page of older ones, if any."
+            ),
+            "previous": serializers.URLField(
+                allow_null=True, help_text="The page of newer ones, if any."
+            ),
+            "results": item(many=True),
+        },
+    )
+
+
+_PAGE_SIZE = OpenApiParameter(
+    PageNumberPagination.page_size_query_param,
+    int,
+    description=f"Rows per page: {PageNumberPagination.page_size} unless asked, at most "
+    f"{PageNumberPagination.max_page_size}.",
+)
+CURSOR_PARAMETERS = [
+    OpenApiParameter(
+        CURSOR, str, description="The page after this cursor (follow the `next` link)."
+    ),
+    OpenApiParameter(
+        BEFORE, str, description="The page before this cursor (follow the `previous` link)."
+    ),
+    _PAGE_SIZE,
+]
+# The query parameters of a list, by how it pages (`page_of`, `cursor_page_of`).
+PAGING_PARAMETERS = {
+    "page": [OpenApiParameter("page", int, description="The page, from 1."), _PAGE_SIZE],
+    "cursor": CURSOR_PARAMETERS,
+}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    HEADER,
+    description="Any unique string (a UUID): retrying with the same key and body within 24 "
+    "hours replays the first answer instead of doing it again.",
+)
+IDEMPOTENT_REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    str,
+    HEADER,
+    response=[200, 201, 202],
+    enum=["true"],
+    description="`true` when this answer is the replay of an earlier request's, with the same "
+    "Idempotency-Key.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    HEADER,
+    description="The ETag of the resource as you read it: if someone changed it since, the "
+    "write is refused with 412 `precondition_failed` and changes nothing.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    HEADER,
+    response=[200],
+    description="The version of the resource, for `If-Match` on a later write.",
+)
+LOCATION = OpenApiParameter(
+    "Location", str, HEADER, response=[201], description="The URL of what was created."
+)
+RATE_LIMIT_HEADERS = [
+    OpenApiParameter(
+        "RateLimit-Limit",
+        int,
+        HEADER,
+        response=True,
+        description="Requests allowed in the window of the tightest limit counting this one.",
+    ),
+    OpenApiParameter(
+        "RateLimit-Remaining",
+        int,
+        HEADER,
+        response=True,
+        description="Requests left in that window.",
+    ),
+    OpenApiParameter(
+        "RateLimit-Reset",
+        int,
+        HEADER,
+        response=True,
+        description="Seconds until the oldest request counted leaves the window (room again).",
+    ),
+]
+# The seconds to wait, on a 429 and on a 503 (the database is unavailable).
+RETRY_AFTER = {
+    codes: OpenApiParameter(
+        "Retry-After",
+        int,
+        HEADER,
+        response=list(codes),
+        description="Seconds to wait before trying again.",
+    )
+    for codes in ((503,), (429, 503))
+}
+REQUEST_ID = OpenApiParameter(
+    "X-Request-ID",
+    str,
+    HEADER,
+    response=True,
+    description="The request's ID (yours, if you sent a sane one): quote it when asking.",
+)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable and machine-readable, e.g. `slug_taken`.")
+    message = serializers.CharField(help_text="For people: what went wrong and what to do.")
+    # A field named like Serializer.fields: DRF's metaclass takes it out of the class.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="The messages about each field of the input, by field name.",
+    )
+    request_id = serializers.CharField(
+        required=False, help_text="The request's `X-Request-ID`: quote it when asking about it."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERROR_MEANINGS = {
+    400: "Invalid input",
+    401: "No or bad credentials",
+    403: "Missing role, suspended organization, or not allowed",
+    404: "Absent, or not yours",
+    405: "Method not allowed",
+    409: "Conflict (slug taken, already a member, seat limit, last owner, idempotency key)",
+    410: "The invitation can no longer be used",
+    412: "`precondition_failed`: changed since you read it (If-Match)",
+    429: "Rate limited (see Retry-After and the RateLimit headers)",
+    503: "The database is unavailable",
+}
+# What a 404 of an operation about the signed-in person means.
+PEOPLE_ONLY = {404: "About a person: an organization API key gets 404 here"}
+# What a 409 of an `@idempotent` operation means (beside its own conflicts).
+IDEMPOTENCY_CONFLICT = (
+    "`idempotency_key_reused`: the Idempotency-Key came with another request; "
+    "`idempotency_key_in_progress`: its first request is still running"
+)
+STALE_IF_MATCH = ERROR_MEANINGS[412]
+
+
+def with_meanings(declared: dict[Any, Any], meanings: dict[int, str]) -> dict[Any, Any]:
+    """`declared` responses, with the errors of `meanings` added — or, where an operation
+    declares the status already, its description extended with the meaning."""
+    merged = dict(declared)
+    for code, meaning in meanings.items():
+        present = merged.get(code)
+        if present is None:
+            merged[code] = OpenApiResponse(ErrorSerializer, description=meaning)
+        elif isinstance(present, OpenApiResponse) and meaning not in str(present.description or ""):
+            description = f"{present.description}; {meaning}" if present.description else meaning
+            merged[code] = OpenApiResponse(present.response, description=description)
+    return dict(sorted(merged.items(), key=lambda item: int(item[0])))
+
+
+def responses(
+    ok: Any,
+    *errors: int,
+    status: int = 200,
+    public: bool = False,
+    meanings: dict[int, str] | None = None,
+) -> dict[int, Any]:
+    """An endpoint's responses for the schema: `ok` under `status`, and every error it can give
+    (400 and 503 always; 401 and 403 unless the endpoint is public); `meanings` says what an
+    error means for this endpoint, in place of the general words."""
+    codes = set(errors) | {400, 503}
+    if not public:
+        codes |= {401, 403}
+    result: dict[int, Any] = {status: ok}
+    for code in sorted(codes):
+        meaning = (meanings or {}).get(code, ERROR_MEANINGS[code])
+        result[code] = OpenApiResponse(ErrorSerializer, description=meaning)
+    return result
