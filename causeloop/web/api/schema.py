@@ -187,8 +187,7 @@ def declare_conventions(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any
                 operation["security"] = []
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.startswith("Patched"):
-            for field in component.get("properties", {}).values():
-                field.pop("default", None)
+            _drop_defaults(component.get("properties", {}))
     for path, item in paths.items():
         created = item.get("post", {}).get("responses", {}).get("201")
         if created is not None:
@@ -196,6 +195,14 @@ def declare_conventions(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any
             if links:
                 created["links"] = links
     return result
+
+
+def _drop_defaults(properties: dict[str, Any]) -> None:
+    for key, field in properties.items():
+        field.pop("default", None)
+        # An enum's `allOf: [$ref]` was only there to carry its default beside the $ref.
+        if list(field) == ["allOf"] and len(field["allOf"]) == 1:
+            properties[key] = field["allOf"][0]
 
 
 def _links_from(collection: str, paths: dict[str, Any]) -> dict[str, Any]:
