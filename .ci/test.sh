@@ -8,6 +8,7 @@ bash .ci/db-roles.sh  # causeloop_owner / causeloop_app: the RLS tests connect a
 bash .ci/redis.sh  # the pooled tests' cache, rate limits and sessions
 bash .ci/pgbouncer.sh  # transaction pooling in front of PostgreSQL: the pooled tests go through it
 bash .ci/chromium.sh
+bash .ci/redocly.sh  # the OpenAPI document's lint (tests/api/openapi/)
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/causeloop}"
 echo "==> lint and types"
 .venv/bin/ruff check --quiet .

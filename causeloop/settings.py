@@ -360,6 +360,33 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Causeloop API",
     "DESCRIPTION": "The control plane of a multi-tenant SaaS: organizations, members, keys.",
     "VERSION": "1.0.0",
+    # OpenAPI 3.1: a field that is an object or null is `oneOf: [{$ref}, {type: null}]`, which
+    # every tool reads alike; 3.0's `nullable` beside an `allOf` has no `type` to apply to.
+    "OAS_VERSION": "3.1.0",
+    "LICENSE": {"name": "Proprietary"},
+    "TAGS": [
+        {"name": "auth", "description": "Sign up, and the personal access tokens of a person."},
+        {"name": "me", "description": "The caller: who they are, their organizations, erasure."},
+        {
+            "name": "organizations",
+            "description": "Organizations and everything in one: members, invitations, invite "
+            "codes, API keys, SCIM tokens, branding, templates, domains, integrations, runs and "
+            "usage, webhooks, events and the audit log; and the platform's onboarding.",
+        },
+        {
+            "name": "invitations",
+            "description": "Invitations by their token: read one, accept it, or invite into the "
+            "caller's active organization.",
+        },
+        {"name": "invite-codes", "description": "Join an organization with an invite code."},
+        {"name": "event-types", "description": "The catalogue of webhook and feed events."},
+        {"name": "gdpr", "description": "An organization's data, exported as JSON."},
+        {
+            "name": "governance",
+            "description": "Right-to-be-forgotten requests: a person erased from the platform, "
+            "or from one organization by its admin.",
+        },
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -398,6 +425,7 @@ SPECTACULAR_SETTINGS = {
         "causeloop.web.api.schema.order_security_schemes",
         "causeloop.web.api.schema.declare_conventions",
         "causeloop.web.schema_nullable.nullable_objects_as_one_of",
+        "causeloop.web.api.schema.name_the_server",
     ],
 }
 
@@ -435,5 +463,6 @@ if LOG_FORMAT not in LOG_FORMATS:
 LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), fmt=LOG_FORMAT)
 configure_structlog()
 
-# Absolute links in emails (invitations, password reset) start with this.
+# Absolute links in emails (invitations, password reset) start with this; and the API
+# document's server, when `manage.py spectacular` writes it (causeloop.web.api.schema).
 CAUSELOOP_BASE_URL = env.str("CAUSELOOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -4,6 +4,7 @@ public description comes from."""
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
@@ -113,6 +114,18 @@ def order_security_schemes(result: dict[str, Any], **_kwargs: Any) -> dict[str, 
     return result
 
 
+def name_the_server(result: dict[str, Any], request: Any = None, **_kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: the document's one server (its paths start with /api/v1) is the
+    address it is served from, so the docs' "Try it out" calls the deployment they are read on
+    whatever its host and port; written by `manage.py spectacular`, `CAUSELOOP_BASE_URL`."""
+    if request is not None:
+        url = request.build_absolute_uri("/").rstrip("/")
+    else:
+        url = settings.CAUSELOOP_BASE_URL
+    head: dict[str, Any] = {key: result[key] for key in ("openapi", "info") if key in result}
+    return {**head, "servers": [{"url": url, "description": "This deployment"}], **result}
+
+
 class BearerScheme(OpenApiAuthenticationExtension):
     target_class = "causeloop.web.authentication.BearerTokenAuthentication"
     name = ["bearerAuth", "apiKeyHeader"]
@@ -188,10 +201,17 @@ def _request_body_as_refused(name: str, component: dict[str, Any]) -> None:
     """A request body's component as the endpoints read it: no defaults in a `Patched*` one,
     and no field it does not name (an unknown field is a 400, `InputSerializer`)."""
     if name.startswith("Patched"):
-        for field in component.get("properties", {}).values():
-            field.pop("default", None)
+        _drop_defaults(component.get("properties", {}))
     if name.endswith("Request") and component.get("type") == "object":
         component["additionalProperties"] = False
+
+
+def _drop_defaults(properties: dict[str, Any]) -> None:
+    for key, field in properties.items():
+        field.pop("default", None)
+        # An enum's `allOf: [$ref]` was only there to carry its default beside the $ref.
+        if list(field) == ["allOf"] and len(field["allOf"]) == 1:
+            properties[key] = field["allOf"][0]
 
 
 def _links_from(collection: str, paths: dict[str, Any]) -> dict[str, Any]:
