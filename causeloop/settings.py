@@ -424,7 +424,6 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "causeloop.web.api.schema.order_security_schemes",
         "causeloop.web.api.schema.declare_conventions",
-        "causeloop.web.schema_nullable.nullable_objects_as_one_of",
         "causeloop.web.api.schema.name_the_server",
     ],
 }

@@ -168,10 +168,11 @@ def test_nullable_is_never_without_a_type(document):
 
 def test_a_nullable_nested_object_is_the_object_or_null(document):
     me = document["components"]["schemas"]["Me"]["properties"]
-    assert me["user"]["oneOf"] == [{"$ref": "#/components/schemas/User"}, {"enum": [None]}]
+    # OpenAPI 3.1: JSON Schema's own null, no `nullable` keyword beside a $ref.
+    assert me["user"]["oneOf"] == [{"$ref": "#/components/schemas/User"}, {"type": "null"}]
     assert me["active_organization"]["oneOf"] == [
         {"$ref": "#/components/schemas/OrganizationSummary"},
-        {"enum": [None]},
+        {"type": "null"},
     ]
     assert "allOf" not in me["user"]
     assert "nullable" not in me["user"]

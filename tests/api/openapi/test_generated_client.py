@@ -184,7 +184,7 @@ def test_a_template_changes_only_what_a_patch_sends_and_a_stale_etag_is_refused(
     owner, _organization = acme
     body = api.models.TemplateInputRequest(
         name="Triage",
-        kind=api.models.TemplateInputKindEnum.AGENT,
+        kind=api.models.TemplateKindEnum.AGENT,
         description="Sorts the inbox",
         body="You triage.",
     )
