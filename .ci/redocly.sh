@@ -10,5 +10,5 @@ if [ ! -x .ci/node/node_modules/.bin/redocly ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
   fi
   echo "==> installing @redocly/cli"
-  npm install --silent --no-audit --no-fund --prefix .ci/node @redocly/cli@2 >/dev/null
+  npm install --silent --no-audit --no-fund --prefix .ci/node @redocly/cli@2.77.0 >/dev/null  # pinned: later releases need Node 22.12, Debian has 20
 fi
