@@ -14,12 +14,14 @@ from rest_framework.response import Response
 from causeloop.core.errors import NotFound
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
-    PEOPLE_ONLY,
     ApiView,
     InputSerializer,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    PEOPLE_ONLY,
+    page_of,
     responses,
 )
 from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer

@@ -10,14 +10,15 @@ from rest_framework.response import Response
 
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
-    IDEMPOTENCY_CONFLICT,
-    IDEMPOTENCY_KEY,
     InputSerializer,
     Integer,
     OrganizationEndpoint,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    IDEMPOTENCY_CONFLICT,
+    page_of,
     responses,
 )
 from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
@@ -111,7 +112,6 @@ class ApiKeysApi(OrganizationEndpoint):
             "<key>`. Recorded as `api_key.created` in the audit log and the events."
         ),
         request=ApiKeyInput,
-        parameters=[IDEMPOTENCY_KEY],
         responses=responses(
             NewApiKeySerializer,
             404,
@@ -152,7 +152,6 @@ class ApiKeyRotateApi(OrganizationEndpoint):
             "key) in the audit log and the events."
         ),
         request=RotateInput,
-        parameters=[IDEMPOTENCY_KEY],
         responses=responses(
             NewApiKeySerializer,
             404,

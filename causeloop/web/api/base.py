@@ -24,15 +24,6 @@ from causeloop.core.errors import NotFound
 from causeloop.core.keyset import KeysetPage
 from causeloop.core.tenancy import enter_platform, enter_tenant
 from causeloop.web.api.conventions import check_precondition, with_conventions
-from causeloop.web.api.documented import (  # noqa: F401 (the endpoints' schema helpers)
-    CURSOR_PARAMETERS,
-    IDEMPOTENCY_CONFLICT,
-    IDEMPOTENCY_KEY,
-    PEOPLE_ONLY,
-    cursor_page_of,
-    page_of,
-    responses,
-)
 from causeloop.web.api.permissions import IsOrgMember, IsPlatformOperator
 from causeloop.web.authentication import (
     BearerTokenAuthentication,
@@ -93,6 +84,11 @@ class ApiView(APIView):
             self.answer_anyone(request, **kwargs)
             return
         super().initial(request, *args, **kwargs)
+        self.prepare(request, **kwargs)
+
+    def prepare(self, request: Request, **kwargs: Any) -> None:
+        """After authentication, permissions and throttles, before the handler: where an
+        endpoint enters what it is about (not for `OPTIONS`, which is about nothing)."""
 
     def answer_anyone(self, request: Request, **kwargs: Any) -> None:
         """`OPTIONS` says which methods the path allows, to anyone — a browser's preflight
@@ -165,10 +161,7 @@ class OrganizationEndpoint(ApiView):
     organization: Organization
     role: Role  # the caller's, resolved with the organization
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if request.method == "OPTIONS":
-            return
+    def prepare(self, request: Request, **kwargs: Any) -> None:
         self.organization, self.role = self.enter_organization(kwargs["org"])
         self.check_object_permissions(request, self.organization)
         self.hand_over(self.organization)
@@ -194,10 +187,8 @@ class PlatformEndpoint(ApiView):
     authentication_classes = PLATFORM_AUTHENTICATION
     permission_classes = [permissions.IsAuthenticated, IsPlatformOperator]
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if request.method != "OPTIONS":
-            enter_platform()
+    def prepare(self, request: Request, **kwargs: Any) -> None:
+        enter_platform()
 
 
 class Text(serializers.CharField):

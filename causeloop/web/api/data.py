@@ -16,8 +16,10 @@ from causeloop.web.api.base import (
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    cursor_page_of,
     cursor_paginated,
+)
+from causeloop.web.api.documented import (
+    cursor_page_of,
     responses,
 )
 from causeloop.web.api.exports import OrganizationExportSerializer

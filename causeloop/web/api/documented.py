@@ -15,41 +15,35 @@ from causeloop.web.pagination import BEFORE, CURSOR, PageNumberPagination
 HEADER: Literal["header"] = "header"
 
 
-def page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    """The schema of one page of `item`s, as `paginated` renders it (`?page=`)."""
+def _page_schema(
+    kind: str, item: type[serializers.Serializer], older: str, newer: str, **extra: Any
+) -> type[serializers.Serializer]:
+    """A page of `item`s: its `next` and `previous` links, `results`, and `extra` fields;
+    `paging` tells the AutoSchema which query parameters the list takes."""
     name = item.__name__.removesuffix("Serializer")
+    prefix = {"page": "Paginated", "cursor": "Cursor"}[kind]
     return type(
-        f"Paginated{name}ListSerializer",
+        f"{prefix}{name}ListSerializer",
         (serializers.Serializer,),
         {
-            "paging": "page",
-            "count": serializers.IntegerField(help_text="How many there are in all."),
-            "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
-            "previous": serializers.URLField(
-                allow_null=True, help_text="The previous page, if any."
-            ),
+            "paging": kind,
+            **extra,
+            "next": serializers.URLField(allow_null=True, help_text=f"{older}, if any."),
+            "previous": serializers.URLField(allow_null=True, help_text=f"{newer}, if any."),
             "results": item(many=True),
         },
     )
+
+
+def page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of one page of `item`s, as `paginated` renders it (`?page=`)."""
+    count = serializers.IntegerField(help_text="How many there are in all.")
+    return _page_schema("page", item, "The next page", "The previous page", count=count)
 
 
 def cursor_page_of(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
     """The schema of one page of `item`s, as `cursor_paginated` renders it (`?cursor=`)."""
-    name = item.__name__.removesuffix("Serializer")
-    return type(
-        f"Cursor{name}ListSerializer",
-        (serializers.Serializer,),
-        {
-            "paging": "cursor",
-            "next": serializers.URLField(
-                allow_null=True, help_text="The page of older ones, if any."
-            ),
-            "previous": serializers.URLField(
-                allow_null=True, help_text="The page of newer ones, if any."
-            ),
-            "results": item(many=True),
-        },
-    )
+    return _page_schema("cursor", item, "The page of older ones", "The page of newer ones")
 
 
 _PAGE_SIZE = OpenApiParameter(

@@ -12,13 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
-    IDEMPOTENCY_CONFLICT,
-    IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    IDEMPOTENCY_CONFLICT,
+    page_of,
     responses,
 )
 from causeloop.web.api.permissions import IsOrgAdmin
@@ -114,7 +115,6 @@ class DomainsApi(DomainApiBase):
             f"refused (400 `public_email_domain`). {_WHO} Recorded as `domain.added` in the "
             f"audit log and the events."
         ),
-        parameters=[IDEMPOTENCY_KEY],
         request=DomainInput,
         responses=responses(
             DomainSerializer,

@@ -22,6 +22,8 @@ from causeloop.web.api.base import (
     ApiView,
     InputSerializer,
     Text,
+)
+from causeloop.web.api.documented import (
     responses,
 )
 from causeloop.web.api.permissions import IsPlatformOperator

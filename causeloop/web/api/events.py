@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from causeloop.core.errors import ValidationFailed
-from causeloop.web.api.base import ApiView, OrganizationEndpoint, responses
+from causeloop.web.api.base import ApiView, OrganizationEndpoint
 from causeloop.web.api.data import AuditLogApi
+from causeloop.web.api.documented import responses
 from organizations.models import Organization
 from webhooks.catalog import (
     MAX_FILTER_ENTRIES,

@@ -17,8 +17,10 @@ from causeloop.web.api.base import (
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    page_of,
     responses,
 )
 from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember

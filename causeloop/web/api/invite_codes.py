@@ -12,15 +12,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
-    IDEMPOTENCY_CONFLICT,
-    IDEMPOTENCY_KEY,
     ApiView,
     InputSerializer,
     Integer,
     OrganizationEndpoint,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    IDEMPOTENCY_CONFLICT,
+    page_of,
     responses,
 )
 from causeloop.web.api.invitations import JoinResultSerializer, joined_result
@@ -125,7 +126,6 @@ class InviteCodesApi(OrganizationEndpoint):
             "as `invite_code.created` in the audit log and the events."
         ),
         request=InviteCodeInput,
-        parameters=[IDEMPOTENCY_KEY],
         responses=responses(
             InviteCodeSerializer,
             404,

@@ -13,12 +13,13 @@ from causeloop.core.errors import NotFound, ValidationFailed
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.accounts import UserSerializer
 from causeloop.web.api.base import (
-    ApiView,
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    page_of,
     responses,
 )
 from causeloop.web.api.invitations import NewInvitationSerializer, _new_invitation
@@ -81,15 +82,19 @@ class MembersApi(OrganizationEndpoint):
     by_platform = False
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if request.method == "POST" and IsPlatformOperator().has_permission(request, self):
-            ApiView.initial(self, request, *args, **kwargs)
-            self.by_platform = True
-            self.organization = self.enter_any_organization(kwargs["org"])
-            self.hand_over(self.organization)
-            return
-        if isinstance(request.user, RootOperator):  # a member's view: the root key is none
-            raise NotFound("Organization not found.")
+        self.by_platform = request.method == "POST" and IsPlatformOperator().has_permission(
+            request, self
+        )
+        if not self.by_platform and isinstance(request.user, RootOperator):
+            raise NotFound("Organization not found.")  # a member's view: the root key is none
         super().initial(request, *args, **kwargs)
+
+    def prepare(self, request: Request, **kwargs: Any) -> None:
+        if not self.by_platform:
+            super().prepare(request, **kwargs)
+            return
+        self.organization = self.enter_any_organization(kwargs["org"])
+        self.hand_over(self.organization)
 
     @extend_schema(
         operation_id="members_list",

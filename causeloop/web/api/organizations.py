@@ -13,13 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
-    PEOPLE_ONLY,
     ApiView,
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    PEOPLE_ONLY,
+    page_of,
     responses,
 )
 from causeloop.web.api.permissions import IsOrgMember, IsOrgOwnerToDelete

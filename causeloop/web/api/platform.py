@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store
-from causeloop.web.api.base import InputSerializer, Integer, PlatformEndpoint, Text, responses
+from causeloop.web.api.base import InputSerializer, Integer, PlatformEndpoint, Text
+from causeloop.web.api.documented import responses
 from causeloop.web.idempotency import idempotent
 from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
 from onboarding.services.dryrun import onboard_dryrun

@@ -12,13 +12,14 @@ from rest_framework.response import Response
 
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
-    IDEMPOTENCY_CONFLICT,
-    IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    IDEMPOTENCY_CONFLICT,
+    page_of,
     responses,
 )
 from causeloop.web.api.permissions import IsOrgAdmin
@@ -84,7 +85,6 @@ class ScimTokensApi(ScimTokenApiBase):
             f"in the response this once. At most {MAX_USABLE_TOKENS} tokens work at a time. "
             f"Recorded as `scim_token.created` in the audit log and the events."
         ),
-        parameters=[IDEMPOTENCY_KEY],
         request=ScimTokenInput,
         responses=responses(
             NewScimTokenSerializer,

@@ -18,16 +18,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from causeloop.web.api.base import (
-    CURSOR_PARAMETERS,
-    IDEMPOTENCY_CONFLICT,
-    IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    cursor_page_of,
     cursor_paginated,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    IDEMPOTENCY_CONFLICT,
+    cursor_page_of,
+    page_of,
     responses,
 )
 from causeloop.web.api.permissions import CanManageIntegrations, IsOrgMember
@@ -112,7 +112,6 @@ class IntegrationsApi(OrganizationEndpoint):
             "providers limit. The credential is stored encrypted and never returned. Recorded "
             "as `integration.created` in the audit log and the events."
         ),
-        parameters=[IDEMPOTENCY_KEY],
         request=IntegrationInput,
         responses=responses(
             IntegrationSerializer, 404, 409, status=201, meanings=_INTEGRATION_CONFLICTS
@@ -293,7 +292,6 @@ class RunsApi(OrganizationEndpoint):
             "keys): follow `next` for older ones, `previous` for newer ones (no count). A run "
             "that never reported back shows as `timed_out`."
         ),
-        parameters=CURSOR_PARAMETERS,
         responses=responses(cursor_page_of(RunSerializer), 404),
     )
     def get(self, request: Request, organization: Organization) -> Response:
@@ -311,7 +309,7 @@ class RunsApi(OrganizationEndpoint):
             "Sends the event `run.started` (`run.refused` when over a limit); runs are not "
             "audited."
         ),
-        parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
+        parameters=[RETRY_AFTER],
         request=RunStartInput,
         responses={
             **responses(

@@ -19,16 +19,16 @@ from rest_framework.response import Response
 
 from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
-    CURSOR_PARAMETERS,
-    IDEMPOTENCY_CONFLICT,
-    IDEMPOTENCY_KEY,
     InputSerializer,
     OrganizationEndpoint,
     Text,
-    cursor_page_of,
     cursor_paginated,
-    page_of,
     paginated,
+)
+from causeloop.web.api.documented import (
+    IDEMPOTENCY_CONFLICT,
+    cursor_page_of,
+    page_of,
     responses,
 )
 from causeloop.web.api.permissions import IsOrgAdmin
@@ -196,7 +196,6 @@ class WebhookEndpointsApi(WebhookEndpointApiBase):
             "that is not https or reaches a private network is 400. Recorded as "
             "`webhook_endpoint.created` in the audit log and the events."
         ),
-        parameters=[IDEMPOTENCY_KEY],
         request=WebhookEndpointInput,
         responses=responses(NewSecretSerializer, 404, 409, status=201, meanings=_LIMIT_CONFLICT),
     )
@@ -275,7 +274,6 @@ class WebhookSecretRotateApi(WebhookEndpointApiBase):
             f"without refusing a message. {_WHO} Recorded as `webhook_endpoint.secret_rotated` "
             f"in the audit log and the events."
         ),
-        parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses=responses(
             NewSecretSerializer,
@@ -300,7 +298,6 @@ class WebhookTestApi(WebhookEndpointApiBase):
             f"answer is the pending delivery: the workers send it within seconds, and the "
             f"delivery log shows how it went. {_WHO}"
         ),
-        parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses=responses(
             WebhookDeliverySerializer,
@@ -328,7 +325,6 @@ class WebhookDeliveriesApi(WebhookEndpointApiBase):
             f"older deliveries, `previous` for newer ones (no count). Each shows its state, "
             f"its attempts, the latest answer and when the next attempt is due. {_WHO}"
         ),
-        parameters=CURSOR_PARAMETERS,
         responses=responses(cursor_page_of(WebhookDeliverySerializer), 404, meanings=_NOT_FOUND),
     )
     def get(self, request: Request, organization: Organization, endpoint_id: str) -> Response:
