@@ -17,4 +17,6 @@ DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding webhook
 .venv/bin/lint-imports --no-cache
 echo "==> running the test suite on $DATABASE_URL"
 # Two workers (xdist): each has its own test database and live server.
-exec .venv/bin/pytest -q -n "${PYTEST_WORKERS:-2}" "$@"
+# Tests that open a connection per thread share one group, so the two workers never run two
+# of them at once (PostgreSQL allows 100 connections).
+exec .venv/bin/pytest -q -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -86,6 +86,7 @@ def test_an_unusable_key_is_400(as_user, organization, make_member):
     assert not Template.objects.exists()
 
 
+@pytest.mark.xdist_group("many_connections")  # a connection per thread
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_reseed_plans")
 def test_fifty_concurrent_retries_make_exactly_one_thing():

@@ -16,7 +16,7 @@ from onboarding.services.onboard import OnboardRequest, onboard_client
 from organizations.models import AuditLog, Organization, Workspace
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.usefixtures("committed_db")
+pytestmark = [pytest.mark.usefixtures("committed_db"), pytest.mark.xdist_group("many_connections")]
 
 
 def run_together(calls: list[Callable[[], Any]]) -> list[Any]:

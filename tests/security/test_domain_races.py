@@ -19,7 +19,10 @@ from tests.directory.dns_server import dns_server  # noqa: F401  (a fixture)
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.security.test_races import run_concurrently
 
-pytestmark = pytest.mark.usefixtures("as_app", "_no_zeal")
+pytestmark = [
+    pytest.mark.usefixtures("as_app", "_no_zeal"),
+    pytest.mark.xdist_group("many_connections"),
+]
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -18,6 +18,7 @@ from tests.security.test_races import as_user, codes, run_concurrently
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("as_app", "_no_zeal"),
+    pytest.mark.xdist_group("many_connections"),
 ]
 
 

@@ -23,6 +23,8 @@ import requests
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+# App servers and threads with a connection each: never beside another such test.
+pytestmark = pytest.mark.xdist_group("many_connections")
 
 
 @pytest.mark.slow

@@ -189,6 +189,7 @@ def test_behind_a_transaction_pooler_no_statement_is_prepared_and_no_cursor_kept
     ]
 
 
+@pytest.mark.xdist_group("many_connections")  # a connection per thread
 def test_rate_limits_in_redis_let_exactly_the_allowance_through_concurrent_attempts():
     """Thirty sign-ups from one address at once, against ten a minute: ten pass, whichever
     app process or thread counts them (the counter is Redis's, locked with SET NX)."""

@@ -27,7 +27,10 @@ from organizations.models import Organization
 from organizations.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
-pytestmark = pytest.mark.usefixtures("as_app", "_no_zeal")
+pytestmark = [
+    pytest.mark.usefixtures("as_app", "_no_zeal"),
+    pytest.mark.xdist_group("many_connections"),
+]
 
 
 def run_concurrently(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:

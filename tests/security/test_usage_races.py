@@ -33,7 +33,10 @@ from organizations.services.runs import run_start
 from tests.factories import ApiKeyFactory, OrganizationFactory, member_of
 from tests.security.test_races import codes, run_concurrently
 
-pytestmark = pytest.mark.usefixtures("as_app", "_no_zeal")
+pytestmark = [
+    pytest.mark.usefixtures("as_app", "_no_zeal"),
+    pytest.mark.xdist_group("many_connections"),
+]
 
 NOON = datetime(2026, 5, 12, 12, 0, tzinfo=UTC)
 TODAY = NOON.date()
