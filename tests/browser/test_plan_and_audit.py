@@ -2,6 +2,7 @@
 (axe-core), and an owner's switch of plan from click to sentence."""
 
 import pytest
+from playwright.sync_api import expect
 
 from organizations.audit import audit
 from organizations.audit_text import ACTIONS
@@ -47,17 +48,18 @@ def test_the_audit_log_reads_as_sentences_and_filters(site, open_context, world,
         assert label == '"What happened"'
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_role("link", name="Older →").click()
-    assert rows.count() == len(ACTIONS) + 2 - 25
+    # count() does not wait: expect() waits for the older page to have loaded.
+    expect(rows).to_have_count(len(ACTIONS) + 2 - 25)
     assert page.get_by_text("Alice Example invited bob@acme.test as admin").is_visible()
     check_accessibility(page)
 
     page.get_by_label("What happened").select_option(label="Role changed")
     page.get_by_role("button", name="Filter").click()
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert "changed the role of dave@acme.test from member to analyst" in rows.first.inner_text()
     page.get_by_label("Person (name or email)").fill("nobody-like-this")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_text("No entries match these filters.").is_visible()
+    expect(page.get_by_text("No entries match these filters.")).to_be_visible()
     check_accessibility(page)
 
 
@@ -82,7 +84,7 @@ def test_the_owner_compares_plans_confirms_and_switches(site, open_context, worl
     check_accessibility(page)
 
     confirmation.get_by_role("button", name="Switch to Enterprise").click()
-    assert page.get_by_text("You are now on the Enterprise plan").is_visible()
+    expect(page.get_by_text("You are now on the Enterprise plan")).to_be_visible()
     assert page.get_by_role("heading", name="Acme Corp is on the Enterprise plan").is_visible()
     page.goto(f"{site}/admin/audit/")
     assert page.get_by_text("Alice Example changed the plan from Growth to Enterprise").is_visible()
