@@ -136,7 +136,7 @@ def report(results: dict[str, dict[str, list[float]]], options: argparse.Namespa
         f"rows, Alice in {large['alice_orgs']:,} organizations. Medians of "
         f"{options.rounds} × {options.requests} requests, whole Django stack, app role (RLS)."
     )
-    print(f"\n| request | SMALL | LARGE | × |\n|---|---|---|---|")
+    print("\n| request | SMALL | LARGE | × |\n|---|---|---|---|")
     worst = 0.0
     for name, (small_ms, small_bytes) in results["small"].items():
         large_ms, large_bytes = results["large"][name]

@@ -25,8 +25,10 @@ from organizations.roles import Role
 from organizations.services.api_keys import api_key_create
 from organizations.services.templates import TemplateInput, template_create
 
-ACTIONS = ["member.joined", "template.created", "api_key.created", "member.role_changed",
-           "organization.updated", "member.invited", "branding.updated", "plan.changed"]  # fmt: skip
+ACTIONS = [
+    "member.joined", "template.created", "api_key.created", "member.role_changed",
+    "organization.updated", "member.invited", "branding.updated", "plan.changed",
+]  # fmt: skip
 FILTERED = "member.role_changed"
 
 
@@ -37,7 +39,7 @@ def _clone(table: str, source: str, first: int, last: int, **columns: str) -> No
     changes = ", ".join(f"'{name}', {expression}" for name, expression in columns.items())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || "  # noqa: S608
+            f"INSERT INTO {table} SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || "
             f"jsonb_build_object('id', split_part(t.id, '_', 1) || '_' || lpad(g::text, 26, '0'), "
             f"{changes}))).* FROM {table} t, generate_series(%s::int, %s::int) g WHERE t.id = %s",
             [first, last, source],
