@@ -215,9 +215,10 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["email_lower", "organization"], name="invitation_email")]
         constraints = [
+            # On the stored lower-case email: the invite path's "already invited?" lookup
+            # is an index condition on both columns, row-level security or not.
             models.UniqueConstraint(
-                "organization",
-                Lower("email"),
+                fields=["organization", "email_lower"],
                 condition=models.Q(status="pending"),
                 name="one_pending_invitation_per_email",
             ),

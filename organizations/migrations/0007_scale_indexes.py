@@ -1,6 +1,7 @@
 """The audit log filtered by action, in the page's order: (organization, action, created_at,
-id) replaces (organization, action), its prefix. Built CONCURRENTLY on PostgreSQL, so audit rows
-(every tenant's writes make them) keep being inserted while a million-row table is indexed."""
+id) replaces (organization, action), its prefix; organizations by (name, id), the platform
+admin's list. Built CONCURRENTLY on PostgreSQL, so audit rows (every tenant's writes make them)
+keep being inserted while a million-row table is indexed."""
 
 from django.db import migrations, models
 
@@ -22,4 +23,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RemoveIndex(model_name="auditlog", name="organizatio_organiz_afa12e_idx"),
+        AddIndexOnline(
+            model_name="organization",
+            index=models.Index(fields=["name", "id"], name="organization_name"),
+        ),
     ]

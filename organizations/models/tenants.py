@@ -86,6 +86,8 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The platform admin's list, by name a page at a time among 20,000 and more.
+        indexes = [models.Index(fields=["name", "id"], name="organization_name")]
         constraints = [
             models.UniqueConstraint(Lower("slug"), name="organization_slug_ci_unique"),
             models.CheckConstraint(
