@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -17,7 +18,7 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         object_list = self.object_list
-        if hasattr(object_list, "query"):  # a QuerySet: count a bounded slice of it
+        if isinstance(object_list, QuerySet):  # count a bounded slice of it
             return object_list[: self.cap + 1].count()
         return len(object_list)
 
