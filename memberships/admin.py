@@ -61,6 +61,7 @@ class MembershipAdmin(admin.ModelAdmin):
         f"{SEARCHED_PEOPLE} people it matches); an organization's ID (org_…) or slug."
     )
     list_select_related = ("user", "organization")
+    raw_id_fields = ("user", "organization", "invited_by")
     # Every tenant's memberships: newest first by ID (minted in time order; the primary key's
     # index), counted up to a bound.
     ordering = ("-id",)
@@ -77,13 +78,11 @@ class MembershipAdmin(admin.ModelAdmin):
             if term.startswith(prefix):
                 return queryset.filter(**{field: term}), False
         # The people and the organization first, each through its own index (the emails'
-        # trigrams, the slug's): one condition on the joined tables, OR-ed, read every membership.
+        # trigrams, the slug's): conditions on the joined tables, OR-ed, read every membership.
         people = User.objects.filter(email__icontains=term).order_by().values_list("pk", flat=True)
         organizations = Organization.objects.filter(slug=term.lower()).values_list("pk", flat=True)
         found = Q(user_id__in=list(people[:SEARCHED_PEOPLE]))
         return queryset.filter(found | Q(organization_id__in=list(organizations))), False
-
-    raw_id_fields = ("user", "organization", "invited_by")
 
 
 @admin.register(Invitation)

@@ -107,7 +107,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         # Fetched for the page's rows only, one query each.
         return with_recent_usage_days(organizations.prefetch_related("subscription"))
 
-    @admin.display(description="Members")  # not sortable: sorting would count every tenant's
+    @admin.display(description="Members")  # not sortable: that counts every organization's
     def member_count(self, organization: WithAnnotations[Organization, MemberTotal]) -> str:
         return f"{organization.member_total} of {organization.seats}"
 
