@@ -35,13 +35,22 @@ FILTERED = "member.role_changed"
 def _clone(table: str, source: str, first: int, last: int, **columns: str) -> None:
     """Insert copies of `table`'s row `source`, one per `g` in first..last, with `columns`
     set to SQL expressions of `g` and the source row `t`; each copy's ID keeps the source's
-    prefix, with `g` for its 26 characters."""
+    prefix, with `g` for its 26 characters. Generated columns compute themselves."""
     changes = ", ".join(f"'{name}', {expression}" for name, expression in columns.items())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || "
-            f"jsonb_build_object('id', split_part(t.id, '_', 1) || '_' || lpad(g::text, 26, '0'), "
-            f"{changes}))).* FROM {table} t, generate_series(%s::int, %s::int) g WHERE t.id = %s",
+            "SELECT string_agg(quote_ident(column_name), ', ') FROM information_schema.columns "
+            "WHERE table_name = %s AND is_generated = 'NEVER'",
+            [table],
+        )
+        (names,) = cursor.fetchone()
+        copy = ", ".join(f"r.{name}" for name in names.split(", "))
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {copy} FROM {table} t, "
+            f"generate_series(%s::int, %s::int) g, LATERAL jsonb_populate_record(NULL::{table}, "
+            f"to_jsonb(t) || jsonb_build_object('id', "
+            f"split_part(t.id, '_', 1) || '_' || lpad(g::text, 26, '0'), {changes})) r "
+            "WHERE t.id = %s",
             [first, last, source],
         )
 
