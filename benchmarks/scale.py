@@ -117,7 +117,7 @@ def main() -> None:
     report(results, options)
     jobs = [sys.executable, str(ROOT / "benchmarks" / "scale_jobs.py")]
     env = {**os.environ, **ENV, "DATABASE_URL": url(database("large"), APP)}
-    subprocess.run([*jobs, "--owner-url", url(database("large"), superuser())], env=env, check=True)
+    subprocess.run(jobs, env=env, check=True)
 
 
 def sized(size: str, scale: float) -> dict[str, int]:
