@@ -82,9 +82,9 @@ def _acme() -> tuple[Any, Any]:
 
 def export_job() -> dict[str, float]:
     from django.db import transaction
+    from onboarding.services.exports import data_export_request
 
     from causeloop.core.tenancy import enter_tenant
-    from onboarding.services.exports import data_export_request
     from organizations.models import DataExport
 
     alice, organization = _acme()
@@ -137,8 +137,9 @@ class Writer(threading.Thread):
 
 
 def purge_job() -> dict[str, float]:
-    from causeloop.core.tenancy import platform_lookup
     from onboarding.purge import organization_purge
+
+    from causeloop.core.tenancy import platform_lookup
     from organizations.models import Organization
 
     _alice, organization = _acme()
