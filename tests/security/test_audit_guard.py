@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection, transaction
 
 from causeloop.core.tenancy import enter_tenant, platform_work
 from memberships.services.erasure import account_erase, member_erase
-from onboarding.lifecycle import organization_purge
+from onboarding.purge import organization_purge
 from organizations import audit_rewrites
 from organizations.audit import audit
 from organizations.models import AuditLog, Organization
