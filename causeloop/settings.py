@@ -47,6 +47,7 @@ CAUSELOOP_PERSONAL_ORG = env.bool("CAUSELOOP_PERSONAL_ORG", default=False)
 CAUSELOOP_INVITATION_DAYS = env.int("CAUSELOOP_INVITATION_DAYS", default=7)
 CAUSELOOP_INVITE_CODE_DAYS = env.int("CAUSELOOP_INVITE_CODE_DAYS", default=7)
 CAUSELOOP_TRIAL_DAYS = env.int("CAUSELOOP_TRIAL_DAYS", default=14)
+CAUSELOOP_EXPORT_HOURS = env.int("CAUSELOOP_EXPORT_HOURS", default=24)  # a data export's link
 # A run not finished within this many seconds stops counting as running (§9).
 CAUSELOOP_RUN_TIMEOUT = env.int("CAUSELOOP_RUN_TIMEOUT", default=3600)
 # Webhooks (§10). Private, loopback and link-local targets (and plain http) are refused unless

@@ -74,6 +74,8 @@ v1: list[URLPattern | URLResolver] = [
     path("invite-codes/<str:code>/join", invite_codes.InviteCodeJoinApi.as_view()),
     # data
     path("gdpr/export-requests", data.ExportApi.as_view()),
+    path("gdpr/export-requests/<str:export_id>", data.ExportRequestApi.as_view()),
+    path("gdpr/export-requests/<str:export_id>/download", data.ExportDownloadApi.as_view()),
     path("governance/rtbf/requests", erasure.ErasureApi.as_view()),
     # usage
     path(f"{ORG}/integrations", usage.IntegrationsApi.as_view()),
