@@ -46,6 +46,7 @@ v1: list[URLPattern | URLResolver] = [
     path(f"{ORG}/subscription", platform.SubscriptionApi.as_view()),
     path(f"{ORG}/suspend", platform.SuspendApi.as_view()),
     path(f"{ORG}/reinstate", platform.ReinstateApi.as_view()),
+    path(f"{ORG}/purge", platform.PurgeApi.as_view()),
     # organizations
     path("organizations", organizations.OrganizationsApi.as_view()),
     path(ORG, organizations.OrganizationApi.as_view()),
