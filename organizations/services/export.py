@@ -200,7 +200,7 @@ def _chunks(organization: Organization, section: Section) -> Iterator[list[model
     while True:
         with transaction.atomic():
             enter_tenant(organization)
-            chunk = list(rows[:CHUNK])
+            chunk = list(rows[:CHUNK].iterator(chunk_size=CHUNK))  # no result cache kept
         if chunk:
             yield chunk
         if len(chunk) < CHUNK:
