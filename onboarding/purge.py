@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from graphlib import TopologicalSorter
 
 import structlog
@@ -106,18 +106,10 @@ def organization_purge(
     deleted: dict[str, int] = {}
     for model in purge_order():
         deleted[model._meta.object_name or ""] = _in_batches(
-            lambda limit, model=model: _delete_rows(model, org_id, limit=limit),
-            model._meta.label,
-            org_id,
-            batch_size,
-            report,
+            partial(_delete_rows, model, org_id), model._meta.label, org_id, batch_size, report
         )
     deleted["AuditLog"] = _in_batches(
-        lambda limit: purge_audit_rows(organization_id=org_id, limit=limit),
-        AuditLog._meta.label,
-        org_id,
-        batch_size,
-        report,
+        partial(_purge_audit_rows, org_id), AuditLog._meta.label, org_id, batch_size, report
     )
     _final_pass(org_id, deleted)
     logger.info("organization.purged", org_id=org_id, slug=organization.slug)
@@ -127,9 +119,10 @@ def organization_purge(
 def purge_row_counts(organization: Organization) -> dict[str, int]:
     """How many rows a purge of the organization deletes now, by model label (for progress)."""
     counts = {}
+    tables: list[type[models.Model]] = [*purge_order(), AuditLog]
     with transaction.atomic():
         enter_tenant(organization)
-        for model in (*purge_order(), AuditLog):
+        for model in tables:
             rows = model._base_manager.filter(**{_organization_column(model): organization.pk})
             counts[model._meta.label] = rows.order_by().count()
     return counts
@@ -211,9 +204,10 @@ def _final_pass(org_id: str, deleted: dict[str, int]) -> None:
                 for model in purge_order():
                     name = model._meta.object_name or ""
                     deleted[name] = deleted.get(name, 0) + _delete_rows(model, org_id)
-                deleted["AuditLog"] += purge_audit_rows(organization_id=org_id)
+                deleted["AuditLog"] += _purge_audit_rows(org_id)
+                sql, params = _delete_sql(Organization, "id", org_id)
                 with connection.cursor() as cursor:
-                    cursor.execute(*_delete_sql(Organization, "id", org_id))
+                    cursor.execute(sql, params)
                 deleted["Organization"] = 1
                 discard_logo_on_commit(logo)  # no files outlive the tenant
         except (IntegrityError, OperationalError) as error:
@@ -225,7 +219,11 @@ def _final_pass(org_id: str, deleted: dict[str, int]) -> None:
             return
 
 
-def _delete_rows(model: type[models.Model], org_id: str, *, limit: int | None = None) -> int:
+def _purge_audit_rows(org_id: str, limit: int | None = None) -> int:
+    return purge_audit_rows(organization_id=org_id, limit=limit)
+
+
+def _delete_rows(model: type[models.Model], org_id: str, limit: int | None = None) -> int:
     """Delete up to `limit` (None: all) of the organization's rows of `model`, with what must
     go with them: files named by export rows, the active membership of the people removed."""
     column = _organization_column(model)
@@ -233,15 +231,16 @@ def _delete_rows(model: type[models.Model], org_id: str, *, limit: int | None = 
         files = _delete_returning(model, column, org_id, "file_name", limit=limit)
         for (name,) in files:
             if name:
-                transaction.on_commit(lambda name=name: default_storage.delete(name), robust=True)
+                transaction.on_commit(partial(default_storage.delete, name), robust=True)
         return len(files)
     if model is Membership:
         gone = _delete_returning(model, column, org_id, "user_id, is_active", limit=limit)
         _activate_next([user_id for user_id, was_active in gone if was_active])
         return len(gone)
     _unlink_self_references(model, column, org_id)
+    sql, params = _delete_sql(model, column, org_id, limit=limit)
     with connection.cursor() as cursor:
-        cursor.execute(*_delete_sql(model, column, org_id, limit=limit))
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
@@ -256,12 +255,12 @@ def _delete_returning(
 
 def _delete_sql(
     model: type[models.Model], column: str, value: str, *, limit: int | None = None
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[str | int]]:
     """`DELETE … WHERE column = value`, at most `limit` rows: one set-based statement."""
     quote = connection.ops.quote_name
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column or "id")
     chosen = f"SELECT {pk} FROM {table} WHERE {quote(column)} = %s"  # noqa: S608
-    params: list[object] = [value]
+    params: list[str | int] = [value]
     if limit is not None:
         chosen += " LIMIT %s"
         params.append(limit)
@@ -273,9 +272,10 @@ def _unlink_self_references(model: type[models.Model], column: str, org_id: str)
     a batch may delete the one and keep the other."""
     for field in model._meta.concrete_fields:
         if field.is_relation and field.related_model is model and field.null:
-            model._base_manager.filter(
-                **{column: org_id, f"{field.attname}__isnull": False}
-            ).update(**{field.attname: None})
+            link = field.attname or field.name
+            model._base_manager.filter(**{column: org_id, f"{link}__isnull": False}).update(
+                **{link: None}
+            )
 
 
 def _activate_next(user_ids: list[str]) -> None:

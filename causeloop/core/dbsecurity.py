@@ -241,7 +241,7 @@ BEGIN
     RETURN purged;
 END
 $$"""  # noqa: S608 - quoted identifiers and constants only
-    one_way = f"""
+    keep_mark = f"""
 CREATE OR REPLACE FUNCTION {PURGE_ONE_WAY}() RETURNS trigger
 LANGUAGE plpgsql {_SAFE_PATH} AS $$
 BEGIN
@@ -272,7 +272,7 @@ BEGIN
 END
 $$"""  # noqa: S608 - quoted identifiers and constants only
     keep_purging = [
-        one_way,
+        keep_mark,
         f"DROP TRIGGER IF EXISTS {PURGE_ONE_WAY} ON {organization}",
         f"CREATE TRIGGER {PURGE_ONE_WAY} BEFORE UPDATE ON {organization} "
         f"FOR EACH ROW EXECUTE FUNCTION {PURGE_ONE_WAY}()",

@@ -141,8 +141,8 @@ def test_other_tenants_write_while_a_purge_holds_its_locks(monkeypatch, pause_in
             holding.set()
             release.wait(30)
 
-    def rows(model: Any, org_id: str, *, limit: int | None = None) -> int:
-        count = real_rows(model, org_id, limit=limit)
+    def rows(model: Any, org_id: str, limit: int | None = None) -> int:
+        count = real_rows(model, org_id, limit)
         if pause_in == "a batch" and model is Membership and limit is not None:
             hold()  # inside the batch's transaction: its row locks are held
         return count

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.views import View
 
@@ -85,7 +85,7 @@ class ExportDownloadPage(LoginRequiredMixin, View):
     expired or the export is not ready yet."""
 
     @no_store  # the organization's data: kept by no cache on the way
-    def get(self, request: HttpRequest, export_id: str) -> HttpResponse:
+    def get(self, request: HttpRequest, export_id: str) -> HttpResponseBase:
         person = cast(User, request.user)
         organization = self._organization_of(person, export_id)
         try:
