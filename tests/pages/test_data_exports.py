@@ -148,3 +148,15 @@ def test_the_data_page_costs_the_same_whatever_the_organization_holds(client, or
     large = measure()
     assert large[0] == small[0]
     assert large[1] < small[1] + 10 * 1200  # ten exports listed at most, whatever there are
+
+
+@override_settings(TASKS=DUMMY_TASKS)
+def test_a_purge_from_the_data_page_suspends_at_once_and_says_so(signed_in, organization, owner):
+    client = signed_in(owner)
+    response = client.post("/admin/data/purge/", {"delete-confirm": organization.slug})
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.purge_started_at is not None  # the rows go in the background
+    page = client.get("/")
+    assert page.status_code == 403
+    assert f"{organization.name} is being deleted" in page.content.decode()
