@@ -270,8 +270,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Without a collected STATIC_ROOT (development, tests) WhiteNoise serves from the apps' folders,
-# so its warning about the missing directory says nothing useful.
+# No collected STATIC_ROOT (development, tests): WhiteNoise serves the apps' folders, quietly.
 WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 # Uploaded logos are served by the app unless a web server or bucket does it (SERVE_MEDIA=false).

@@ -156,17 +156,6 @@ def test_purge_with_yes_does_not_ask(db, monkeypatch):
     assert not Organization.objects.exists()
 
 
-def test_purge_reports_its_progress_on_stderr_and_its_result_on_stdout(db):
-    onboard_client(
-        request=OnboardRequest(org_name="Acme", org_slug="acme", owner_email="bob@acme.com")
-    )
-    out, err = run("offboard_client", "acme", "--purge", "--yes")
-    result = json.loads(out)
-    assert result["deleted"]["Membership"] == 1
-    assert "deleted 1 memberships.Membership row(s)" in err
-    assert "organizations.AuditLog row(s)" in err
-
-
 def test_show_client_prints_organization_workspace_owner_and_audit(db):
     result = onboard_client(
         request=OnboardRequest(

@@ -4,10 +4,13 @@ file outlives it. Concurrency: tests/security/test_purge_races.py."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import override_settings
 from zeal import zeal_ignore
@@ -22,6 +25,7 @@ from onboarding.purge import (
     purge_order,
     purge_organization,
 )
+from organizations.audit import audit
 from organizations.models import AuditLog, Organization
 from organizations.roles import Role
 from organizations.services.api_keys import api_key_provision
@@ -170,3 +174,14 @@ def test_purge_activates_the_earliest_other_membership_of_each_member(organizati
     MembershipFactory(user=person, organization=later)
     organization_purge(organization=organization)
     assert list(Membership.objects.filter(user=person, is_active=True)) == [earliest]
+
+
+def test_the_command_reports_its_progress_on_stderr_and_its_result_on_stdout(organization, owner):
+    audit(organization, actor=owner, action="organization.updated")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("offboard_client", organization.slug, "--purge", "--yes", stdout=out, stderr=err)
+    out, err = out.getvalue(), err.getvalue()
+    result = json.loads(out)
+    assert result["deleted"]["Membership"] == 1
+    assert "deleted 1 memberships.Membership row(s)" in err
+    assert "organizations.AuditLog row(s)" in err
