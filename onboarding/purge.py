@@ -14,9 +14,10 @@ size, in the background, whatever the tenant does meanwhile.
    commit, so it waits for the lock and then fails on its side once the row is gone; rows such
    writes committed earlier are seen and deleted here; then the organization itself.
 
-A batch that loses a race with such a writer (a foreign key checked at commit) is left to the
-next batch or the final pass, and the final pass retries the rare deadlock with one: the purge
-never fails because the tenant wrote during it. Run in one transaction instead (a test, the
+A batch that loses a race with such a writer (a row added beneath the rows it deletes, found
+when its foreign keys are checked at commit) sweeps the tables done before and tries again, and
+the final pass retries the rare deadlock with one: the purge never fails because the tenant
+wrote during it. Run in one transaction instead (a test, the
 immediate task backend inside a request), the same statements simply run as savepoints.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cache, partial
 from graphlib import TopologicalSorter
 
@@ -104,9 +106,15 @@ def organization_purge(
     org_id = organization.pk
     report = on_progress or (lambda _label, _count: None)
     deleted: dict[str, int] = {}
-    for model in purge_order():
+    order = purge_order()
+    for index, model in enumerate(order):
         deleted[model._meta.object_name or ""] = _in_batches(
-            partial(_delete_rows, model, org_id), model._meta.label, org_id, batch_size, report
+            partial(_delete_rows, model, org_id),
+            model._meta.label,
+            org_id,
+            batch_size,
+            report,
+            sweep=partial(_sweep, order[:index], org_id, batch_size),
         )
     deleted["AuditLog"] = _in_batches(
         partial(_purge_audit_rows, org_id), AuditLog._meta.label, org_id, batch_size, report
@@ -162,11 +170,18 @@ def _organization_column(model: type[models.Model]) -> str:
 
 
 def _in_batches(
-    delete: Callable[[int], int], label: str, org_id: str, batch_size: int, report: Progress
+    delete: Callable[[int], int],
+    label: str,
+    org_id: str,
+    batch_size: int,
+    report: Progress,
+    *,
+    sweep: Callable[[], None] | None = None,
 ) -> int:
     """Run `delete(batch_size)` in its own transaction until it deletes fewer rows than that.
-    A batch that loses a race with a late writer is tried again a few times, then left to
-    the final pass."""
+    A batch that loses a race with a late writer (a row added beneath the ones it deletes,
+    found at commit) gets those rows swept first (`sweep`: the tables done before) and is tried
+    again; after a few tries its table is left to the final pass."""
     total = failures = 0
     while True:
         try:
@@ -179,12 +194,26 @@ def _in_batches(
             if failures >= FINAL_ATTEMPTS:
                 return total  # the final pass gets the rest
             time.sleep(0.05 * failures)
+            if sweep is not None:
+                sweep()
             continue
         total += count
         if count:
             report(label, count)
         if count < batch_size:
             return total
+
+
+def _sweep(models_before: list[type[models.Model]], org_id: str, batch_size: int) -> None:
+    """Delete, in batches and in order, what late writers added to tables already done (best
+    effort: what is left goes in the final pass)."""
+    for model in models_before:
+        with suppress(IntegrityError, OperationalError):
+            while True:
+                with transaction.atomic():
+                    enter_tenant(org_id)
+                    if _delete_rows(model, org_id, batch_size) < batch_size:
+                        break
 
 
 def _final_pass(org_id: str, deleted: dict[str, int]) -> None:

@@ -17,9 +17,11 @@ from memberships.models import Membership
 from onboarding import purge
 from onboarding.purge import organization_purge
 from organizations.audit import audit
-from organizations.models import AuditLog, Organization
+from organizations.models import AuditLog, Event, Organization
 from organizations.roles import Role
+from tests.api.webhook_data import make_endpoint
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from webhooks.models import WebhookDelivery
 
 pytestmark = [
     pytest.mark.usefixtures("as_app", "_no_zeal"),
@@ -92,6 +94,31 @@ def test_rows_the_tenant_writes_during_the_purge_go_with_it():
     assert written == ["ok"]
     assert deleted["Organization"] == 1
     assert rows_of(doomed) == (0, 0)
+
+
+def test_a_row_added_beneath_a_table_being_deleted_is_swept_and_the_batch_tried_again():
+    doomed = tenant(members=2, audit_rows=30)  # 30 events too
+    with platform_work():
+        make_endpoint(doomed)
+    reported: dict[str, int] = {}
+
+    def late_delivery(label: str, count: int) -> None:
+        reported[label] = reported.get(label, 0) + count
+        if label == "webhooks.WebhookEndpoint":
+            # The endpoints are gone; a late writer adds one, and a delivery of an event about
+            # to be deleted: the next event batch fails at commit on that delivery.
+            with transaction.atomic():
+                enter_tenant(doomed)
+                event = Event.objects.filter(organization=doomed).order_by("id").last()
+                WebhookDelivery.objects.create(
+                    organization=doomed, endpoint=make_endpoint(doomed), event=event
+                )
+
+    deleted = organization_purge(organization=doomed, batch_size=7, on_progress=late_delivery)
+
+    assert rows_of(doomed) == (0, 0)
+    # Every event went in a batch, none was left to the final pass.
+    assert reported["organizations.Event"] == deleted["Event"] == 30
 
 
 def test_a_write_that_commits_during_the_final_pass_fails_on_its_own_side(monkeypatch):
