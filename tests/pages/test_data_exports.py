@@ -49,7 +49,7 @@ def test_an_admin_prepares_an_export_and_downloads_it(signed_in, organization, a
     page = response.content.decode()
     assert f'href="{_download(export)}"' in page
     assert "ready" in page
-    assert '<meta http-equiv="refresh"' not in page  # nothing is being prepared
+    assert "causeloop/exports.js" not in page  # nothing is being prepared: nothing to follow
 
     download = client.get(_download(export))
     assert download.status_code == 200
@@ -106,7 +106,7 @@ def test_an_expired_link_says_so_and_the_file_is_gone(
 
 
 @override_settings(TASKS=DUMMY_TASKS)
-def test_an_export_being_prepared_shows_its_progress_and_refreshes(
+def test_an_export_being_prepared_shows_its_progress_and_is_followed(
     signed_in, organization, admin_user
 ):
     client = signed_in(admin_user)
@@ -117,9 +117,10 @@ def test_an_export_being_prepared_shows_its_progress_and_refreshes(
         state=DataExport.State.RUNNING, rows_expected=200, rows_written=50
     )
     page = client.get(DATA).content.decode()
-    assert '<meta http-equiv="refresh" content="5">' in page
+    assert "causeloop/exports.js" in page  # follows the export (tests/browser)
+    assert f'data-export-url="/api/v1/gdpr/export-requests/{export.pk}"' in page
     assert 'value="25"' in page  # the progress bar, 25%
-    assert "Being prepared: 25%" in page
+    assert f'Being prepared: <span id="export-{export.pk}-percent">25</span>%' in page
     not_ready = client.get(_download(export))
     assert not_ready.status_code == 409
     assert b"This export is not ready yet" in not_ready.content
