@@ -76,9 +76,9 @@ def data_export_request(*, organization: Organization, actor: User | ApiKey) -> 
             details={"export": export.pk},
         )
         write_data_export.enqueue(export.pk, organization.pk)
-    return DataExport.objects.select_related("requested_by", "requested_by_api_key").get(
-        pk=export.pk
-    )
+    # As the task left it (the immediate backend ran it already), unless it is gone meanwhile.
+    exports = DataExport.objects.select_related("requested_by", "requested_by_api_key")
+    return exports.filter(pk=export.pk).first() or export
 
 
 def recent_exports(organization: Organization) -> list[DataExport]:
