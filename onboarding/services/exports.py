@@ -217,7 +217,7 @@ def _write_file(organization: Organization, export_id: str) -> tuple[str, int]:
         text.detach()
         raw.seek(0)
         progress.record(final=written)
-        name = default_storage.save(f"exports/{organization.pk}/{export_id}.json", File(raw))
+        name = default_storage.save(f"exports/{export_id}.json", File(raw))
     return name, size
 
 
