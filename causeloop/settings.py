@@ -47,6 +47,7 @@ CAUSELOOP_PERSONAL_ORG = env.bool("CAUSELOOP_PERSONAL_ORG", default=False)
 CAUSELOOP_INVITATION_DAYS = env.int("CAUSELOOP_INVITATION_DAYS", default=7)
 CAUSELOOP_INVITE_CODE_DAYS = env.int("CAUSELOOP_INVITE_CODE_DAYS", default=7)
 CAUSELOOP_TRIAL_DAYS = env.int("CAUSELOOP_TRIAL_DAYS", default=14)
+CAUSELOOP_EXPORT_HOURS = env.int("CAUSELOOP_EXPORT_HOURS", default=24)  # a data export's link
 # A run not finished within this many seconds stops counting as running (§9).
 CAUSELOOP_RUN_TIMEOUT = env.int("CAUSELOOP_RUN_TIMEOUT", default=3600)
 # Webhooks (§10). Private, loopback and link-local targets (and plain http) are refused unless
@@ -269,8 +270,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Without a collected STATIC_ROOT (development, tests) WhiteNoise serves from the apps' folders,
-# so its warning about the missing directory says nothing useful.
+# No collected STATIC_ROOT (development, tests): WhiteNoise serves the apps' folders, quietly.
 WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 # Uploaded logos are served by the app unless a web server or bucket does it (SERVE_MEDIA=false).

@@ -20,7 +20,7 @@ from django.urls import URLPattern, path, reverse
 from causeloop.core.errors import DomainError
 from onboarding.fields import Face
 from onboarding.forms import OnboardClientForm
-from onboarding.lifecycle import organization_purge
+from onboarding.purge import organization_purge_queue
 from onboarding.services.onboard import onboard_client, onboard_request_from
 from organizations.admin import OrganizationAdmin, named
 from organizations.models import Organization
@@ -33,14 +33,16 @@ class OnboardingOrganizationAdmin(OrganizationAdmin):
     @admin.action(description="Purge selected organizations (asks for confirmation)")
     def purge(self, request: HttpRequest, queryset: QuerySet[Organization]) -> HttpResponse | None:
         if request.POST.get("confirm") == "yes":
-            purged = []
+            # Each is suspended now and purged by a background task, batch by batch.
+            purging = []
             for organization in queryset:
-                organization_purge(organization=organization)
-                purged.append(organization)
-            if purged:
+                organization_purge_queue(organization=organization)
+                purging.append(organization)
+            if purging:
                 self.message_user(
                     request,
-                    f"Purged {named(purged)}; user accounts were kept.",
+                    f"Purging {named(purging)}: suspended now, gone once the background purge "
+                    "has deleted their data; user accounts are kept.",
                     messages.SUCCESS,
                 )
             return None

@@ -1,6 +1,6 @@
 """An organization's beginning and end: provisioned with its workspace, subscription and owner
-membership, and purged with everything beneath it. Both need the memberships, so they live
-here, above `organizations` and `memberships`."""
+membership, and deleted by its owner (purged by `onboarding.purge`). Both need the memberships, so
+they live here, above `organizations` and `memberships`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import structlog
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -18,14 +17,13 @@ from causeloop.core.db import insert_together
 from causeloop.core.errors import Conflict, ValidationFailed
 from causeloop.core.tenancy import enter_tenant
 from memberships.models import Membership, User
-from memberships.services.active import membership_activate, membership_activate_next
+from memberships.services.active import membership_activate
+from onboarding.purge import organization_purge_queue
 from organizations.access import require_role
 from organizations.audit import audit_entry
-from organizations.audit_rewrites import purge_audit_rows
 from organizations.events import event_of_audit
 from organizations.models import (
     ApiKey,
-    AuditLog,
     Organization,
     Plan,
     Subscription,
@@ -33,7 +31,6 @@ from organizations.models import (
     WorkspaceSettings,
 )
 from organizations.roles import Role
-from organizations.services.branding import discard_logo_on_commit
 from organizations.services.organizations import (
     clean_kind,
     slug_is_available,
@@ -42,8 +39,6 @@ from organizations.services.organizations import (
 )
 from organizations.services.plans import plan_get
 from organizations.validation import clean_name, clean_slug, clean_timezone
-
-logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -189,29 +184,13 @@ def organization_create(
     raise Conflict("Could not find a free slug; please choose one.", code="slug_taken")
 
 
-def organization_purge(*, organization: Organization) -> dict[str, int]:
-    """Delete the organization and everything beneath it; user rows stay (they may belong
-    elsewhere). Members whose active organization this was get their next one activated."""
-    with transaction.atomic():
-        enter_tenant(organization)  # the audit purge acts within the caller's context
-        member_ids = list(organization.memberships.values_list("user_id", flat=True))
-        org_id, slug = organization.pk, organization.slug
-        discard_logo_on_commit(organization.logo.name or "")  # no files outlive the tenant
-        _count, per_model = organization.delete()
-        # The one way audit rows leave: with their organization, once it is gone.
-        per_model[AuditLog._meta.label] = purge_audit_rows(organization_id=org_id)
-        for user_id in member_ids:
-            membership_activate_next(user_id=user_id)
-    logger.info("organization.purged", org_id=org_id, slug=slug)
-    return {label.split(".")[-1]: count for label, count in per_model.items()}
-
-
 def organization_delete(
     *, organization: Organization, actor: User | ApiKey, confirm_slug: str
 ) -> None:
-    """Delete the organization (owner only), after the slug is typed to confirm."""
+    """Delete the organization (owner only), after the slug is typed to confirm: suspended at
+    once, purged in the background (`onboarding.purge`)."""
     require_role(actor, organization, at_least=Role.OWNER)
     if confirm_slug != organization.slug:
         message = f'Type "{organization.slug}" to confirm.'
         raise ValidationFailed(message, code="confirmation_mismatch", fields={"confirm": [message]})
-    organization_purge(organization=organization)
+    organization_purge_queue(organization=organization)

@@ -321,7 +321,7 @@ ACTIONS: dict[str, _Action] = {
     "organization.updated": _Action(_ORGANIZATION, "Settings changed", _settings),
     "branding.updated": _Action(_ORGANIZATION, "Branding changed", _branding),
     "data.exported": _Action(
-        _ORGANIZATION, "Data exported", _fixed("downloaded an export of the organization's data")
+        _ORGANIZATION, "Data exported", _fixed("asked for an export of the organization's data")
     ),
     "organization.suspended": _Action(
         _ORGANIZATION, "Suspended", _fixed("suspended the organization")

@@ -34,17 +34,21 @@ def forget_person(*, organization_id: str | None, email: str, ids: Iterable[str]
     return _forget_in_python(organization_id=organization_id, email=email, ids=ids)
 
 
-def purge_audit_rows(*, organization_id: str) -> int:
-    """Delete the audit rows of an organization deleted earlier in this transaction."""
+def purge_audit_rows(*, organization_id: str, limit: int | None = None) -> int:
+    """Delete the audit rows of an organization that is gone or being purged, at most `limit`
+    of them (None: all). Returns how many left."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT causeloop_audit_purge(%s::text)", [organization_id])
+            cursor.execute(
+                "SELECT causeloop_audit_purge(%s::text, %s::integer)", [organization_id, limit]
+            )
             return int(cursor.fetchone()[0])
-    if Organization.objects.filter(pk=organization_id).exists():
-        raise AppendOnlyError("audit rows leave only with their organization: delete it first")
-    deleted, _per_model = models.QuerySet.delete(
-        AuditLog.objects.filter(organization_id=organization_id)
-    )
+    if Organization.objects.filter(pk=organization_id, purge_started_at__isnull=True).exists():
+        raise AppendOnlyError("audit rows leave only with their organization: purge it first")
+    rows = AuditLog.objects.filter(organization_id=organization_id)
+    if limit is not None:
+        rows = AuditLog.objects.filter(pk__in=list(rows.values_list("pk", flat=True)[:limit]))
+    deleted, _per_model = models.QuerySet.delete(rows)
     return deleted
 
 

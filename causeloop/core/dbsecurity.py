@@ -12,10 +12,13 @@ that admits a row only when it belongs to the context set for the current transa
 
 Audit rows are append-only in the database too (`apply_audit_guard`): the application role holds
 no UPDATE, DELETE or TRUNCATE on them; a trigger refuses, for every role, any change but
-forgetting a person and any delete of a row whose organization still exists; and the two
-sanctioned rewrites are owner-owned functions the application calls — `causeloop_audit_forget`
-(erasure: the person's name and email fields, nothing else) and `causeloop_audit_purge` (the rows
-of an organization that was just deleted).
+forgetting a person and any delete of a row whose organization is still live (exists and is not
+being purged); and the two sanctioned rewrites are owner-owned functions the application calls —
+`causeloop_audit_forget` (erasure: the person's name and email fields, nothing else) and
+`causeloop_audit_purge` (the rows of an organization deleted, or being purged, in batches).
+Being purged is one-way: once `purge_started_at` is set, a trigger keeps it set (and the
+organization suspended, by a check constraint), so an organization whose audit rows may leave
+can never be live again.
 
 This module is the one list of tenant tables. A new model with an `organization` foreign key
 must be added to `TENANT_TABLES` and get a migration calling `apply_row_level_security`;
@@ -64,6 +67,7 @@ TENANT_TABLES: dict[str, str] = {
     "directory.Domain": f"organization_id = {_ORG} OR {_PLATFORM}",
     "directory.ScimToken": f"organization_id = {_ORG} OR {_PLATFORM}",
     "directory.DirectoryUser": f"organization_id = {_ORG} OR {_PLATFORM}",
+    "organizations.DataExport": f"organization_id = {_ORG} OR {_PLATFORM}",
 }
 
 POLICY_NAME = "causeloop_tenant_isolation"
@@ -106,8 +110,10 @@ def remove_row_level_security(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     audit = _quote(schema_editor, _table(apps, AUDIT_TABLE_LABEL))
+    organization = _quote(schema_editor, _table(apps, "organizations.Organization"))
     schema_editor.execute(f"DROP TRIGGER IF EXISTS causeloop_audit_append_only ON {audit}")
-    for function in (*AUDIT_FUNCTIONS, "causeloop_audit_append_only()"):
+    schema_editor.execute(f"DROP TRIGGER IF EXISTS {PURGE_ONE_WAY} ON {organization}")
+    for function in (*AUDIT_FUNCTIONS, "causeloop_audit_append_only()", f"{PURGE_ONE_WAY}()"):
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}")
     for label in TENANT_TABLES:
         try:
@@ -122,13 +128,18 @@ def remove_row_level_security(apps: Any, schema_editor: Any) -> None:
 # --- audit rows: append-only, with two sanctioned rewrites ----------------------------------
 
 ERASED = "erased user"  # what a forgotten person's name and email become in audit rows
-AUDIT_FUNCTIONS = ("causeloop_audit_forget(text, text, text[])", "causeloop_audit_purge(text)")
+AUDIT_FUNCTIONS = (
+    "causeloop_audit_forget(text, text, text[])",
+    "causeloop_audit_purge(text, integer)",
+)
+PURGE_ONE_WAY = "causeloop_organization_purge_one_way"  # the trigger and its function
 _IN_CONTEXT = f"(a.organization_id = {_ORG} OR {_PLATFORM})"  # the tenant policy, restated
 _SAFE_PATH = "SET search_path = pg_catalog, pg_temp"  # every name below is schema-qualified
 
 
-def _audit_guard_sql(*, audit: str, organization: str) -> list[str]:
-    """The trigger, the two functions and the privileges, for these (qualified) tables."""
+def _audit_guard_sql(*, audit: str, organization: str, one_way: bool = True) -> list[str]:
+    """The triggers, the two functions and the privileges, for these (qualified) tables;
+    `one_way`: the trigger that keeps a purge one-way (once the column it guards exists)."""
     erased_json = f"to_jsonb('{ERASED}'::text)"
     is_email = "jsonb_typeof(d.value) = 'string' AND lower(d.value #>> '{}') = email"
     trigger = f"""
@@ -138,8 +149,11 @@ DECLARE
     allowed record;
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        IF NOT EXISTS (SELECT FROM {organization} WHERE id = OLD.organization_id) THEN
-            RETURN OLD;  -- its organization was purged in this transaction
+        IF NOT EXISTS (
+            SELECT FROM {organization}
+            WHERE id = OLD.organization_id AND purge_started_at IS NULL
+        ) THEN
+            RETURN OLD;  -- its organization is gone, or being purged (one-way)
         END IF;
         RAISE EXCEPTION 'audit rows are append-only: they leave only with their organization'
             USING ERRCODE = 'insufficient_privilege';
@@ -205,22 +219,43 @@ BEGIN
     RETURN forgotten;
 END
 $$"""  # noqa: S608 - quoted identifiers and constants only
+    # Up to `p_limit` rows at a time (NULL: all), so a purge deletes a big trail in short
+    # transactions; only once the organization is gone or being purged.
     purge = f"""
-CREATE OR REPLACE FUNCTION causeloop_audit_purge(p_organization_id text) RETURNS integer
+CREATE OR REPLACE FUNCTION causeloop_audit_purge(
+    p_organization_id text, p_limit integer DEFAULT NULL
+) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER {_SAFE_PATH} AS $$
 DECLARE
     purged integer;
 BEGIN
-    IF p_organization_id IS NULL
-        OR EXISTS (SELECT FROM {organization} WHERE id = p_organization_id) THEN
-        RAISE EXCEPTION 'audit rows leave only with their organization: delete it first'
+    IF p_organization_id IS NULL OR EXISTS (
+        SELECT FROM {organization} WHERE id = p_organization_id AND purge_started_at IS NULL
+    ) THEN
+        RAISE EXCEPTION 'audit rows leave only with their organization: purge it first'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    DELETE FROM {audit} AS a WHERE a.organization_id = p_organization_id AND {_IN_CONTEXT};
+    DELETE FROM {audit} AS gone WHERE gone.id IN (
+        SELECT a.id FROM {audit} AS a
+        WHERE a.organization_id = p_organization_id AND {_IN_CONTEXT}
+        LIMIT p_limit
+    );
     GET DIAGNOSTICS purged = ROW_COUNT;
     RETURN purged;
 END
 $$"""  # noqa: S608 - quoted identifiers and constants only
+    keep_mark = f"""
+CREATE OR REPLACE FUNCTION {PURGE_ONE_WAY}() RETURNS trigger
+LANGUAGE plpgsql {_SAFE_PATH} AS $$
+BEGIN
+    IF OLD.purge_started_at IS NOT NULL
+        AND NEW.purge_started_at IS DISTINCT FROM OLD.purge_started_at THEN
+        RAISE EXCEPTION 'an organization being purged stays so: its audit rows may be leaving'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$"""
     # Whoever was granted UPDATE, DELETE or TRUNCATE (the roles script's default privileges
     # grant them on every new table) loses them here: only the owner keeps them.
     revoke = f"""
@@ -239,13 +274,21 @@ BEGIN
     END LOOP;
 END
 $$"""  # noqa: S608 - quoted identifiers and constants only
+    keep_purging = [
+        keep_mark,
+        f"DROP TRIGGER IF EXISTS {PURGE_ONE_WAY} ON {organization}",
+        f"CREATE TRIGGER {PURGE_ONE_WAY} BEFORE UPDATE ON {organization} "
+        f"FOR EACH ROW EXECUTE FUNCTION {PURGE_ONE_WAY}()",
+    ]
     return [
         trigger,
         f"DROP TRIGGER IF EXISTS causeloop_audit_append_only ON {audit}",
         f"CREATE TRIGGER causeloop_audit_append_only BEFORE UPDATE OR DELETE ON {audit} "
         "FOR EACH ROW EXECUTE FUNCTION causeloop_audit_append_only()",
         forget,
+        "DROP FUNCTION IF EXISTS causeloop_audit_purge(text)",  # before batches: one argument
         purge,
+        *(keep_purging if one_way else []),
         revoke,
     ]
 
@@ -259,6 +302,10 @@ def apply_audit_guard(apps: Any, schema_editor: Any) -> None:
         cursor.execute("SELECT current_schema()")
         schema = _quote(schema_editor, cursor.fetchone()[0])
     audit = f"{schema}.{_quote(schema_editor, _table(apps, AUDIT_TABLE_LABEL))}"
-    organization = f"{schema}.{_quote(schema_editor, _table(apps, 'organizations.Organization'))}"
-    for statement in _audit_guard_sql(audit=audit, organization=organization):
+    organization_model = apps.get_model("organizations.Organization")
+    organization = f"{schema}.{_quote(schema_editor, organization_model._meta.db_table)}"
+    # Migrations before the one that adds `purge_started_at` apply the guard without the
+    # trigger on it (the functions name it too, but only read it when called).
+    one_way = any(f.column == "purge_started_at" for f in organization_model._meta.concrete_fields)
+    for statement in _audit_guard_sql(audit=audit, organization=organization, one_way=one_way):
         schema_editor.execute(statement, None)  # no parameters: `%` is SQL, not a placeholder

@@ -8,7 +8,7 @@ from causeloop.core.errors import NotFound, ValidationFailed
 from directory.selectors.domains import domains_for
 from directory.selectors.scim import directory_summary, usable_scim_tokens_of
 from memberships.models import Membership
-from onboarding.lifecycle import organization_purge
+from onboarding.purge import Progress, organization_purge
 from organizations.models import Organization
 from organizations.quotas import OVERRIDES
 from organizations.roles import Role
@@ -26,8 +26,11 @@ def organization_by_slug(slug: object) -> Organization:
     return organization
 
 
-def offboard_client(*, slug: str, action: str) -> dict[str, Any]:
-    """Suspend, reinstate or purge the client with this slug."""
+def offboard_client(
+    *, slug: str, action: str, on_progress: Progress | None = None
+) -> dict[str, Any]:
+    """Suspend, reinstate or purge the client with this slug (a purge runs here, batch by
+    batch, telling `on_progress` how it goes)."""
     organization = organization_by_slug(slug)
     if action == "suspend":
         organization_suspend(organization=organization)
@@ -35,7 +38,7 @@ def offboard_client(*, slug: str, action: str) -> dict[str, Any]:
         organization_reinstate(organization=organization)
     elif action == "purge":
         org_id = organization.pk
-        deleted = organization_purge(organization=organization)
+        deleted = organization_purge(organization=organization, on_progress=on_progress)
         return {"org_id": org_id, "slug": organization.slug, "status": "purged", "deleted": deleted}
     else:
         raise ValidationFailed(f'unknown action "{action}"; use suspend, reinstate or purge')

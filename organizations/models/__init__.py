@@ -1,6 +1,7 @@
-"""The organizations app's models: the tenant and what it owns (`tenants`), and what it uses
-(`usage`)."""
+"""The organizations app's models: the tenant and what it owns (`tenants`), what it uses
+(`usage`), and the exports of its data (`exports`)."""
 
+from organizations.models.exports import DataExport
 from organizations.models.tenants import (
     ApiKey,
     AppendOnlyError,
@@ -21,6 +22,7 @@ __all__ = [
     "AppendOnlyError",
     "AuditLog",
     "AuditLogQuerySet",
+    "DataExport",
     "Event",
     "Integration",
     "Organization",

@@ -81,6 +81,9 @@ class Organization(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # Set once, as a purge begins (`onboarding.services.purge`): suspended for good, its rows
+    # (audit rows too) on their way out. The database keeps it one-way (`dbsecurity`).
+    purge_started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = OrganizationQuerySet.as_manager()
 
@@ -99,6 +102,10 @@ class Organization(models.Model):
                 & models.Q(secondary_color__regex=r"^#[0-9a-f]{6}$"),
                 name="organization_colors_hex",
             ),
+            models.CheckConstraint(
+                condition=models.Q(purge_started_at__isnull=True) | models.Q(status="suspended"),
+                name="organization_purging_is_suspended",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +114,10 @@ class Organization(models.Model):
     @property
     def is_suspended(self) -> bool:
         return self.status == self.Status.SUSPENDED
+
+    @property
+    def is_being_purged(self) -> bool:
+        return self.purge_started_at is not None
 
 
 class Workspace(models.Model):

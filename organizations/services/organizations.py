@@ -167,6 +167,11 @@ def _set_status(
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         if locked.status == status:
             return locked
+        if locked.is_being_purged:
+            raise Conflict(
+                "This organization is being purged: it stays suspended until it is gone.",
+                code="organization_purging",
+            )
         locked.status = status
         locked.suspended_at = timezone.now() if status == Organization.Status.SUSPENDED else None
         locked.save(update_fields=["status", "suspended_at", "updated_at"])

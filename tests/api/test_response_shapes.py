@@ -1,20 +1,24 @@
 """The typed answers of the data export and of erasure hold exactly what the services return,
-key by key, nested lists too: the export is the service's data itself and its serializers only
-describe it, so a key added to one and not the other fails here. Real answers of these
-operations, and of `GET /me` with its nullable parts null, keep to the OpenAPI document."""
+key by key, nested lists too: the export's download is the document the service writes and its
+serializers only describe it, so a key added to one and not the other fails here. Real answers
+of these operations, and of `GET /me` with its nullable parts null, keep to the OpenAPI
+document."""
+
+import io
+import json
 
 import pytest
 from rest_framework import serializers
 
 from causeloop.web.api.erasure import ErasureResultSerializer
-from causeloop.web.api.exports import OrganizationExportSerializer
+from causeloop.web.api.exports import DataExportSerializer, OrganizationExportSerializer
 from memberships.services.erasure import account_erase, member_erase
 from memberships.services.invitations import invitation_create
 from memberships.services.tokens import personal_token_create
 from organizations.models import Organization
 from organizations.roles import Role
 from organizations.services.api_keys import api_key_create, api_key_provision
-from organizations.services.export import organization_export
+from organizations.services.export import export_write
 from organizations.services.runs import run_start
 from tests.api import test_schema
 from tests.api.conftest import ROOT_KEY
@@ -58,18 +62,26 @@ def full_organization(organization, owner, make_member):
     return organization
 
 
-def test_the_export_answer_has_every_key_its_schema_names_and_no_other(
+def test_the_exported_document_has_every_key_its_schema_names_and_no_other(
     as_user, full_organization, owner
 ):
-    response = as_user(owner).post(
+    client = as_user(owner)
+    response = client.post(
         "/api/v1/gdpr/export-requests", {"organization": full_organization.slug}, format="json"
     )
-    assert response.status_code == 200
-    assert_same_keys(response.json(), OrganizationExportSerializer())
+    assert response.status_code == 202
+    assert_same_keys(response.json(), DataExportSerializer(), "export request")
+    download = client.get(response.json()["links"]["download"])
+    assert download.status_code == 200
+    assert_same_keys(
+        json.loads(b"".join(download.streaming_content)), OrganizationExportSerializer()
+    )
 
 
-def test_the_export_service_returns_what_the_schema_describes(full_organization, owner):
-    data = organization_export(organization=full_organization, actor=owner)
+def test_the_export_service_writes_what_the_schema_describes(full_organization, owner):
+    out = io.StringIO()
+    export_write(full_organization, out)
+    data = json.loads(out.getvalue())
     assert_same_keys(data, OrganizationExportSerializer())
     assert {member["role"] for member in data["members"]} == {"owner", "analyst"}
     assert [invitation["state"] for invitation in data["invitations"]] == ["pending"]
@@ -89,11 +101,12 @@ def test_each_erasure_returns_what_its_schema_describes(organization, owner, mak
 # --- real answers against the document ----------------------------------------------------
 
 
-def _validated(api_schema, label, *, headers, body=None):
+def _validated(api_schema, label, *, headers, body=None, path_parameters=None):
     """Send one request as the document describes `label`, and check its answer against it."""
     method, path = label.split(" ", 1)
     case = api_schema[path][method].Case(
-        **({"body": body, "media_type": "application/json"} if body is not None else {})
+        **({"body": body, "media_type": "application/json"} if body is not None else {}),
+        **({"path_parameters": path_parameters} if path_parameters else {}),
     )
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     return response
@@ -120,7 +133,22 @@ def test_the_export_and_erasure_answers_keep_to_the_document(api_schema):
         headers=owner_headers,
         body={"organization": "acme"},
     )
-    assert export.status_code == 200
+    assert export.status_code == 202
+    exported = {"export_id": export.json()["id"]}
+    followed = _validated(
+        api_schema,
+        "GET /api/v1/gdpr/export-requests/{export_id}",
+        headers=owner_headers,
+        path_parameters=exported,
+    )
+    assert followed.json()["state"] == "ready"
+    document = _validated(
+        api_schema,
+        "GET /api/v1/gdpr/export-requests/{export_id}/download",
+        headers=owner_headers,
+        path_parameters=exported,
+    )
+    assert document.json()["organization"]["slug"] == "acme"
     forget = {"email": "leaving@example.com", "mode": "erasure", "scope": "organization"}
     forgotten = _validated(
         api_schema,

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 from memberships.services.invitations import invitation_create
 from memberships.services.invite_codes import invite_code_create
 from memberships.services.tokens import personal_token_create
+from onboarding.services.exports import data_export_request
 from organizations.models import Organization, Run
 from organizations.roles import Role
 from organizations.services.api_keys import api_key_provision
@@ -54,6 +55,7 @@ def keyed(db):
         "delivery_id": make_deliveries(endpoint, 1, state="failed")[0].pk,
         "domain_id": "dom_00000000000000000000000000",
         "token_id": personal.pk,
+        "export_id": data_export_request(organization=organization, actor=owner).pk,
     }
     _key, secret = api_key_provision(organization=organization, name="schemathesis")
     return real, {"Authorization": f"Bearer {secret}"}

@@ -131,7 +131,7 @@ def test_the_purge_button_is_red_and_the_page_passes_axe(open_context, site, pla
     assert colours == ["rgb(186, 33, 33)", "rgb(255, 255, 255)"]
     check_accessibility(page)
     button.click()
-    page.get_by_text("Purged Globex (globex); user accounts were kept.").wait_for()
+    page.get_by_text("Purging Globex (globex): suspended now, gone once").wait_for()
     assert page.url.endswith("/platform-admin/organizations/organization/?q=globex")
 
 

@@ -54,7 +54,10 @@ def test_a_refusal_names_the_organization_it_is_about(staff_client, acme):
 
 def test_purging_names_what_was_purged(staff_client, acme):
     response = _act(staff_client, "purge", [acme], confirm="yes")
-    assert _messages(response) == ["Purged Acme Corp (acme); user accounts were kept."]
+    assert _messages(response) == [
+        "Purging Acme Corp (acme): suspended now, gone once the background purge has deleted "
+        "their data; user accounts are kept."
+    ]
     assert not Organization.objects.filter(pk=acme.pk).exists()
 
 
@@ -71,9 +74,7 @@ def test_purging_several_says_how_many_on_the_button(staff_client, acme, globex)
     page = _act(staff_client, "purge", [acme, globex]).content.decode()
     assert 'value="Yes, purge these 2 organizations"' in page
     done = _act(staff_client, "purge", [acme, globex], confirm="yes")
-    assert "Purged Acme Corp (acme) and Globex (globex); user accounts were kept." in (
-        _messages(done)
-    )
+    assert _messages(done)[0].startswith("Purging Acme Corp (acme) and Globex (globex): ")
 
 
 def test_onboarding_names_the_organization(staff_client):

@@ -79,7 +79,7 @@ SENTENCES = {
         "",
         "Alice Example set the primary colour to #112233 and removed the logo",
     ),
-    "data.exported": ({}, "", "Alice Example downloaded an export of the organization's data"),
+    "data.exported": ({}, "", "Alice Example asked for an export of the organization's data"),
     "organization.suspended": ({}, "", "Alice Example suspended the organization"),
     "organization.reinstated": ({}, "", "Alice Example reinstated the organization"),
     "organization.approved": ({}, "", "Alice Example approved the organization"),

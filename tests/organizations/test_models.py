@@ -7,7 +7,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 
 from memberships.models import Invitation, InviteCode, Membership, User
-from onboarding.lifecycle import organization_purge
+from onboarding.purge import organization_purge
 from organizations.audit import audit
 from organizations.models import (
     ApiKey,

@@ -65,7 +65,7 @@ def test_analysts_and_members_get_the_403_page(organization, make_member, role):
     response = sign_in(make_member(organization, role)).get(URL)
     assert response.status_code == 403
     assert b"You do not have access" in response.content
-    assert b"downloaded an export" not in response.content
+    assert b"asked for an export" not in response.content
 
 
 def test_visitors_are_sent_to_log_in(client):
@@ -87,7 +87,7 @@ def test_another_tenants_rows_never_show(organization, other_organization, make_
     assert sentences(client.get(URL + "?person=Mallory")) == []
     # The other tenant's admin, in turn, sees only theirs.
     theirs = sign_in(stranger).get(URL)
-    assert sentences(theirs) == ["Mallory Outsider downloaded an export of the organization's data"]
+    assert sentences(theirs) == ["Mallory Outsider asked for an export of the organization's data"]
 
 
 def test_a_cursor_from_another_tenant_shows_none_of_its_rows(organization, other_organization):
@@ -119,7 +119,7 @@ def test_filters_by_what_happened_and_by_person(organization, make_member):
     assert 'value="member.invited" selected' in invited.content.decode()
     # By name, by email, by key name, and whom a row is about.
     assert sentences(client.get(URL + "?person=builder")) == [
-        "Bob Builder downloaded an export of the organization's data"
+        "Bob Builder asked for an export of the organization's data"
     ]
     assert len(sentences(client.get(URL + "?person=alice@acme"))) == 1
     assert sentences(client.get(URL + "?person=CI")) == [

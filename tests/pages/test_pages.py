@@ -23,7 +23,6 @@ ADMIN_PAGES = [
     "/admin/branding/",
     "/admin/api-keys/",
     "/admin/data/",
-    "/admin/data/export.json",
 ]
 MEMBER_PAGES = ["/", "/admin/templates/", "/admin/members/", "/admin/integrations/"]
 
@@ -317,9 +316,3 @@ def test_the_data_page_leads_to_the_audit_log(signed_in, admin_user):
     assert (
         b'href="/admin/audit/"' in response.content
     )  # the log itself: tests/pages/test_audit_log.py
-
-
-def test_the_export_downloads_json(signed_in, organization, admin_user):
-    response = signed_in(admin_user).get("/admin/data/export.json")
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert response.json()["organization"]["id"] == organization.pk

@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection, transaction
 
 from causeloop.core.tenancy import enter_tenant, platform_work
 from memberships.services.erasure import account_erase, member_erase
-from onboarding.lifecycle import organization_purge
+from onboarding.purge import organization_purge, organization_purge_begin
 from organizations import audit_rewrites
 from organizations.audit import audit
 from organizations.models import AuditLog, Organization
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.usefixtures("_no_zeal")  # rows are read back one by on
 APP = "causeloop_app"
 FORGET = "SELECT causeloop_audit_forget(%s::text, %s::text, %s::text[])"
 PURGE = "SELECT causeloop_audit_purge(%s::text)"
+PURGE_SOME = "SELECT causeloop_audit_purge(%s::text, %s::integer)"
 
 
 def _audit_row(organization, actor) -> AuditLog:
@@ -227,6 +228,43 @@ def test_purging_an_organization_removes_its_audit_rows_and_only_its(as_app):
     with platform_work():
         assert not Organization.objects.filter(pk=doomed.pk).exists()
         assert list(AuditLog.objects.values_list("organization_id", flat=True)) == [kept.pk]
+
+
+def test_audit_rows_leave_in_batches_only_once_their_organization_is_being_purged(as_app):
+    with platform_work():
+        doomed, kept = OrganizationFactory(), OrganizationFactory()
+        person = UserFactory()
+        for _ in range(5):
+            _audit_row(doomed, person)
+        _audit_row(kept, person)
+    with transaction.atomic():
+        enter_tenant(doomed)
+        with pytest.raises(DatabaseError, match="with their organization"), transaction.atomic():
+            _sql(PURGE_SOME, [doomed.pk, 2])  # live: not even in batches
+        organization_purge_begin(organization=doomed)
+        assert _sql(PURGE_SOME, [doomed.pk, 2]) == (2,)
+        # Being purged is one-way: the rows that left can never belong to a live organization.
+        with pytest.raises(DatabaseError, match="stays so"), transaction.atomic():
+            _sql(
+                "UPDATE organizations_organization SET purge_started_at = NULL WHERE id = %s",
+                [doomed.pk],
+            )
+    with platform_work():
+        assert AuditLog.objects.filter(organization=doomed).count() == 3
+        assert AuditLog.objects.filter(organization=kept).count() == 1
+
+
+def test_a_purge_in_batches_as_the_application_role_leaves_nothing(as_app):
+    with platform_work():
+        doomed = OrganizationFactory()
+        MembershipFactory(user=UserFactory(), organization=doomed, role=Role.OWNER)
+        for _ in range(7):
+            _audit_row(doomed, UserFactory())
+    deleted = organization_purge(organization=doomed, batch_size=3)
+    assert deleted["AuditLog"] == 7
+    with platform_work():
+        assert not Organization.objects.filter(pk=doomed.pk).exists()
+        assert not AuditLog.objects.filter(organization_id=doomed.pk).exists()
 
 
 @pytest.mark.usefixtures("_no_zeal")

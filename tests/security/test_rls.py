@@ -309,7 +309,7 @@ def test_services_that_move_a_person_across_organizations_see_all_their_membersh
     memberships in other tenants: the services act for that person, not blind to them."""
     from memberships.services.members import membership_add
     from memberships.services.tokens import personal_token_create
-    from onboarding.lifecycle import organization_purge
+    from onboarding.purge import organization_purge
 
     acme, globex = (tenant["org"] for tenant in two_tenants)
     globex_owner = two_tenants[1]["owner"]  # active in Globex

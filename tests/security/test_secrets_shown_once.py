@@ -11,6 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from zeal import zeal_ignore
 
+from organizations.models import DataExport
 from organizations.roles import Role
 from tests.api.conftest import ROOT_KEY, client_with, token_client
 from tests.factories import ApiKeyFactory, UserFactory
@@ -98,7 +99,10 @@ def test_a_secret_left_unseen_too_long_is_not_shown(signed_in, organization, adm
 
 
 def test_the_export_download_is_not_cached(signed_in, organization, admin_user):
-    response = signed_in(admin_user).get("/admin/data/export.json")
+    client = signed_in(admin_user)
+    client.post("/admin/data/")
+    export = DataExport.objects.get(organization=organization)
+    response = client.get(f"/admin/data/exports/{export.pk}/download")
     assert response.status_code == 200
     assert_no_store(response)
 
@@ -157,11 +161,14 @@ def test_invitation_links_are_not_cached(organization, admin_user):
 
 
 def test_the_export_is_not_cached(organization, make_member):
-    response = token_client(make_member(organization, Role.ADMIN)).post(
+    client = token_client(make_member(organization, Role.ADMIN))
+    response = client.post(
         "/api/v1/gdpr/export-requests", {"organization": organization.pk}, format="json"
     )
-    assert response.status_code == 200
-    assert_no_store(response)
+    assert response.status_code == 202
+    download = client.get(response.json()["links"]["download"])
+    assert download.status_code == 200
+    assert_no_store(download)
 
 
 def test_the_platform_onboarding_key_is_not_cached(db):

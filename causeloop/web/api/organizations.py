@@ -25,6 +25,7 @@ from causeloop.web.api.documented import (
     responses,
 )
 from causeloop.web.api.permissions import IsOrgMember, IsOrgOwnerToDelete
+from causeloop.web.api.platform import PurgingSerializer
 from causeloop.web.idempotency import idempotent
 from causeloop.web.parsers import GuardedJSONParser
 from memberships.selectors import memberships_of, seats_used
@@ -207,10 +208,12 @@ class OrganizationApi(OrganizationEndpoint):
         description=(
             "Delete the organization and everything in it, for good: its members, "
             "invitations, API keys, templates, integrations, runs, webhooks and audit log. "
-            "The people's accounts stay, each member's next organization becoming their "
-            "active one. Owners only: admins and API keys are refused with 403."
+            "It is suspended at once and its data deleted in the background: this answers 202 "
+            "with it as it is now, and it is gone (404) once that is done. The people's "
+            "accounts stay, each member's next organization becoming their active one. Owners "
+            "only: admins and API keys are refused with 403."
         ),
-        responses=responses(None, 404, status=204),
+        responses=responses(PurgingSerializer, 404, status=202),
     )
     def delete(self, request: Request, organization: Organization) -> Response:
         organization_delete(
@@ -218,7 +221,7 @@ class OrganizationApi(OrganizationEndpoint):
             actor=self.actor,
             confirm_slug=organization.slug,  # addressing it in the path is the confirmation
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(PurgingSerializer(organization).data, status=status.HTTP_202_ACCEPTED)
 
 
 class OrganizationSwitchApi(OrganizationEndpoint):

@@ -17,6 +17,7 @@ from causeloop.web.api.base import InputSerializer, Integer, PlatformEndpoint, T
 from causeloop.web.api.documented import responses
 from causeloop.web.idempotency import idempotent
 from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
+from onboarding.purge import organization_purge_queue
 from onboarding.services.dryrun import onboard_dryrun
 from onboarding.services.onboard import onboard_request_from, onboard_with_api_key
 from organizations.models import Organization, Plan, Subscription
@@ -215,3 +216,50 @@ class ReinstateApi(PlatformEndpoint):
             organization=organization_by_reference(org), actor=self.operator
         )
         return Response(StatusSerializer(organization).data)
+
+
+class PurgingSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.ChoiceField(choices=Organization.Status.choices)
+    suspended_at = serializers.DateTimeField(allow_null=True)
+    purge_started_at = serializers.DateTimeField(
+        allow_null=True, help_text="When its purge began; null while it is not being purged."
+    )
+
+
+PURGING = (
+    "The organization is suspended at once (its members and keys are refused) and its data "
+    "deleted by a background task, in batches; once it is done the organization is gone (404). "
+    "User accounts are kept. This cannot be undone."
+)
+
+
+class PurgeApi(PlatformEndpoint):
+    @extend_schema(
+        operation_id="platform_purge",
+        summary="Purge an organization",
+        description=(
+            "Platform operators (the root key, or a staff user's token): delete the "
+            f"organization and everything beneath it. {PURGING} Answers 202 with the "
+            "organization as it is now; `GET` the same path to follow it. Asking again while "
+            "it is being purged changes nothing."
+        ),
+        request=None,
+        responses=responses(PurgingSerializer, 404, status=202),
+    )
+    def post(self, request: Request, org: str) -> Response:
+        organization = organization_purge_queue(organization=organization_by_reference(org))
+        return Response(PurgingSerializer(organization).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        operation_id="platform_purge_show",
+        summary="Follow an organization's purge",
+        description=(
+            "Platform operators: whether the organization is being purged (`purge_started_at`); "
+            "404 once it is gone."
+        ),
+        responses=responses(PurgingSerializer, 404),
+    )
+    def get(self, request: Request, org: str) -> Response:
+        return Response(PurgingSerializer(organization_by_reference(org)).data)

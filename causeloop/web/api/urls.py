@@ -46,6 +46,7 @@ v1: list[URLPattern | URLResolver] = [
     path(f"{ORG}/subscription", platform.SubscriptionApi.as_view()),
     path(f"{ORG}/suspend", platform.SuspendApi.as_view()),
     path(f"{ORG}/reinstate", platform.ReinstateApi.as_view()),
+    path(f"{ORG}/purge", platform.PurgeApi.as_view()),
     # organizations
     path("organizations", organizations.OrganizationsApi.as_view()),
     path(ORG, organizations.OrganizationApi.as_view()),
@@ -74,6 +75,8 @@ v1: list[URLPattern | URLResolver] = [
     path("invite-codes/<str:code>/join", invite_codes.InviteCodeJoinApi.as_view()),
     # data
     path("gdpr/export-requests", data.ExportApi.as_view()),
+    path("gdpr/export-requests/<str:export_id>", data.ExportRequestApi.as_view()),
+    path("gdpr/export-requests/<str:export_id>/download", data.ExportDownloadApi.as_view()),
     path("governance/rtbf/requests", erasure.ErasureApi.as_view()),
     # usage
     path(f"{ORG}/integrations", usage.IntegrationsApi.as_view()),

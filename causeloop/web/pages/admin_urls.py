@@ -4,6 +4,7 @@ from django.urls import path
 
 from causeloop.web.pages import organizations as views
 from causeloop.web.pages.audit import AuditLogPage
+from causeloop.web.pages.data import DataPage, ExportDownloadPage, PurgePage
 from causeloop.web.pages.directory import DirectoryPage
 from causeloop.web.pages.domains import DomainsPage
 from causeloop.web.pages.integrations import IntegrationPage, IntegrationsPage
@@ -20,9 +21,13 @@ urlpatterns = [
     path("templates/<str:template_id>/", TemplatePage.as_view(), name="admin-template"),
     path("members/", MembersPage.as_view(), name="admin-members"),
     path("api-keys/", ApiKeysPage.as_view(), name="admin-api-keys"),
-    path("data/", views.DataPage.as_view(), name="admin-data"),
-    path("data/export.json", views.ExportDownload.as_view(), name="admin-export"),
-    path("data/purge/", views.PurgePage.as_view(), name="admin-purge"),
+    path("data/", DataPage.as_view(), name="admin-data"),
+    path(
+        "data/exports/<str:export_id>/download",
+        ExportDownloadPage.as_view(),
+        name="admin-export-download",
+    ),
+    path("data/purge/", PurgePage.as_view(), name="admin-purge"),
     path("plan/", PlanPage.as_view(), name="admin-plan"),
     path("audit/", AuditLogPage.as_view(), name="admin-audit"),
     path("integrations/", IntegrationsPage.as_view(), name="admin-integrations"),

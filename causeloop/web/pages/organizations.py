@@ -1,17 +1,14 @@
-"""The `/admin/*` pages of the active organization: settings, branding and data (templates and
-API keys have their own modules). Each is an `OrganizationPage`: tenant resolved and entered,
+"""The `/admin/*` pages of the active organization: settings and branding (templates, API keys
+and data have their own modules). Each is an `OrganizationPage`: tenant resolved and entered,
 role checked, services decide."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from causeloop.core.errors import DomainError
-from causeloop.core.shown_once import no_store
 from causeloop.web.pages.base import OrganizationPage, apply_error
 from memberships.models import Membership
 from memberships.selectors import members_of
@@ -27,7 +24,6 @@ from organizations.forms import (
 from organizations.roles import Role
 from organizations.selectors import owned_row
 from organizations.services.branding import branding_update
-from organizations.services.export import organization_export
 from organizations.services.organizations import organization_update
 
 # --- organization -----------------------------------------------------------------------------
@@ -111,7 +107,7 @@ class OrganizationSettingsPage(OrganizationPage):
     def _delete(self) -> HttpResponse:
         form = DeleteForm(self.request.POST)
         if delete_organization(self, form):
-            return self.done(f"{self.organization.name} was deleted.", to="/")
+            return self.done(f"{self.organization.name} is being deleted.", to="/")
         return self._settings_page(status=400, delete_form=form)
 
 
@@ -169,42 +165,3 @@ class BrandingPage(OrganizationPage):
             except DomainError as error:
                 apply_error(form, error)
         return self._render(form, status=400)
-
-
-# --- data -----------------------------------------------------------------------------------
-
-
-class DataPage(OrganizationPage):
-    """The export, a link to the audit log (its own page) and purge."""
-
-    required_role = Role.ADMIN
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page("organizations/data.html", delete_form=DeleteForm())
-
-
-class ExportDownload(OrganizationPage):
-    required_role = Role.ADMIN
-
-    @no_store  # the organization's data: kept by no cache on the way
-    def get(self, request: HttpRequest) -> HttpResponse:
-        data = organization_export(organization=self.organization, actor=self.person)
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        response = HttpResponse(
-            json.dumps(data, indent=2, default=str), content_type="application/json"
-        )
-        filename = f"{self.organization.slug}-export-{stamp}.json"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-
-class PurgePage(OrganizationPage):
-    """Delete the organization and everything in it (owner; typed confirmation)."""
-
-    required_role = Role.OWNER
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = DeleteForm(request.POST)
-        if delete_organization(self, form):
-            return self.done(f"{self.organization.name} and all its data were deleted.", to="/")
-        return self.page("organizations/data.html", status=400, delete_form=form)
