@@ -10,7 +10,7 @@ from causeloop.core.dbsecurity import apply_audit_guard
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organizations", "0007_data_export"),
+        ("organizations", "0008_data_export"),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ from causeloop.core.dbsecurity import apply_row_level_security
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organizations", "0006_workspacesettings_organization"),
+        ("organizations", "0007_scale_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
