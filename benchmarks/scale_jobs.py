@@ -81,20 +81,18 @@ def _acme() -> tuple[Any, Any]:
 
 
 def export_job() -> dict[str, float]:
-    from django.db import transaction
+    from causeloop.core.tenancy import enter_tenant, enter_user
     from onboarding.services.exports import data_export_request
-
-    from causeloop.core.tenancy import enter_tenant
     from organizations.models import DataExport
 
     alice, organization = _acme()
+    enter_user(alice)  # for this session, as a command would: Alice asks, in her organization
+    enter_tenant(organization)
     base = _peak_megabytes()
     start = time.perf_counter()
     export = data_export_request(organization=organization, actor=alice)  # written right away
     seconds = time.perf_counter() - start
-    with transaction.atomic():
-        enter_tenant(organization)
-        export = DataExport.objects.get(pk=export.pk)
+    export = DataExport.objects.get(pk=export.pk)
     assert export.state == DataExport.State.READY, (export.state, export.error)
     return {
         "rows": export.rows_written,
@@ -137,9 +135,8 @@ class Writer(threading.Thread):
 
 
 def purge_job() -> dict[str, float]:
-    from onboarding.purge import organization_purge
-
     from causeloop.core.tenancy import platform_lookup
+    from onboarding.purge import organization_purge
     from organizations.models import Organization
 
     _alice, organization = _acme()
