@@ -31,12 +31,14 @@ NOT_A_PAGE = "There is no such page; here is the first page."
 @dataclass(frozen=True)
 class Pager:
     """A list's links as query strings — `previous` and `next` page, `first` when elsewhere —
-    where the page stands (`position`, numbered lists only) and the `notice` of a broken link."""
+    where the page stands and how many rows there are (`position`, `count`: numbered lists
+    only) and the `notice` of a broken link."""
 
     previous: str = ""
     next: str = ""
     first: str | None = None  # "" is a link too: the page without parameters
     position: str = ""
+    count: int = 0
     notice: str = ""
 
     @property
@@ -112,5 +114,6 @@ def numbered_list[R](
         next=urlencode({**kept, name: number + 1}) if page.has_next() else "",
         first=urlencode(kept) if number > 2 else None,
         position=f"Page {number} of {paginator.num_pages}" if paginator.num_pages > 1 else "",
+        count=paginator.count,
         notice=notice,
     )
