@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.http import urlencode
 
 from causeloop.core.errors import ValidationFailed
 from causeloop.core.keyset import KeysetPage
 from causeloop.web.pages.base import cursor_of
+from causeloop.web.pagination import IdsFirstPaginator
 
 PAGE_SIZE = 25
 BROKEN_LINK = "This page link is broken or out of date; here is the first page."
@@ -58,14 +57,14 @@ def kept_parameters(request: HttpRequest, names: Iterable[str]) -> dict[str, str
     return kept
 
 
-def keyset_list[R](
+def keyset_list[M: Model](
     request: HttpRequest,
-    pager: Callable[..., KeysetPage[Any]],
+    pager: Callable[..., KeysetPage[M]],
     *,
     after: str = "after",
     before: str = "before",
     kept: dict[str, str] | None = None,
-) -> tuple[list[R], Pager]:
+) -> tuple[list[M], Pager]:
     """The page `pager(after=, before=)` gives for the request's cursors (under the names
     `after` and `before`), and its links; a broken cursor shows the first page, and says so."""
     kept = {name: value for name, value in (kept or {}).items() if name not in (after, before)}
@@ -87,19 +86,19 @@ def keyset_list[R](
     )
 
 
-def numbered_list[R](
+def numbered_list[M: Model](
     request: HttpRequest,
-    rows: QuerySet[Any] | list[R],
+    rows: QuerySet[M],
     *,
     size: int = PAGE_SIZE,
     name: str = "page",
     kept: dict[str, str] | None = None,
-) -> tuple[list[R], Pager]:
+) -> tuple[list[M], Pager]:
     """The page of `rows` the request's `name` parameter asks for (the first without one; the
     last past the end, as a link kept after deletions leads there), and its links. A page
     number that is not one shows the first page, and says so."""
     kept = {key: value for key, value in (kept or {}).items() if key != name}
-    paginator = Paginator(rows, size, allow_empty_first_page=True)
+    paginator = IdsFirstPaginator(rows, size)
     raw = request.GET.get(name, "")
     notice = ""
     number = 1
@@ -110,8 +109,8 @@ def numbered_list[R](
             notice = NOT_A_PAGE
     page = paginator.page(number)
     return list(page.object_list), Pager(
-        previous=urlencode({**kept, name: number - 1}) if page.has_previous() else "",
-        next=urlencode({**kept, name: number + 1}) if page.has_next() else "",
+        previous=urlencode({**kept, name: str(number - 1)}) if page.has_previous() else "",
+        next=urlencode({**kept, name: str(number + 1)}) if page.has_next() else "",
         first=urlencode(kept) if number > 2 else None,
         position=f"Page {number} of {paginator.num_pages}" if paginator.num_pages > 1 else "",
         count=paginator.count,

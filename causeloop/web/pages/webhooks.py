@@ -11,6 +11,7 @@ db_worker`) send it, within seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied
@@ -27,6 +28,7 @@ from organizations.roles import Role
 from webhooks.forms import EndpointForm, events_summary
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import (
+    LastDelivery,
     deliveries_page,
     delivery_of,
     endpoint_of,
@@ -42,6 +44,9 @@ from webhooks.services.endpoints import (
     endpoint_update,
     secret_rotate,
 )
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 LIST_URL = "/admin/webhooks/"
 LOG_PAGE_SIZE = 25
@@ -90,6 +95,7 @@ class WebhooksPage(OrganizationPage):
     required_role = Role.ADMIN
 
     def _list(self, form: EndpointForm | None = None, status: int = 200) -> HttpResponse:
+        endpoints: list[WithAnnotations[WebhookEndpoint, LastDelivery]]
         endpoints, pager = numbered_list(
             self.request, endpoints_with_last_delivery(self.organization)
         )
