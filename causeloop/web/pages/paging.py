@@ -25,6 +25,7 @@ from causeloop.web.pagination import IdsFirstPaginator
 PAGE_SIZE = 25
 BROKEN_LINK = "This page link is broken or out of date; here is the first page."
 NOT_A_PAGE = "There is no such page; here is the first page."
+LONGEST_PARAMETER = 500
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,11 @@ class Pager:
 
 
 def kept_parameters(request: HttpRequest, names: Iterable[str]) -> dict[str, str]:
-    """The query parameters among `names` the request carries (bounded: a longer value is not
-    one anyway), for a list's links to keep."""
+    """The query parameters among `names` the request carries, for a list's links to keep
+    (cut at `LONGEST_PARAMETER`: longer than any a form accepts, which then says so)."""
     kept = {}
     for name in names:
-        value = request.GET.get(name, "")[:200]
+        value = request.GET.get(name, "")[:LONGEST_PARAMETER]
         if value:
             kept[name] = value
     return kept
