@@ -36,7 +36,7 @@ class MemberFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=254, label="Email contains", widget=SearchInput)
     role = forms.ChoiceField(
         required=False,
-        label="Role",
+        label="Filter by role",
         choices=[("", "Every role"), *Role.choices],
         error_messages={"invalid_choice": "Choose one of the listed roles."},
     )

@@ -56,7 +56,7 @@ def test_an_owner_pages_through_members_and_finds_an_organization(
     search.get_by_label("Email contains").fill("person5")
     search.get_by_role("button", name="Search").click()
     expect(rows).to_have_count(11)  # person5, person50 … person59
-    search.get_by_label("Role").select_option("owner")
+    search.get_by_label("Filter by role").select_option("owner")
     search.get_by_role("button", name="Search").click()
     expect(page.get_by_text("Nobody matches this search.")).to_be_visible()
     page.get_by_role("link", name="Everyone").click()
