@@ -2,9 +2,11 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core.management import call_command
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
-from causeloop.core import tasklog
+from causeloop.core import lookups, tasklog
+from causeloop.core.db import plan_each_run
 
 
 def create_cache_table(using: str, **_kwargs: Any) -> None:
@@ -15,7 +17,8 @@ def create_cache_table(using: str, **_kwargs: Any) -> None:
 
 class CauseloopConfig(AppConfig):
     """Cross-cutting glue that needs tables: API idempotency records, database-level
-    tenant isolation, the shared cache; and the task log line."""
+    tenant isolation, the shared cache; the task log line; `iexact` served by the lower()
+    indexes (causeloop.core.lookups), and prepared statements planned for their parameters."""
 
     name = "causeloop"
     default_auto_field = "django.db.models.BigAutoField"
@@ -27,3 +30,5 @@ class CauseloopConfig(AppConfig):
 
         post_migrate.connect(create_cache_table, sender=self)
         tasklog.connect()
+        lookups.register()
+        connection_created.connect(plan_each_run, dispatch_uid="causeloop.plan_each_run")

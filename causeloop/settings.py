@@ -167,8 +167,7 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded database lives in var/, which a fresh clone does not have yet.
-    VAR_DIR.mkdir(exist_ok=True)
+    VAR_DIR.mkdir(exist_ok=True)  # the embedded database's folder: not in a fresh clone
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -191,7 +190,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = _pooled
     if _options["server_side_binding"]:
         # Statements run this many times on a connection are prepared (0/empty: never; never
-        # through a transaction pooler either).
+        # through a transaction pooler either), and planned anew for their parameters at each
+        # run (causeloop.core.db.plan_each_run: a generic plan is costed for an average tenant).
         _threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
         _options["prepare_threshold"] = None if _pooled else (_threshold or None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

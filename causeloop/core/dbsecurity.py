@@ -31,12 +31,15 @@ CURRENT_ORG = "app.current_org"
 CURRENT_USER = "app.current_user"
 PLATFORM = "app.platform"
 
-_ORG = f"current_setting('{CURRENT_ORG}', true)"
-_USER = f"current_setting('{CURRENT_USER}', true)"
-_PLATFORM = f"current_setting('{PLATFORM}', true) = 'on'"
+# Each setting is read by a scalar subquery: the planner runs it once per statement (an
+# InitPlan) and compares every row with its result, where a bare `current_setting()` call would
+# run again for each row the scan visits (a million calls to count a big tenant's audit rows).
+_ORG = f"(SELECT current_setting('{CURRENT_ORG}', true))"
+_USER = f"(SELECT current_setting('{CURRENT_USER}', true))"
+_PLATFORM = f"(SELECT current_setting('{PLATFORM}', true) = 'on')"
 
 # model label → the condition a row must meet to be seen or written. Conditions only compare
-# indexed columns with STABLE `current_setting()` calls, so the planner keeps using the indexes.
+# indexed columns with values fixed for the statement, so the planner keeps using the indexes.
 TENANT_TABLES: dict[str, str] = {
     "organizations.Organization": (
         f"id = {_ORG} OR {_PLATFORM} OR id IN ("  # noqa: S608 - constants only

@@ -82,7 +82,7 @@ def member_erase(*, organization: Organization, actor: User | ApiKey, email: str
     if membership is not None and membership.role == Role.OWNER:
         ensure_role(actor_role, at_least=Role.OWNER)
         ensure_owner_remains(organization, membership)
-    invitations = Invitation.objects.filter(organization=organization, email__iexact=email)
+    invitations = Invitation.objects.addressed_to(email).filter(organization=organization)
     invitation_ids = list(invitations.values_list("pk", flat=True))
     invitations.delete()
     person_ids = [user.pk] if user else []
@@ -112,7 +112,7 @@ def _erase_everywhere(*, email: str, user: User | None, actor: User | None) -> R
     for membership in memberships:
         lock_organization(membership.organization)
         ensure_owner_remains(membership.organization, membership)
-    invitations = Invitation.objects.filter(email__iexact=email)
+    invitations = Invitation.objects.addressed_to(email)
     invitation_ids = list(invitations.values_list("pk", flat=True))
     invitations.delete()
     for membership in memberships:

@@ -44,9 +44,11 @@ def invitation_create(
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise Conflict(f"{email} is already a member.", code="already_a_member")
     lock_organization(organization)
-    pending = Invitation.objects.filter(
-        organization=organization, email__iexact=email, status=Invitation.Status.PENDING
-    ).first()
+    pending = (
+        Invitation.objects.addressed_to(email)
+        .filter(organization=organization, status=Invitation.Status.PENDING)
+        .first()
+    )
     if pending is not None and not pending.is_expired:
         raise Conflict(f"{email} already has a pending invitation.", code="already_invited")
     if pending is not None:

@@ -86,6 +86,8 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The platform admin's list, by name a page at a time among 20,000 and more.
+        indexes = [models.Index(fields=["name", "id"], name="organization_name")]
         constraints = [
             models.UniqueConstraint(Lower("slug"), name="organization_slug_ci_unique"),
             models.CheckConstraint(
@@ -369,7 +371,11 @@ class AuditLog(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "-created_at"]),
-            models.Index(fields=["organization", "action"]),
+            # The log filtered by action, in the page's order (-created_at, -id): one range of
+            # the index, read backwards, whether the action is rare or common.
+            models.Index(
+                fields=["organization", "action", "created_at", "id"], name="audit_org_action"
+            ),
         ]
 
     def __str__(self) -> str:
