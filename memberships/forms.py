@@ -30,10 +30,12 @@ class SearchInput(forms.TextInput):
 
 
 class MemberFilterForm(forms.Form):
-    """The members page's search: part of an email, and a role. Its IDs are its own: the
-    invitation form on the same page has an email and a role too."""
+    """The members page's search: part of a name or an email, and a role. Its IDs are its own:
+    the invitation form on the same page has an email and a role too."""
 
-    q = forms.CharField(required=False, max_length=254, label="Email contains", widget=SearchInput)
+    q = forms.CharField(
+        required=False, max_length=254, label="Name or email contains", widget=SearchInput
+    )
     role = forms.ChoiceField(
         required=False,
         label="Filter by role",

@@ -51,15 +51,24 @@ def seats_used(
 
 
 def members_of(
-    organization: Organization, *, role: str | None = None, email_contains: str = ""
+    organization: Organization,
+    *,
+    role: str | None = None,
+    email_contains: str = "",
+    person_contains: str = "",
 ) -> QuerySet[Membership]:
     """The organization's members with their users, earliest joined first; only those with
-    `role`, or whose email holds `email_contains`, when given."""
+    `role`, whose email holds `email_contains`, or whose name or email holds
+    `person_contains`, when given (the users' trigram indexes answer either)."""
     members = organization.memberships.select_related("user").order_by("joined_at", "id")
     if role is not None:
         members = members.filter(role=role)
     if email_contains:
         members = members.filter(user__email__icontains=email_contains)
+    if person_contains:
+        members = members.filter(
+            Q(user__email__icontains=person_contains) | Q(user__name__icontains=person_contains)
+        )
     return members
 
 
@@ -67,7 +76,7 @@ def members_page(
     organization: Organization,
     *,
     role: str | None = None,
-    email_contains: str = "",
+    person_contains: str = "",
     after: str = "",
     before: str = "",
     size: int = 25,
@@ -76,7 +85,7 @@ def members_page(
     first, by keyset: one query and no count, however many members. A cursor that is not one
     raises ValidationFailed."""
     return keyset_page(
-        members_of(organization, role=role, email_contains=email_contains),
+        members_of(organization, role=role, person_contains=person_contains),
         moment="joined_at",
         after=after,
         before=before,

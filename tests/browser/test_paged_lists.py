@@ -53,7 +53,7 @@ def test_an_owner_pages_through_members_and_finds_an_organization(
     expect(rows.first).to_contain_text("person25@bulk.test")
 
     search = page.get_by_role("search", name="Search the members")
-    search.get_by_label("Email contains").fill("person5")
+    search.get_by_label("Name or email contains").fill("person5")
     search.get_by_role("button", name="Search").click()
     expect(rows).to_have_count(11)  # person5, person50 … person59
     search.get_by_label("Filter by role").select_option("owner")

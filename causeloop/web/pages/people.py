@@ -1,5 +1,5 @@
 """`/admin/members/`: the organization's members, its pending invitations and its invite codes,
-each a page at a time; the members searched by email and filtered by role. (The public
+each a page at a time; the members searched by name or email and filtered by role. (The public
 invitation page is `web.pages.invitations`.)"""
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class MembersPage(OrganizationPage):
                 members_page,
                 self.organization,
                 role=role,
-                email_contains=search,
+                person_contains=search,
                 size=MEMBERS_PER_PAGE,
             ),
             kept=kept,
