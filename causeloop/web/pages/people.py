@@ -162,8 +162,10 @@ class MembersPage(OrganizationPage):
     def _page(self, status: int = 200, **forms: Any) -> HttpResponse:
         organization = self.organization
         request = self.request
-        kept = kept_parameters(request, (*MEMBER_FILTERS, *POSITIONS))
         filters = MemberFilterForm(kept_parameters(request, MEMBER_FILTERS) or None)
+        # The links keep the filters only when they are valid (a bad one is said once).
+        valid = filters.is_bound and filters.is_valid()
+        kept = kept_parameters(request, (*(MEMBER_FILTERS if valid else ()), *POSITIONS))
         members, members_pager = self._members(filters, kept)
         manages = self.role >= Role.ADMIN
         invitations: list[Invitation] = []
