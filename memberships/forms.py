@@ -25,6 +25,29 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
+class MemberFilterForm(forms.Form):
+    """The members page's search: part of a name or an email, and a role. Its IDs are its own:
+    the invitation form on the same page has an email and a role too."""
+
+    q = forms.CharField(
+        required=False, max_length=254, label="Name or email contains", widget=SearchInput
+    )
+    role = forms.ChoiceField(
+        required=False,
+        label="Filter by role",
+        choices=[("", "Every role"), *Role.choices],
+        error_messages={"invalid_choice": "Choose one of the listed roles."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "filter-%s")
+        super().__init__(*args, **kwargs)
+
+
 class InviteCodeForm(forms.Form):
     """A new invite code and its rules, offering the roles up to `up_to` (the creator's own;
     the service checks them all). The fields' IDs are the form's own: the invitation form
@@ -53,6 +76,14 @@ class InviteCodeForm(forms.Form):
         role = self.fields["role"]
         assert isinstance(role, forms.ChoiceField)
         role.choices = [(r.value, r.label) for r in INVITABLE_ROLES if r <= up_to]
+
+
+class OrganizationSearchForm(forms.Form):
+    """The switcher's search among the person's own organizations."""
+
+    q = forms.CharField(
+        required=False, max_length=200, label="Name or slug contains", widget=SearchInput
+    )
 
 
 class SignupForm(AllauthSignupForm):

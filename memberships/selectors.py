@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from causeloop.core.errors import NotFound
@@ -12,6 +12,7 @@ from causeloop.core.keyset import KeysetPage, keyset_page
 from causeloop.core.tenancy import platform_lookup
 from memberships.models import Invitation, InviteCode, Membership, User
 from organizations.models import Organization
+from organizations.roles import Role
 from organizations.selectors import owned_row
 
 
@@ -50,16 +51,52 @@ def seats_used(
 
 
 def members_of(
-    organization: Organization, *, role: str | None = None, email_contains: str = ""
+    organization: Organization,
+    *,
+    role: str | None = None,
+    email_contains: str = "",
+    person_contains: str = "",
 ) -> QuerySet[Membership]:
     """The organization's members with their users, earliest joined first; only those with
-    `role`, or whose email holds `email_contains`, when given."""
+    `role`, whose email holds `email_contains`, or whose name or email holds
+    `person_contains`, when given (the users' trigram indexes answer either)."""
     members = organization.memberships.select_related("user").order_by("joined_at", "id")
     if role is not None:
         members = members.filter(role=role)
     if email_contains:
         members = members.filter(user__email__icontains=email_contains)
+    if person_contains:
+        members = members.filter(
+            Q(user__email__icontains=person_contains) | Q(user__name__icontains=person_contains)
+        )
     return members
+
+
+def members_page(
+    organization: Organization,
+    *,
+    role: str | None = None,
+    person_contains: str = "",
+    after: str = "",
+    before: str = "",
+    size: int = 25,
+) -> KeysetPage[Membership]:
+    """A page of the organization's members (as `members_of` filters them), earliest joined
+    first, by keyset: one query and no count, however many members. A cursor that is not one
+    raises ValidationFailed."""
+    return keyset_page(
+        members_of(organization, role=role, person_contains=person_contains),
+        moment="joined_at",
+        after=after,
+        before=before,
+        size=size,
+        descending=False,
+    )
+
+
+def owner_count(organization: Organization) -> int:
+    """How many owners the organization has (one indexed count, whatever its size)."""
+    return organization.memberships.filter(role=Role.OWNER).count()
 
 
 def pending_invitations_of(organization: Organization) -> QuerySet[Invitation]:
@@ -72,9 +109,62 @@ def pending_invitations_of(organization: Organization) -> QuerySet[Invitation]:
     )
 
 
-def user_organizations(user: User) -> list[Membership]:
-    """The memberships the header's switcher lists."""
-    return list(Membership.objects.summaries_of(user).order_by("organization__name", "id"))
+def pending_invitations_page(
+    organization: Organization, *, after: str = "", before: str = "", size: int = 10
+) -> KeysetPage[Invitation]:
+    """A page of the pending invitations, newest first, by keyset (no count). A cursor that
+    is not one raises ValidationFailed."""
+    return keyset_page(
+        pending_invitations_of(organization),
+        moment="created_at",
+        after=after,
+        before=before,
+        size=size,
+    )
+
+
+# The header's switcher lists this many organizations at most; the switcher page finds the rest.
+SWITCHER_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Switcher:
+    """What the header's organization switcher shows: the active organization first, then the
+    others by name, at most `SWITCHER_SIZE` in all; `has_more` when the person belongs to more
+    (they are found by searching on the switcher page)."""
+
+    memberships: list[Membership]
+    has_more: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.memberships)
+
+    @property
+    def has_others(self) -> bool:
+        """Whether there is another organization to switch to."""
+        return len(self.memberships) > 1
+
+
+def switcher_of(user: User, *, size: int = SWITCHER_SIZE) -> Switcher:
+    """The header's switcher for `user`: one query, at most `size` + 1 rows, however many
+    organizations they belong to."""
+    found = list(
+        Membership.objects.summaries_of(user).order_by("-is_active", "organization__name", "id")[
+            : size + 1
+        ]
+    )
+    return Switcher(memberships=found[:size], has_more=len(found) > size)
+
+
+def my_organizations_matching(user: User, query: str = "") -> QuerySet[Membership]:
+    """The person's memberships whose organization's name or slug holds `query` (all of them
+    without one), by organization name."""
+    memberships = Membership.objects.summaries_of(user).order_by("organization__name", "id")
+    if query:
+        memberships = memberships.filter(
+            Q(organization__name__icontains=query) | Q(organization__slug__icontains=query)
+        )
+    return memberships
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

@@ -1,9 +1,11 @@
-"""Keyset pages of a list kept newest first, by a moment and the row's public ID.
+"""Keyset pages of a list kept in order by a moment and the row's public ID: newest first (the
+audit trail, runs, deliveries) or, with `descending=False`, earliest first (members by when
+they joined).
 
-A page is one query and no count, however long the list: rows older than the cursor `after`,
-or newer than `before`. A cursor is where a row stands in that order — its moment in
-microseconds and its ID (`1733580000000000.run_01jd…`) — so a page link stays right while
-rows are added at the top. The audit trail's pages and the API's cursor lists share it.
+A page is one query and no count, however long the list: the rows past the cursor `after`, or
+before the cursor `before`, in the list's order. A cursor is where a row stands in that order —
+its moment in microseconds and its ID (`1733580000000000.run_01jd…`) — so a page link stays
+right while rows are added. The pages and the API's cursor lists share it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ BROKEN_CURSOR = "This page link is broken or out of date; here are the newest en
 
 @dataclass(frozen=True)
 class KeysetPage[M: models.Model]:
-    """One page, newest first, and the cursors to its neighbours (None at either end):
-    `older` goes in `after=`, `newer` in `before=`."""
+    """One page, in the list's order, and the cursors to its neighbours (None at either end):
+    `older` — the next page, further down the list — goes in `after=`, `newer` — the previous
+    page — in `before=`. (In an earliest-first list the next page holds later rows: the names
+    say where the page lies in a newest-first list, the common case.)"""
 
     rows: list[M]
     older: str | None
@@ -33,15 +37,23 @@ class KeysetPage[M: models.Model]:
 
 
 def keyset_page[M: models.Model](
-    rows: QuerySet[M], *, moment: str, after: str = "", before: str = "", size: int = 25
+    rows: QuerySet[M],
+    *,
+    moment: str,
+    after: str = "",
+    before: str = "",
+    size: int = 25,
+    descending: bool = True,
 ) -> KeysetPage[M]:
-    """A page of `rows` (ordered by `-moment, -id`), by keyset. A cursor that is not one
-    raises ValidationFailed (`invalid_cursor`)."""
+    """A page of `rows`, by keyset: `rows` come ordered by `-moment, -id` (newest first), or
+    by `moment, id` with `descending=False`. A cursor that is not one raises ValidationFailed
+    (`invalid_cursor`)."""
     if before:
         at, pk = _position(before)
-        # The bound on its own lets an index on (organization, moment) find the start.
-        newer = rows.filter(**{f"{moment}__gte": at}).exclude(**{moment: at, "pk__lte": pk})
-        found = list(newer.order_by(moment, "pk")[: size + 1])
+        # Back up the list: the rows before the cursor, nearest first, then put in order.
+        preceding = _beyond(rows, moment, at, pk, downward=not descending)
+        backwards = (moment, "pk") if descending else (f"-{moment}", "-pk")
+        found = list(preceding.order_by(*backwards)[: size + 1])
         page = found[:size][::-1]
         return KeysetPage(
             rows=page,
@@ -50,7 +62,7 @@ def keyset_page[M: models.Model](
         )
     if after:
         at, pk = _position(after)
-        rows = rows.filter(**{f"{moment}__lte": at}).exclude(**{moment: at, "pk__gte": pk})
+        rows = _beyond(rows, moment, at, pk, downward=descending)
     found = list(rows[: size + 1])
     page = found[:size]
     return KeysetPage(
@@ -58,6 +70,17 @@ def keyset_page[M: models.Model](
         older=keyset_cursor(page[-1], moment=moment) if len(found) > size else None,
         newer=keyset_cursor(page[0], moment=moment) if after and page else None,
     )
+
+
+def _beyond[M: models.Model](
+    rows: QuerySet[M], moment: str, at: datetime, pk: str, *, downward: bool
+) -> QuerySet[M]:
+    """The rows strictly below the position (`at`, `pk`) in (moment, id) order when
+    `downward`, else strictly above it."""
+    # The bound on the moment on its own lets an index on (organization, moment) find the start.
+    if downward:
+        return rows.filter(**{f"{moment}__lte": at}).exclude(**{moment: at, "pk__gte": pk})
+    return rows.filter(**{f"{moment}__gte": at}).exclude(**{moment: at, "pk__lte": pk})
 
 
 def keyset_cursor(row: models.Model, *, moment: str) -> str:

@@ -1,5 +1,6 @@
-"""What every page's header needs: the signed-in person's organizations (for the switcher),
-and on the account pages, which are about no organization, the active one's header."""
+"""What every page's header needs: the signed-in person's organizations (for the switcher: a
+bounded few, however many they belong to), and on the account pages, which are about no
+organization, the active one's header."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from memberships.models import User
-from memberships.selectors import active_membership_of, user_organizations
+from memberships.selectors import active_membership_of, switcher_of
 from organizations.roles import Role
 
 
@@ -16,9 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     user = request.user
     # Lazy: pages that render their own list (or no header) never query.
-    context: dict[str, Any] = {
-        "my_organizations": SimpleLazyObject(lambda: user_organizations(user))
-    }
+    context: dict[str, Any] = {"my_organizations": SimpleLazyObject(lambda: switcher_of(user))}
     match = getattr(request, "resolver_match", None)
     if match is not None and (match.url_name or "").startswith("account_"):
         context.update(organization_header(user))

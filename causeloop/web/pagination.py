@@ -1,6 +1,7 @@
-"""List pagination: `?page=` (and `?page_size=`), with `next` and `previous` links; and, for
-lists without bound (runs), `?cursor=` pages by keyset (`causeloop.core.keyset`): the same
-links, no count, one query whatever the length of the list."""
+"""List pagination: `?page=` (and `?page_size=`), with `next` and `previous` links, a deep page
+as cheap as the first; and, for lists without bound (runs), `?cursor=` pages by keyset
+(`causeloop.core.keyset`): the same links, no count, one query whatever the length of the
+list."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from rest_framework import pagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -16,7 +19,30 @@ from causeloop.core.errors import ValidationFailed
 from causeloop.core.keyset import KeysetPage
 
 
+class IdsFirstPaginator(Paginator):
+    """Django's paginator, but a page past the first of a queryset reads its rows in two
+    steps: the page's IDs first — an offset over the index of the list's order, touching
+    nothing but that index — then those rows, with what they bring along (`select_related`).
+    Page 400 of 20,000 members then costs what page 1 does, instead of joining and sorting
+    every member before it."""
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        rows = self.object_list
+        if number == 1 or not isinstance(rows, QuerySet):
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(rows.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in rows.filter(pk__in=ids).order_by()}
+        # A row deleted between the two reads is simply not on the page.
+        return Page([found[pk] for pk in ids if pk in found], number, self)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
+    django_paginator_class = IdsFirstPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -8,7 +8,8 @@ from django.views.static import serve
 
 from causeloop.web.pages import base as views
 from causeloop.web.pages.accounts import SignupView
-from causeloop.web.pages.people import InvitationPage, invitation_stylesheet
+from causeloop.web.pages.invitations import InvitationPage, invitation_stylesheet
+from causeloop.web.pages.switcher import OrganizationsPage, switch_organization
 from causeloop.web.signin import AdminLoginForm
 
 admin.site.site_header = "Causeloop platform"
@@ -19,7 +20,8 @@ admin.site.login_form = AdminLoginForm
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.HomePage.as_view(), name="home"),
-    path("switch/", views.switch_organization, name="switch-organization"),
+    path("switch/", switch_organization, name="switch-organization"),
+    path("organizations/", OrganizationsPage.as_view(), name="organizations"),
     path("brand.css", views.brand_stylesheet, name="brand-css"),
     path("onboarding/", include("causeloop.web.pages.wizard_urls")),
     path("invitations/<str:token>/", InvitationPage.as_view(), name="invitation"),

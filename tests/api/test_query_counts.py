@@ -25,11 +25,14 @@ pytestmark = pytest.mark.django_db
 
 ENDPOINTS = [
     "/api/v1/me",
+    "/api/v1/me/memberships",
     "/api/v1/auth/tokens",
     "/api/v1/organizations",
     "/api/v1/organizations/{org}",
     "/api/v1/organizations/{org}/members",
     "/api/v1/organizations/{org}/members?role=member&search=example",
+    "/api/v1/organizations/{org}/members?page_size=1&page=2",
+    "/api/v1/organizations/{org}/templates?page_size=1&page=2",
     "/api/v1/organizations/{org}/invitations",
     "/api/v1/organizations/{org}/invite-codes",
     "/api/v1/organizations/{org}/api-keys",

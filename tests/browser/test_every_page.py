@@ -62,6 +62,7 @@ SIGNED_IN = [
     "/admin/directory/",
     "/password/change/",
     "/admin/templates/tpl_does_not_exist/",
+    "/organizations/",
 ]
 # (primary, secondary): the header, buttons and links wear the first; the preview the second.
 BRAND_COLOURS = {

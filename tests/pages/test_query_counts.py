@@ -31,6 +31,7 @@ PAGES = [
     "/admin/data/",
     "/brand.css",
     "/admin/integrations/",
+    "/organizations/",
 ]
 
 

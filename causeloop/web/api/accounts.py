@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.fields import DateTimeField
@@ -27,7 +28,7 @@ from causeloop.web.api.documented import (
 from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import password_guess, throttles
-from memberships.models import PersonalToken
+from memberships.models import Membership, PersonalToken
 from memberships.selectors import memberships_of
 from memberships.services.accounts import user_authenticate, user_register
 from memberships.services.active import active_membership_for
@@ -67,9 +68,27 @@ class CallerKeySerializer(serializers.Serializer):
     fingerprint = serializers.CharField(source="last_four")
 
 
+# `/me` lists this many memberships at most; `/me/memberships` (its URL's name) pages through
+# them all.
+ME_MEMBERSHIPS = 20
+MY_MEMBERSHIPS_URL = "api-my-memberships"
+
+
 class MeSerializer(serializers.Serializer):
     user = UserSerializer(allow_null=True, help_text="Null when an API key is calling.")
-    memberships = MyMembershipSerializer(many=True)
+    memberships = MyMembershipSerializer(
+        many=True,
+        help_text=f"Your first {ME_MEMBERSHIPS} memberships at most, earliest joined first: "
+        "the rest are on `memberships_url`.",
+    )
+    has_more_memberships = serializers.BooleanField(
+        help_text=f"Whether you have more than these {ME_MEMBERSHIPS} memberships."
+    )
+    memberships_url = serializers.URLField(
+        allow_null=True,
+        help_text="All your memberships, a page at a time (`GET /me/memberships`); null when "
+        "an API key is calling.",
+    )
     active_organization = OrganizationSummarySerializer(
         allow_null=True, help_text="Null while you belong to no organization."
     )
@@ -251,10 +270,12 @@ class MeApi(ApiView):
         operation_id="me",
         summary="Show who is calling",
         description=(
-            "Who is calling: your account, your memberships (with your role in each) and your "
-            "active organization, null while you belong to none. With an organization API "
-            "key: `user` is null and `memberships` empty, `active_organization` is the key's "
-            "organization and `api_key` the key itself. Anyone signed in."
+            "Who is calling: your account, your first memberships (with your role in each; "
+            "`has_more_memberships` says whether there are more, and `memberships_url` lists "
+            "them all, a page at a time) and your active organization, null while you belong "
+            "to none. With an organization API key: `user` is null and `memberships` empty, "
+            "`active_organization` is the key's organization and `api_key` the key itself. "
+            "Anyone signed in."
         ),
         responses=responses(MeSerializer),
     )
@@ -266,6 +287,8 @@ class MeApi(ApiView):
                 {
                     "user": None,
                     "memberships": [],
+                    "has_more_memberships": False,
+                    "memberships_url": None,
                     "active_organization": _organization_summary(organization),
                     "api_key": {
                         "id": api_key.pk,
@@ -275,28 +298,49 @@ class MeApi(ApiView):
                 }
             )
         user = self.person
-        memberships = list(memberships_of(user))
+        found = list(memberships_of(user)[: ME_MEMBERSHIPS + 1])
+        memberships = found[:ME_MEMBERSHIPS]
         active = next((m for m in memberships if m.is_active), None)
         if active is None and memberships:
-            # None active: the earliest joined becomes the active one (the services' rule).
+            # Not among the first few, or none is active: the services' rule finds it (the
+            # earliest joined becomes the active one when none is).
             active = active_membership_for(user)
             for membership in memberships:
                 membership.is_active = active is not None and membership.pk == active.pk
         return Response(
             {
                 "user": {"id": user.pk, "email": user.email, "name": user.name},
-                "memberships": [
-                    {
-                        "id": membership.pk,
-                        "organization": _organization_summary(membership.organization),
-                        "role": membership.role,
-                        "is_active": membership.is_active,
-                        "joined_at": drf_datetime(membership.joined_at),
-                    }
-                    for membership in memberships
-                ],
+                "memberships": [_membership_summary(membership) for membership in memberships],
+                "has_more_memberships": len(found) > ME_MEMBERSHIPS,
+                "memberships_url": request.build_absolute_uri(reverse(MY_MEMBERSHIPS_URL)),
                 "active_organization": _organization_summary(
                     active.organization if active else None
                 ),
             }
         )
+
+
+class MyMembershipsApi(ApiView):
+    @extend_schema(
+        operation_id="me_memberships",
+        summary="List your memberships",
+        description=(
+            "All your memberships, earliest joined first, a page at a time: each with its "
+            "organization, your role in it and whether it is your active one (`GET /me` shows "
+            f"the first {ME_MEMBERSHIPS}). For people: an organization API key gets 404."
+        ),
+        responses=responses(page_of(MyMembershipSerializer), 404, meanings=PEOPLE_ONLY),
+    )
+    def get(self, request: Request) -> Response:
+        return paginated(self, memberships_of(self.person), MyMembershipSerializer)
+
+
+def _membership_summary(membership: Membership) -> dict[str, Any]:
+    """A membership as `/me` shows it (`MyMembershipSerializer`'s shape, built directly)."""
+    return {
+        "id": membership.pk,
+        "organization": _organization_summary(membership.organization),
+        "role": membership.role,
+        "is_active": membership.is_active,
+        "joined_at": drf_datetime(membership.joined_at),
+    }

@@ -40,6 +40,7 @@ v1: list[URLPattern | URLResolver] = [
     path("auth/tokens", accounts.TokensApi.as_view()),
     path("auth/tokens/<str:token_id>", accounts.TokenApi.as_view()),
     path("me", accounts.MeApi.as_view()),
+    path("me/memberships", accounts.MyMembershipsApi.as_view(), name=accounts.MY_MEMBERSHIPS_URL),
     # platform
     path("organizations/dryrun", platform.DryRunApi.as_view()),
     path("organizations/onboard", platform.OnboardApi.as_view()),

@@ -1,6 +1,6 @@
 """The pages' shared machinery — which organization a page is about, the role it needs, how a
-service's error reaches a form — and the pages that belong to no app: home, the switcher, the
-brand stylesheet and the error pages.
+service's error reaches a form — and the pages that belong to no app: home, the brand stylesheet
+and the error pages (the organization switcher is `web.pages.switcher`).
 
 `OrganizationPage` is to the pages what `web.api.base.OrganizationEndpoint` is to the API: the
 active organization is resolved through the signed-in person's membership and entered for
@@ -13,17 +13,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views import View
-from django.views.decorators.http import require_POST
 
 from causeloop.core.errors import DomainError, Forbidden, NotFound
 from causeloop.core.keyset import KeysetPage
@@ -31,8 +28,8 @@ from causeloop.core.tenancy import enter_tenant
 from causeloop.web.context_processors import organization_header
 from causeloop.web.pages.usage import run_meters, usage_chart
 from memberships.models import Membership, User
-from memberships.selectors import members_of, membership_in, seat_usage, user_organizations
-from memberships.services.active import active_membership_for, organization_switch
+from memberships.selectors import members_of, seat_usage, switcher_of
+from memberships.services.active import active_membership_for
 from onboarding.services.wizard import personal_organization_ensure
 from organizations.audit_text import describe_all
 from organizations.colors import Palette
@@ -144,7 +141,7 @@ class OrganizationMixin(LoginRequiredMixin):
             "is_admin": self.role >= Role.ADMIN,
             "is_owner": self.role >= Role.OWNER,
             "can_edit_templates": self.role >= Role.ANALYST,
-            "my_organizations": user_organizations(self.person),
+            "my_organizations": switcher_of(self.person),
             **extra,
         }
 
@@ -189,42 +186,6 @@ class HomePage(OrganizationPage):
             activity=activity,
             plan=organization.plan,
         )
-
-
-@require_POST
-def switch_organization(request: HttpRequest) -> HttpResponse:
-    """The header's switcher: make another of my organizations the active one, and stay on
-    the same `/admin/*` page when my role there allows it (else the new one's home)."""
-    if not request.user.is_authenticated:
-        return redirect(settings.LOGIN_URL)
-    reference = request.POST.get("organization", "")[:64]
-    membership = membership_in(request.user, organization=reference) if reference else None
-    if membership is None:
-        raise Http404("Organization not found.")
-    organization_switch(user=request.user, organization=membership.organization)
-    messages.success(request, f"Switched to {membership.organization.name}.")
-    staying = request.POST.get("next", "")[:200]
-    if _page_allows(staying, Role(membership.role)):
-        return HttpResponseRedirect(staying)
-    return redirect("home")
-
-
-def _page_allows(path: str, role: Role) -> bool:
-    """Whether `path` is an `/admin/*` page about the active organization as a whole (not
-    one of its rows, which the next organization does not have) that `role` may see."""
-    if not path.startswith("/admin/") or not url_has_allowed_host_and_scheme(path, None):
-        return False
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return False
-    view_class = getattr(match.func, "view_class", None)
-    return (
-        not match.kwargs
-        and view_class is not None
-        and issubclass(view_class, OrganizationMixin)
-        and role >= view_class.required_role
-    )
 
 
 def brand_stylesheet(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,7 @@
-"""`/admin/domains/` (admins and owners, SPEC §11): the active organization's email domains —
-add one, see the TXT record to publish (name and value, each with a copy button), verify it
-(the lookup's message said when DNS does not hold the record yet), choose its policy, and
-remove it after the confirmation dialog (`web.pages.confirm`)."""
+"""`/admin/domains/` (admins and owners, SPEC §11): the active organization's email domains, by
+name, a page at a time — add one, see the TXT record to publish (name and value, each with a
+copy button), verify it (the lookup's message said when DNS does not hold the record yet),
+choose its policy, and remove it after the confirmation dialog (`web.pages.confirm`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from causeloop.core.errors import Conflict, DomainError, RateLimited
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.pages.paging import numbered_list
 from causeloop.web.throttling import limit
 from directory.forms import DomainForm, PolicyForm
 from directory.models import Domain
@@ -54,6 +55,7 @@ class DomainsPage(OrganizationPage):
     required_role = Role.ADMIN
 
     def _list(self, form: DomainForm | None = None, status: int = 200) -> HttpResponse:
+        domains, pager = numbered_list(self.request, domains_for(self.organization))
         rows = [
             DomainRow(
                 domain,
@@ -61,10 +63,14 @@ class DomainsPage(OrganizationPage):
                 ago(domain.checked_at),
                 remove_domain(domain),
             )
-            for domain in domains_for(self.organization)
+            for domain in domains
         ]
         return self.page(
-            "directory/domains.html", status=status, rows=rows, form=form or DomainForm()
+            "directory/domains.html",
+            status=400 if pager.notice else status,
+            rows=rows,
+            pager=pager,
+            form=form or DomainForm(),
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,7 @@
 """`/admin/integrations/` and `/admin/integrations/<id>/`: every member sees the
-organization's integrations (name, provider, fingerprint, who added it and when); admins and
-owners add one, rename it, replace its credential and remove it (removing is confirmed first,
-`web.pages.confirm`).
+organization's integrations (name, provider, fingerprint, who added it and when), by name, a
+page at a time; admins and owners add one, rename it, replace its credential and remove it
+(removing is confirmed first, `web.pages.confirm`).
 
 A credential goes in and never comes out: not in a page, not in a message, not in a form sent
 back with an error (the field comes back empty, and says so).
@@ -16,6 +16,7 @@ from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.pages.paging import numbered_list
 from causeloop.web.pages.usage import providers_meter
 from organizations.forms import CredentialForm, IntegrationForm, IntegrationNameForm
 from organizations.models import Integration
@@ -37,11 +38,14 @@ class IntegrationsPage(OrganizationPage):
 
     def _list(self, form: IntegrationForm | None = None, status: int = 200) -> HttpResponse:
         report = usage_of(self.organization)
-        integrations = integrations_for(self.organization).select_related("created_by")
+        integrations, pager = numbered_list(
+            self.request, integrations_for(self.organization).select_related("created_by")
+        )
         return self.page(
             "organizations/integrations.html",
-            status=status,
+            status=400 if pager.notice else status,
             integrations=integrations,
+            pager=pager,
             meter=providers_meter(report, self.organization, self.organization.plan),
             at_limit=report.providers_remaining == 0,
             form=form or IntegrationForm(),

@@ -1,7 +1,7 @@
-"""`/admin/api-keys/`: the active organization's API keys — create (shown once), rotate (the
-old key stopping at once or after a grace period) and revoke, the last two confirmed first
-(`web.pages.confirm`). A key in its grace shows how long it still works; `countdown.js` keeps
-that right while the page stays open."""
+"""`/admin/api-keys/`: the active organization's API keys, the working ones first, a page at a
+time — create (shown once), rotate (the old key stopping at once or after a grace period) and
+revoke, the last two confirmed first (`web.pages.confirm`). A key in its grace shows how long it
+still works; `countdown.js` keeps that right while the page stays open."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.pages.paging import numbered_list
 from organizations.forms import GRACE_CHOICES, GRACE_MESSAGE, ApiKeyForm, RotateKeyForm
 from organizations.models import ApiKey
 from organizations.roles import Role
@@ -83,15 +84,17 @@ class ApiKeysPage(OrganizationPage):
     required_role = Role.ADMIN
 
     def _list(self, form: ApiKeyForm | None = None, status: int = 200) -> HttpResponse:
-        keys = (
+        keys, pager = numbered_list(
+            self.request,
             api_keys_for(self.organization)
             .select_related("created_by")
-            .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id")
+            .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id"),
         )
         return self.page(
             "organizations/api_keys.html",
-            status=status,
+            status=400 if pager.notice else status,
             rows=[key_row(key) for key in keys],
+            pager=pager,
             form=form or ApiKeyForm(),
             shown_once=take_shown_once(self.request),
         )

@@ -1,52 +1,47 @@
-"""People pages: `/admin/members/` and the public invitation page `/invitations/<token>/`
-(with its organization's logo and colours)."""
+"""`/admin/members/`: the organization's members, its pending invitations and its invite codes,
+each a page at a time; the members searched by name or email and filtered by role. (The public
+invitation page is `web.pages.invitations`.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from functools import partial
+from typing import Any
 
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.http import urlencode
-from django.views import View
 
-from causeloop.core.errors import DomainError, NotFound, ValidationFailed
-from causeloop.core.keyset import KeysetPage
+from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
-from causeloop.web.pages.base import (
-    OrganizationPage,
-    apply_error,
-    cursor_of,
-    keyset_links,
-    organization_stylesheet,
-)
+from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.pages.paging import Pager, kept_parameters, keyset_list
 from causeloop.web.throttling import invitation_mail
 from directory.services.domain_joins import member_add_or_invite
-from memberships.forms import INVITATION_SESSION_KEY, InviteCodeForm, InviteForm, RoleForm
+from memberships.forms import (
+    InviteCodeForm,
+    InviteForm,
+    MemberFilterForm,
+    RoleForm,
+)
 from memberships.links import invitation_url, join_url
-from memberships.models import Invitation, InviteCode, Membership, User
+from memberships.models import Invitation, InviteCode, Membership
 from memberships.selectors import (
     invite_codes_page,
-    members_of,
-    pending_invitations_of,
+    members_page,
+    owner_count,
+    pending_invitations_page,
     seats_used,
 )
 from memberships.services.invitations import (
-    invitation_accept,
-    invitation_by_token,
     invitation_resend,
     invitation_revoke,
 )
 from memberships.services.invite_codes import invite_code_create, invite_code_deactivate
 from memberships.services.members import membership_change_role, membership_remove
-from memberships.signals import welcome
 from organizations.roles import Role
 from organizations.selectors import owned_row
 
@@ -93,14 +88,30 @@ def code_rows(codes: list[InviteCode]) -> list[CodeRow]:
 
 # Everyone sees the members (SPEC §2); these actions are for admins and owners.
 ADMIN_ACTIONS = ("invite", "change_role", "resend", "revoke", "create_code", "deactivate_code")
+MEMBERS_PER_PAGE = 25
+INVITATIONS_PER_PAGE = 10
+CODES_PER_PAGE = 10
+# The members' filters and each list's position: every list's links keep the others'.
+MEMBER_FILTERS = ("q", "role")
+POSITIONS = (
+    "after",
+    "before",
+    "invitations_after",
+    "invitations_before",
+    "codes_after",
+    "codes_before",
+)
 
 
 class MembersPage(OrganizationPage):
     """Every member sees who belongs and may leave; admins invite, change roles and remove
-    (owners only by owners); nobody is offered a button the rules would refuse."""
+    (owners only by owners); nobody is offered a button the rules would refuse. The members,
+    the pending invitations and the invite codes each come a page at a time, by keyset, so the
+    page costs the same with 10 members or 20,000."""
 
-    def _rows(self, members: list[Membership]) -> list[MemberRow]:
-        owners = sum(1 for member in members if member.role == Role.OWNER)
+    def _rows(self, members: list[Membership], owners: int) -> list[MemberRow]:
+        """The page's members as the signed-in person sees them; `owners` is how many the
+        whole organization has (the last one may not leave or step down)."""
         grantable = [role for role in Role if role <= self.role]
         rows = []
         for member in members:
@@ -127,41 +138,75 @@ class MembersPage(OrganizationPage):
             rows.append(MemberRow(member, is_you, choices, remove))
         return rows
 
-    def _codes(self) -> tuple[KeysetPage[InviteCode], str]:
-        """The page of invite codes the links ask for (the newest first), and what to say
-        when a link is broken."""
-        after = cursor_of(self.request, "codes_after")
-        before = cursor_of(self.request, "codes_before")
-        try:
-            return invite_codes_page(self.organization, after=after, before=before), ""
-        except ValidationFailed as error:
-            return invite_codes_page(self.organization), error.message
+    def _members(
+        self, filters: MemberFilterForm, kept: dict[str, str]
+    ) -> tuple[list[Membership], Pager]:
+        """The page of members the links and the filters ask for (the filters only when
+        valid: otherwise their errors show beside everyone)."""
+        role, search = None, ""
+        if filters.is_bound and filters.is_valid():
+            role = filters.cleaned_data["role"] or None
+            search = filters.cleaned_data["q"]
+        return keyset_list(
+            self.request,
+            partial(
+                members_page,
+                self.organization,
+                role=role,
+                person_contains=search,
+                size=MEMBERS_PER_PAGE,
+            ),
+            kept=kept,
+        )
 
     def _page(self, status: int = 200, **forms: Any) -> HttpResponse:
         organization = self.organization
-        members = list(members_of(organization))
+        request = self.request
+        filters = MemberFilterForm(kept_parameters(request, MEMBER_FILTERS) or None)
+        # The links keep the filters only when they are valid (a bad one is said once).
+        valid = filters.is_bound and filters.is_valid()
+        kept = kept_parameters(request, (*(MEMBER_FILTERS if valid else ()), *POSITIONS))
+        members, members_pager = self._members(filters, kept)
         manages = self.role >= Role.ADMIN
-        codes, codes_notice = self._codes() if manages else (None, "")
+        invitations: list[Invitation] = []
+        invitations_pager = codes_pager = Pager()
+        codes: list[InviteCode] = []
+        if manages:
+            invitations, invitations_pager = keyset_list(
+                request,
+                partial(pending_invitations_page, organization, size=INVITATIONS_PER_PAGE),
+                after="invitations_after",
+                before="invitations_before",
+                kept=kept,
+            )
+            codes, codes_pager = keyset_list(
+                request,
+                partial(invite_codes_page, organization, size=CODES_PER_PAGE),
+                after="codes_after",
+                before="codes_before",
+                kept=kept,
+            )
+        pagers = (members_pager, invitations_pager, codes_pager)
+        if status == 200 and (filters.errors or any(pager.notice for pager in pagers)):
+            status = 400
         return self.page(
             "memberships/members.html",
             status=status,
-            rows=self._rows(members),
+            rows=self._rows(members, owner_count(organization)),
+            filters=filters,
+            is_filtered=bool(filters.is_bound and not filters.errors),
+            members_pager=members_pager,
             manages=manages,
             invitations=[
-                (invitation, confirm.revoke_invitation(invitation))
-                for invitation in pending_invitations_of(organization)
-            ]
-            if manages
-            else [],
-            invite_codes=code_rows(codes.rows) if codes else [],
-            codes_links=(
-                keyset_links(codes, after="codes_after", before="codes_before") if codes else {}
-            ),
-            codes_notice=codes_notice,
+                (invitation, confirm.revoke_invitation(invitation)) for invitation in invitations
+            ],
+            invitations_pager=invitations_pager,
+            invite_codes=code_rows(codes),
+            codes_pager=codes_pager,
             seats_used=seats_used(organization),
             invite_form=forms.get("invite_form") or InviteForm(),
             code_form=forms.get("code_form") or InviteCodeForm(up_to=self.role),
-            shown_once=take_shown_once(self.request),
+            shown_once=take_shown_once(request),
         )
 
     @no_store  # it may show a new invitation's link
@@ -286,68 +331,3 @@ class MembersPage(OrganizationPage):
             return confirm.confirmation_page(self, confirm.deactivate_code(code))
         invite_code_deactivate(invite_code=code, actor=self.person)
         return self.done(f"Invite code {code.code} deactivated.")
-
-
-class InvitationPage(View):
-    """Anyone with the link sees the invitation, in its organization's logo and colours; the
-    invited person accepts it."""
-
-    def _invitation(self, token: str) -> Invitation | None:
-        try:
-            return invitation_by_token(token)
-        except NotFound:
-            return None
-
-    def _page(
-        self, request: HttpRequest, invitation: Invitation, token: str, **extra: Any
-    ) -> HttpResponse:
-        signed_in = request.user.is_authenticated
-        context = {
-            "invitation": invitation,
-            "inviting": invitation.organization,
-            "token": token,
-            "matches": signed_in
-            and cast(User, request.user).email.lower() == invitation.email.lower(),
-            "login_url": reverse("account_login") + "?" + urlencode({"next": request.path}),
-            **extra,
-        }
-        status = extra.pop("status", 200)
-        return render(request, "memberships/invitation.html", context, status=status)
-
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        invitation = self._invitation(token)
-        if invitation is None:
-            return render(request, "memberships/invitation_invalid.html", status=404)
-        return self._page(request, invitation, token)
-
-    def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        invitation = self._invitation(token)
-        if invitation is None:
-            return render(request, "memberships/invitation_invalid.html", status=404)
-        if request.POST.get("action") == "signup":
-            # Sign up with the invited address; the invitation is accepted once signed up.
-            request.session[INVITATION_SESSION_KEY] = token
-            if invitation.state == "pending":
-                # The link was mailed to that address: following it proves the address, so
-                # signing up with it needs no verification mail of its own.
-                get_adapter(request).stash_verified_email(request, invitation.email)
-            return redirect("account_signup")
-        if not request.user.is_authenticated:
-            return redirect(reverse("account_login") + "?" + urlencode({"next": request.path}))
-        try:
-            invitation_accept(invitation=invitation, user=request.user)
-        except DomainError as error:
-            return self._page(
-                request, invitation, token, error=error.message, status=error.status_code
-            )
-        welcome(request, invitation.organization)
-        return redirect("home")
-
-
-def invitation_stylesheet(request: HttpRequest, token: str) -> HttpResponse:
-    """The inviting organization's colours, for its public invitation page."""
-    try:
-        invitation = invitation_by_token(token)
-    except NotFound:
-        raise Http404("Invitation not found.") from None
-    return organization_stylesheet(invitation.organization)

@@ -1,5 +1,6 @@
 """`/admin/templates/` and `/admin/templates/<id>/`: everyone reads the organization's
-templates; analysts and up create, edit and delete them (deleting is confirmed first)."""
+templates, by name, a page at a time; analysts and up create, edit and delete them (deleting is
+confirmed first)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from causeloop.core.errors import DomainError
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error
+from causeloop.web.pages.paging import numbered_list
 from organizations.forms import TemplateForm
 from organizations.models import Template
 from organizations.roles import Role
@@ -26,11 +28,12 @@ class TemplatesPage(OrganizationPage):
     """Everyone sees the templates; analysts and up create them."""
 
     def _list(self, form: TemplateForm | None = None, status: int = 200) -> HttpResponse:
-        templates = templates_for(self.organization)
+        templates, pager = numbered_list(self.request, templates_for(self.organization))
         return self.page(
             "organizations/templates.html",
-            status=status,
+            status=400 if pager.notice else status,
             templates=templates,
+            pager=pager,
             form=form or TemplateForm(initial={"kind": Template.Kind.PROMPT}),
         )
 

@@ -1,8 +1,8 @@
 """`/admin/webhooks/` and `/admin/webhooks/<id>/` (admins and owners, SPEC §10): the active
-organization's webhook endpoints — add one (its signing secret shown once), change it, enable or
-disable it, send it a test event, rotate its secret and delete it (the last two confirmed first,
-`web.pages.confirm`) — and each endpoint's delivery log, newest first, a page at a time, with a
-retry for each delivery.
+organization's webhook endpoints, a page at a time — add one (its signing secret shown once),
+change it, enable or disable it, send it a test event, rotate its secret and delete it (the last
+two confirmed first, `web.pages.confirm`) — and each endpoint's delivery log, newest first, a
+page at a time, with a retry for each delivery.
 
 No request sends anything: the services record what is due, and the workers (`manage.py
 db_worker`) send it, within seconds.
@@ -11,6 +11,7 @@ db_worker`) send it, within seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied
@@ -21,11 +22,13 @@ from causeloop.core.errors import DomainError, ValidationFailed
 from causeloop.core.shown_once import no_store, show_once, take_shown_once
 from causeloop.web.pages import confirm
 from causeloop.web.pages.base import OrganizationPage, apply_error, cursor_of, keyset_links
+from causeloop.web.pages.paging import numbered_list
 from organizations.audit_text import ago
 from organizations.roles import Role
 from webhooks.forms import EndpointForm, events_summary
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import (
+    LastDelivery,
     deliveries_page,
     delivery_of,
     endpoint_of,
@@ -41,6 +44,9 @@ from webhooks.services.endpoints import (
     endpoint_update,
     secret_rotate,
 )
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 LIST_URL = "/admin/webhooks/"
 LOG_PAGE_SIZE = 25
@@ -89,6 +95,10 @@ class WebhooksPage(OrganizationPage):
     required_role = Role.ADMIN
 
     def _list(self, form: EndpointForm | None = None, status: int = 200) -> HttpResponse:
+        endpoints: list[WithAnnotations[WebhookEndpoint, LastDelivery]]
+        endpoints, pager = numbered_list(
+            self.request, endpoints_with_last_delivery(self.organization)
+        )
         rows = [
             EndpointRow(
                 endpoint,
@@ -96,13 +106,14 @@ class WebhooksPage(OrganizationPage):
                 state_badge(endpoint.last_delivery_state) if endpoint.last_delivery_state else None,
                 ago(endpoint.last_delivery_at),
             )
-            for endpoint in endpoints_with_last_delivery(self.organization)
+            for endpoint in endpoints
         ]
         form = form or EndpointForm()
         return self.page(
             "webhooks/endpoints.html",
-            status=status,
+            status=400 if pager.notice else status,
             rows=rows,
+            pager=pager,
             form=form,
             event_groups=form.event_groups(),
             limit=settings.CAUSELOOP_WEBHOOK_ENDPOINTS_LIMIT,
