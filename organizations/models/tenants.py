@@ -45,8 +45,7 @@ class Plan(models.Model):
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
     def with_slug(self, slug: str) -> OrganizationQuerySet:
-        """The organization with this slug, compared case-insensitively. Filters on
-        `lower(slug)`, the unique index (`slug__iexact` compiles to `upper()`, a full scan)."""
+        """The organization with this slug, compared case-insensitively (`lower(slug)`)."""
         return self.alias(slug_ci=Lower("slug")).filter(slug_ci=Lower(models.Value(slug.strip())))
 
 
