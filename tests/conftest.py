@@ -2,13 +2,16 @@
 
 import subprocess
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
+from pytest_django.plugin import blocking_manager_key
 from zeal import zeal_context, zeal_ignore
 
 from memberships.models import User
@@ -124,21 +127,28 @@ def member(organization, make_member):
     return make_member(organization, Role.MEMBER)
 
 
+def _seed_plans() -> None:
+    with zeal_ignore():
+        import_module("organizations.migrations.0002_seed_plans").seed(apps, None)
+
+
 @pytest.fixture
-def _reseed_plans(django_db_blocker) -> Iterator[None]:
-    """A transactional test ends with a flush that empties every table, the plans' reference
-    rows included; put them back (before, too: an earlier flush may have taken them)."""
-    from importlib import import_module
+def _reseed_plans(django_db_blocker) -> None:
+    """The plans' reference rows, whatever ran before (a transactional test's flush empties
+    every table; `pytest_runtest_teardown` puts them back after it)."""
+    with django_db_blocker.unblock():
+        _seed_plans()
 
-    from django.apps import apps
-    from zeal import zeal_ignore
 
-    seed = import_module("organizations.migrations.0002_seed_plans").seed
-    with django_db_blocker.unblock(), zeal_ignore():
-        seed(apps, None)
-    yield
-    with django_db_blocker.unblock(), zeal_ignore():
-        seed(apps, None)
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a transactional test's flush (the last of its teardown, after every fixture's),
+    the plans' reference rows go back, so the next test finds them as migrations left them."""
+    result = yield
+    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+        with item.config.stash[blocking_manager_key].unblock():
+            _seed_plans()
+    return result
 
 
 @pytest.fixture
