@@ -23,4 +23,4 @@ typecheck: setup
 	DEBUG=true .venv/bin/mypy causeloop organizations memberships onboarding webhooks
 
 bench: setup
-	$(PY) benchmarks/onboard.py && $(PY) benchmarks/api.py && $(PY) benchmarks/rls.py && $(PY) benchmarks/multiserver.py && $(PY) benchmarks/runs.py && $(PY) benchmarks/webhooks.py && $(PY) benchmarks/pooled.py
+	$(PY) benchmarks/onboard.py && $(PY) benchmarks/api.py && $(PY) benchmarks/rls.py && $(PY) benchmarks/multiserver.py && $(PY) benchmarks/runs.py && $(PY) benchmarks/webhooks.py && $(PY) benchmarks/pooled.py && $(PY) benchmarks/scale.py
