@@ -32,7 +32,7 @@ from django.db.models import QuerySet
 from django.tasks import task
 from django.utils import timezone
 
-from causeloop.core.errors import Conflict, Gone, NotFound
+from causeloop.core.errors import Conflict, Gone
 from causeloop.core.tenancy import enter_tenant, platform_work
 from memberships.mail import render_email
 from memberships.models import Membership, User
@@ -41,6 +41,7 @@ from organizations.access import require_role
 from organizations.audit import audit
 from organizations.models import ApiKey, DataExport, Organization
 from organizations.roles import Role
+from organizations.selectors import owned_row
 from organizations.services.export import export_rows_expected, export_write
 
 logger = logging.getLogger(__name__)
@@ -94,16 +95,12 @@ def data_export_get(
     """The organization's export with this ID (admin+), or NotFound: another tenant's is as
     absent as one that never existed."""
     require_role(actor, organization, at_least=Role.ADMIN)
-    if not isinstance(export_id, str) or len(export_id) > 64 or not export_id.isprintable():
-        raise NotFound("Export not found.")
-    export = (
-        organization.data_exports.select_related("requested_by", "requested_by_api_key")
-        .filter(pk=export_id)
-        .first()
+    return owned_row(
+        DataExport,
+        organization=organization,
+        pk=export_id,
+        rows=DataExport.objects.select_related("requested_by", "requested_by_api_key"),
     )
-    if export is None:
-        raise NotFound("Export not found.")
-    return export
 
 
 def data_export_open(
