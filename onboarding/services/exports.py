@@ -33,7 +33,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from causeloop.core.errors import Conflict, Gone
-from causeloop.core.tenancy import enter_tenant, platform_work
+from causeloop.core.tenancy import enter_tenant, platform_lookup, platform_work
 from memberships.mail import render_email
 from memberships.models import Membership, User
 from memberships.tasks import queue_email
@@ -101,6 +101,17 @@ def data_export_get(
         pk=export_id,
         rows=DataExport.objects.select_related("requested_by", "requested_by_api_key"),
     )
+
+
+def data_export_organization_id(export_id: str) -> str | None:
+    """The ID of the organization an export belongs to, whoever asks (a download link names
+    only the export): the caller then checks the person's membership there. None if none."""
+    with platform_lookup():
+        return (
+            DataExport.objects.filter(pk=export_id[:64])
+            .values_list("organization_id", flat=True)
+            .first()
+        )
 
 
 def data_export_open(

@@ -19,7 +19,6 @@ from django.views import View
 
 from causeloop.core.errors import Conflict, Forbidden, Gone, NotFound
 from causeloop.core.shown_once import no_store
-from causeloop.core.tenancy import platform_lookup
 from causeloop.web.context_processors import organization_header
 from causeloop.web.pages.base import OrganizationPage, enter_membership
 from causeloop.web.pages.organizations import delete_organization
@@ -27,6 +26,7 @@ from memberships.models import User
 from memberships.selectors import membership_in
 from onboarding.services.exports import (
     data_export_open,
+    data_export_organization_id,
     data_export_request,
     export_filename,
     recent_exports,
@@ -112,12 +112,7 @@ class ExportDownloadPage(LoginRequiredMixin, View):
 
     def _organization_of(self, person: User, export_id: str) -> Organization:
         """The export's organization, entered, if the person belongs to it (else 404)."""
-        with platform_lookup():  # which tenant: the link names only the export
-            organization_id = (
-                DataExport.objects.filter(pk=export_id[:64])
-                .values_list("organization_id", flat=True)
-                .first()
-            )
+        organization_id = data_export_organization_id(export_id)
         membership = organization_id and membership_in(person, organization=organization_id)
         if not membership:
             raise Http404("Export not found.")
