@@ -57,7 +57,7 @@ OPENAPI_SETTINGS: dict[str, Any] = {
         "DeliveryStateEnum": "webhooks.models.WebhookDelivery.State",
         "EndpointDisabledReasonEnum": "webhooks.models.WebhookEndpoint.DisabledReason",
         "RoleEnum": "organizations.roles.Role",
-        "InvitableRoleEnum": "causeloop.web.api.invite_codes.ROLE_CHOICES",
+        "InvitableRoleEnum": "organizations.roles.INVITABLE_ROLE_CHOICES",
         "InviteCodeStateEnum": "memberships.models.InviteCode.State",
         "ApiKeyStateEnum": "organizations.models.ApiKey.State",
         "OrganizationStatusEnum": "organizations.models.Organization.Status",

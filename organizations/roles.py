@@ -36,3 +36,5 @@ class Role(models.TextChoices):
 
 _RANKS = {"member": 0, "analyst": 1, "admin": 2, "owner": 3}
 INVITABLE_ROLES = [Role.MEMBER, Role.ANALYST, Role.ADMIN]
+# The roles an invitation or an invite code can give, as (value, label) choices.
+INVITABLE_ROLE_CHOICES = [(role.value, role.label) for role in INVITABLE_ROLES]

@@ -20,7 +20,10 @@ from django.db.models import QuerySet
 from causeloop.core.errors import ValidationFailed
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CURSOR = re.compile(r"(\d{1,18})\.([a-z]{1,16}_[0-9a-z]{26})")
+# A cursor: its row's moment in microseconds (17 digits reach the year 5138) and public ID. The
+# OpenAPI document gives the cursor parameters this pattern.
+CURSOR_PATTERN = r"(\d{1,17})\.([a-z]{1,16}_[0-9a-z]{26})"
+_CURSOR = re.compile(CURSOR_PATTERN)
 BROKEN_CURSOR = "This page link is broken or out of date; here are the newest entries."
 
 
@@ -90,9 +93,6 @@ def keyset_cursor(row: models.Model, *, moment: str) -> str:
 
 def _position(cursor: str) -> tuple[datetime, str]:
     match = _CURSOR.fullmatch(cursor)
-    try:
-        if match is not None:
-            return _EPOCH + timedelta(microseconds=int(match[1])), match[2]
-    except OverflowError:  # past the year 9999
-        pass
+    if match is not None:
+        return _EPOCH + timedelta(microseconds=int(match[1])), match[2]
     raise ValidationFailed(BROKEN_CURSOR, code="invalid_cursor", fields={"cursor": [BROKEN_CURSOR]})

@@ -30,7 +30,10 @@ from django.template.loader import render_to_string
 from causeloop.core.errors import DomainError, InvalidInput, PayloadTooLarge, error_body
 from causeloop.web.scim.errors import error_response as scim_error_response
 
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# The control characters refused in a path, query string or form field (line breaks and tabs
+# allowed), as a regular expression's character range; the OpenAPI document uses it too.
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_REFUSED = re.compile(f"[{CONTROL_CHARACTERS}\\ud800-\\udfff]")
 REFUSED_MESSAGE = (
     "The request must be UTF-8 text without NUL or other control characters (in its path, "
     "query string and form fields)."

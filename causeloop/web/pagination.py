@@ -42,10 +42,41 @@ class IdsFirstPaginator(Paginator):
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """`?page=` from 1 (past the last page a 404, as DRF has it) and `?page_size=`; either one
+    that is not a whole number in bounds is a 400 naming it, never quietly the default."""
+
     django_paginator_class = IdsFirstPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        return page_size(request.query_params.get(self.page_size_query_param))
+
+    def get_page_number(self, request: Request, paginator: Paginator) -> int:
+        return _whole(request.query_params.get(self.page_query_param), "page", 1, 1, LAST_PAGE)
+
+
+# The highest page number asked for that is not refused (past the last page is a 404).
+LAST_PAGE = 2**31 - 1
+
+
+def _whole(raw: str | None, name: str, default: int, least: int, most: int) -> int:
+    """Query parameter `name` as a whole number from `least` to `most`: `default` when it is
+    absent, a 400 `invalid_<name>` when it is anything else."""
+    if raw is None or raw == "":
+        return default
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    if value is None or not least <= value <= most:
+        message = f"`{name}` must be a whole number from {least} to {most}."
+        raise ValidationFailed(message, code=f"invalid_{name}", fields={name: [message]})
+    return value
+
+
+def page_size(raw: str | None, most: int = PageNumberPagination.max_page_size) -> int:
+    """`?page_size=` as asked: the default when absent, else a whole number from 1 to `most`
+    (a 400 `invalid_page_size` otherwise)."""
+    return _whole(raw, "page_size", PageNumberPagination.page_size, 1, most)
 
 
 # `?cursor=` goes to older rows (the `next` link), `?before=` back to newer ones (`previous`).
@@ -68,17 +99,8 @@ class CursorRequest:
         return cls(
             after=params.get(CURSOR, "")[:_LONGEST_CURSOR],
             before=params.get(BEFORE, "")[:_LONGEST_CURSOR],
-            size=_page_size(params.get(PageNumberPagination.page_size_query_param, "")),
+            size=page_size(params.get(PageNumberPagination.page_size_query_param)),
         )
-
-
-def _page_size(raw: str) -> int:
-    """The size asked for, within bounds; the default for anything that is not a number, as
-    `?page=` lists do."""
-    size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
-    if size < 1:
-        return PageNumberPagination.page_size
-    return min(size, PageNumberPagination.max_page_size)
 
 
 def cursor_page(request: Request, pager: Callable[..., KeysetPage[Any]]) -> KeysetPage[Any]:

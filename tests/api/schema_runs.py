@@ -13,8 +13,13 @@ from hypothesis.strategies import just
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ensure_resource_availability,
+    ignored_auth,
+    negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    use_after_free,
 )
 
 CHECKS = [
@@ -22,6 +27,11 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+    ignored_auth,
+    use_after_free,
+    ensure_resource_availability,
 ]
 
 # schemathesis' own pytest integration (`from_fixture`) does not run on pytest 9 yet, so each

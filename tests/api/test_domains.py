@@ -365,5 +365,5 @@ def test_nobody_is_added_as_owner(as_user, organization, owner):
     make_domain(organization, "acme.test", verified=True)
     UserFactory(email="dana@acme.test")
     response = _add(as_user(owner), organization, "dana@acme.test", "owner")
-    assert_refused(response, 400, "invalid_role")
+    assert_refused(response, 400, "invalid")
     assert not Membership.objects.filter(user__email="dana@acme.test").exists()

@@ -9,7 +9,7 @@ from django.test import Client
 from memberships.services.tokens import personal_token_create
 from organizations.models import AuditLog, Template
 from organizations.roles import Role
-from tests.api.conftest import ROOT_KEY, error_code
+from tests.api.conftest import ROOT_KEY, assert_refused, error_code
 from tests.api.usage_data import make_integration
 from tests.api.webhook_data import make_endpoint
 from tests.factories import TemplateFactory
@@ -221,3 +221,67 @@ def test_the_audit_log_pages_by_cursor_without_a_count(owner_client, organizatio
     ).json()
     assert len(filtered["results"]) == 5
     assert {row["action"] for row in filtered["results"]} == {"template.created"}
+
+
+@pytest.mark.parametrize("path", ["templates", "members", "api-keys", "invitations"])
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("page=abc", "page"),
+        ("page=0", "page"),
+        ("page_size=abc", "page_size"),
+        ("page_size=0", "page_size"),
+        ("page_size=201", "page_size"),
+    ],
+)
+def test_a_page_or_page_size_that_is_not_one_is_a_400_naming_it(
+    owner_client, organization, path, query, name
+):
+    response = owner_client.get(f"/api/v1/organizations/{organization.slug}/{path}?{query}")
+    error = assert_refused(response, code=f"invalid_{name}")
+    assert list(error["fields"]) == [name]
+
+
+def test_the_document_bounds_every_page_size_it_declares(client):
+    document = client.get("/api/schema/?format=json").json()
+    sizes = [
+        parameter["schema"]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] in ("page", "page_size")
+    ]
+    assert len(sizes) > 20
+    assert all(schema["minimum"] == 1 for schema in sizes)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/organizations/{org}/templates/not-an-id",
+        "/api/v1/organizations/{org}/templates/tpl_01ARZ3NDEKTSV4RRFFQ69G5FAV",  # upper case
+        "/api/v1/organizations/a.b/templates",
+        "/api/v1/organizations/{org}/members/mem_" + "0" * 27,
+        "/api/v1/invite-codes/ab_cd/join",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_a_path_name_of_the_wrong_shape_is_the_json_404(owner_client, organization, path, method):
+    response = getattr(owner_client, method)(path.format(org=organization.slug))
+    assert_refused(response, status=404, code="not_found")
+
+
+def test_every_path_parameter_has_the_pattern_the_server_routes_by(client):
+    document = client.get("/api/schema/?format=json").json()
+    parameters = {
+        parameter["name"]: parameter["schema"]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path"
+    }
+    assert len(parameters) >= 15
+    assert all(schema.get("pattern", "").startswith("^") for schema in parameters.values())
+    assert parameters["template_id"]["pattern"] == "^[a-z]{2,4}_[0-7][0-9a-hjkmnp-tv-z]{25}$"

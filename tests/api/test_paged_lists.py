@@ -124,11 +124,17 @@ def test_an_api_key_has_no_memberships_to_list(as_key, organization):
     assert me["memberships_url"] is None
 
 
-@pytest.mark.parametrize("page", ["0", "x", "99"])
-def test_a_page_that_is_not_there_is_a_clear_404(person, page):
-    response = token_client(person).get(MINE, {"page": page})
+def test_a_page_past_the_last_is_a_clear_404(person):
+    response = token_client(person).get(MINE, {"page": "99"})
     assert response.status_code == 404
     assert error_code(response) == "not_found"
+
+
+@pytest.mark.parametrize("page", ["0", "x", "-1"])
+def test_a_page_that_is_no_page_number_is_a_400(person, page):
+    response = token_client(person).get(MINE, {"page": page})
+    assert response.status_code == 400
+    assert error_code(response) == "invalid_page"
 
 
 def test_deep_pages_of_members_hold_the_rows_walking_there_finds(organization, owner):

@@ -26,6 +26,7 @@ from causeloop.web.api.documented import (
     responses,
 )
 from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
+from causeloop.web.api.fields import EmailText, NewPassword
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import password_guess, throttles
 from memberships.models import Membership, PersonalToken
@@ -115,8 +116,8 @@ class NewTokenSerializer(TokenSerializer):
 
 
 class RegisterInput(InputSerializer):
-    email = Text(max_length=254)
-    password = Text(max_length=4096, trim_whitespace=False)
+    email = EmailText()
+    password = NewPassword()
     name = Text(max_length=200, required=False, allow_blank=True)
 
 
@@ -151,7 +152,7 @@ class RegisterApi(ApiView):
 
 
 class TokenCreateInput(InputSerializer):
-    email = Text(max_length=254)
+    email = EmailText()
     password = Text(max_length=4096, trim_whitespace=False)
     name = Text(max_length=200, required=False, allow_blank=True)
 

@@ -21,6 +21,7 @@ from causeloop.web.api.documented import (
     page_of,
     responses,
 )
+from causeloop.web.api.fields import Name
 from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from organizations.models import ApiKey, Organization
@@ -68,7 +69,7 @@ def _new_key(api_key: ApiKey, secret: str, *, status_code: int) -> Response:
 
 
 class ApiKeyInput(InputSerializer):
-    name = Text(max_length=200)
+    name = Name()
     scopes = serializers.ListField(child=Text(max_length=64), max_length=20, required=False)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 

@@ -192,7 +192,16 @@ class PlatformEndpoint(ApiView):
 
 
 class Text(serializers.CharField):
-    """A string field that refuses other JSON types instead of converting them."""
+    """A string field that refuses other JSON types instead of converting them. `documented`:
+    JSON Schema keywords the OpenAPI document gives it for what the services check of it (a
+    pattern, a length, a format), `causeloop.web.api.fields` names the common kinds."""
+
+    documented: dict[str, Any] = {}
+
+    def __init__(self, *, documented: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if documented is not None:
+            self.documented = documented
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

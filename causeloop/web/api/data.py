@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from causeloop.core.errors import NotFound
+from causeloop.core.errors import NotFound, ValidationFailed
 from causeloop.core.shown_once import no_store
 from causeloop.core.tenancy import platform_lookup
 from causeloop.web.api.base import (
@@ -34,8 +34,11 @@ from onboarding.services.exports import (
     data_export_request,
     export_filename,
 )
+from organizations.audit_actions import ACTIONS
 from organizations.models import DataExport, Organization
 from organizations.selectors import audit_log_page
+
+ACTION = "action"
 
 
 class AuditLogSerializer(serializers.Serializer):
@@ -65,12 +68,23 @@ class AuditLogApi(OrganizationEndpoint):
             "in part when a person is erased."
         ),
         parameters=[
-            OpenApiParameter("action", str, description="Only this action, e.g. member.joined."),
+            OpenApiParameter(
+                ACTION,
+                {"type": "string", "enum": sorted(ACTIONS)},
+                description="Only this action, e.g. member.joined.",
+            ),
         ],
-        responses=responses(cursor_page_of(AuditLogSerializer), 404),
+        responses=responses(
+            cursor_page_of(AuditLogSerializer),
+            404,
+            meanings={400: "`invalid_action`: no such action; `invalid_cursor`; `page_size`"},
+        ),
     )
     def get(self, request: Request, organization: Organization) -> Response:
-        action = request.query_params.get("action", "").strip()[:64]
+        action = request.query_params.get(ACTION, "")
+        if action and action not in ACTIONS:
+            message = f"No action is called {action[:64]!r}; GET /api/v1/event-types lists them."
+            raise ValidationFailed(message, code="invalid_action", fields={ACTION: [message]})
         return cursor_paginated(
             self, partial(audit_log_page, organization, action=action), AuditLogSerializer
         )

@@ -9,8 +9,10 @@ from typing import Any, Literal
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from causeloop.core.keyset import CURSOR_PATTERN
 from causeloop.web.idempotency import HEADER as IDEMPOTENCY_HEADER
-from causeloop.web.pagination import BEFORE, CURSOR, PageNumberPagination
+from causeloop.web.input_guard import CONTROL_CHARACTERS
+from causeloop.web.pagination import BEFORE, CURSOR, LAST_PAGE, PageNumberPagination
 
 HEADER: Literal["header"] = "header"
 
@@ -46,26 +48,54 @@ def cursor_page_of(item: type[serializers.Serializer]) -> type[serializers.Seria
     return _page_schema("cursor", item, "The page of older ones", "The page of newer ones")
 
 
-_PAGE_SIZE = OpenApiParameter(
-    PageNumberPagination.page_size_query_param,
-    int,
-    description=f"Rows per page: {PageNumberPagination.page_size} unless asked, at most "
-    f"{PageNumberPagination.max_page_size}.",
-)
+def page_size_parameter(most: int = PageNumberPagination.max_page_size, noun: str = "Rows") -> Any:
+    """`?page_size=`: how many per page, from 1 to `most` (anything else is a 400)."""
+    return OpenApiParameter(
+        PageNumberPagination.page_size_query_param,
+        {"type": "integer", "minimum": 1, "maximum": most},
+        description=f"{noun} per page: {PageNumberPagination.page_size} unless asked, at most "
+        f"{most}.",
+    )
+
+
+_PAGE_SIZE = page_size_parameter()
+_CURSOR = {"type": "string", "pattern": f"^{CURSOR_PATTERN}$"}
 CURSOR_PARAMETERS = [
     OpenApiParameter(
-        CURSOR, str, description="The page after this cursor (follow the `next` link)."
+        CURSOR, _CURSOR, description="The page after this cursor (follow the `next` link)."
     ),
     OpenApiParameter(
-        BEFORE, str, description="The page before this cursor (follow the `previous` link)."
+        BEFORE, _CURSOR, description="The page before this cursor (follow the `previous` link)."
     ),
     _PAGE_SIZE,
 ]
 # The query parameters of a list, by how it pages (`page_of`, `cursor_page_of`).
 PAGING_PARAMETERS = {
-    "page": [OpenApiParameter("page", int, description="The page, from 1."), _PAGE_SIZE],
+    "page": [
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": LAST_PAGE},
+            description="The page, from 1.",
+        ),
+        _PAGE_SIZE,
+    ],
     "cursor": CURSOR_PARAMETERS,
 }
+
+
+# What the server refuses in text (`causeloop.web.input_guard`, `causeloop.core.json_input`), as
+# patterns: a query string or path holds no control character; JSON text no NUL, and text that
+# must not be blank holds something besides white space.
+QUERY_TEXT = f"^[^{CONTROL_CHARACTERS}]*$"
+TEXT = r"^[^\x00]*$"
+NON_BLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def query_text(name: str, description: str) -> OpenApiParameter:
+    """A free-text query parameter."""
+    return OpenApiParameter(
+        name, {"type": "string", "pattern": QUERY_TEXT}, description=description
+    )
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -26,6 +26,7 @@ from causeloop.web.api.base import (
 from causeloop.web.api.documented import (
     responses,
 )
+from causeloop.web.api.fields import EmailText
 from causeloop.web.api.permissions import IsPlatformOperator
 from causeloop.web.api.schema import AutoSchema
 from causeloop.web.authentication import RootOperator
@@ -33,7 +34,7 @@ from memberships.services.erasure import account_erase, member_erase
 
 
 class ErasureInput(InputSerializer):
-    email = Text(max_length=254)
+    email = EmailText()
     mode = serializers.ChoiceField(choices=["erasure"])
     scope = serializers.ChoiceField(
         choices=["account", "organization"],

@@ -17,7 +17,8 @@ from rest_framework.utils.urls import replace_query_param
 from causeloop.core.errors import ValidationFailed
 from causeloop.web.api.base import ApiView, OrganizationEndpoint
 from causeloop.web.api.data import AuditLogApi
-from causeloop.web.api.documented import responses
+from causeloop.web.api.documented import page_size_parameter, responses
+from causeloop.web.pagination import page_size
 from organizations.models import Organization
 from webhooks.catalog import (
     MAX_FILTER_ENTRIES,
@@ -29,7 +30,6 @@ from webhooks.catalog import (
 from webhooks.selectors import EVENTS_PAGE_MAX, events_after
 
 AFTER, TYPE, PAGE_SIZE = "after", "type", "page_size"
-DEFAULT_PAGE_SIZE = 50
 
 
 class EventSerializer(serializers.Serializer):
@@ -52,13 +52,6 @@ class EventFeedSerializer(serializers.Serializer):
     )
     has_more = serializers.BooleanField(help_text="Whether more events are waiting already.")
     results = EventSerializer(many=True)
-
-
-def _page_size(raw: str) -> int:
-    """The size asked for, within bounds; the default for anything that is not a number, as
-    the other lists do."""
-    size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
-    return min(size, EVENTS_PAGE_MAX) if size >= 1 else DEFAULT_PAGE_SIZE
 
 
 def _types(values: list[str]) -> list[str] | None:
@@ -91,17 +84,21 @@ class EventsApi(OrganizationEndpoint):
             "Admins, owners and API keys, as for the audit log."
         ),
         parameters=[
-            OpenApiParameter(AFTER, str, description="Only events after this one (`evt_…`)."),
+            OpenApiParameter(
+                AFTER,
+                {"type": "string", "pattern": "^evt_[0-9a-z]{26}$"},
+                description="Only events after this one (`evt_…`).",
+            ),
             OpenApiParameter(
                 TYPE,
-                str,
-                many=True,
+                {
+                    "type": "array",
+                    "items": {"type": "string", "enum": [*event_types(), *event_groups()]},
+                },
                 description="Only these types or groups (`member.*`); repeat it, or separate "
                 "them with commas.",
             ),
-            OpenApiParameter(
-                PAGE_SIZE, int, description=f"Events per page, up to {EVENTS_PAGE_MAX}."
-            ),
+            page_size_parameter(EVENTS_PAGE_MAX, noun="Events"),
         ],
         responses=responses(
             EventFeedSerializer,
@@ -116,7 +113,7 @@ class EventsApi(OrganizationEndpoint):
             organization,
             after=after,
             types=_types(params.getlist(TYPE)),
-            size=_page_size(params.get(PAGE_SIZE, "")),
+            size=page_size(params.get(PAGE_SIZE), most=EVENTS_PAGE_MAX),
         )
         next_after = events[-1].pk if events else (after or None)
         url = request.build_absolute_uri()

@@ -16,13 +16,13 @@ from causeloop.web.api.base import (
     ApiView,
     InputSerializer,
     OrganizationEndpoint,
-    Text,
     paginated,
 )
 from causeloop.web.api.documented import (
     page_of,
     responses,
 )
+from causeloop.web.api.fields import EmailText
 from causeloop.web.api.permissions import IsOrgAdminToList, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import invitation_mail, throttles
@@ -40,7 +40,7 @@ from memberships.services.invitations import (
     invitation_revoke,
 )
 from organizations.models import Organization
-from organizations.roles import Role
+from organizations.roles import INVITABLE_ROLE_CHOICES, Role
 from organizations.selectors import owned_row
 
 # An invitation's state as people describe it: its status, or `expired` for a pending one
@@ -94,8 +94,8 @@ def joined_result(membership: Membership) -> dict[str, Any]:
 
 
 class InviteInput(InputSerializer):
-    email = Text(max_length=254)
-    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    email = EmailText()
+    role = serializers.ChoiceField(choices=INVITABLE_ROLE_CHOICES, default=Role.MEMBER)
 
 
 def _new_invitation(invitation: Invitation, token: str) -> Response:

@@ -37,16 +37,14 @@ from memberships.services.invite_codes import (
     invite_code_join,
 )
 from organizations.models import Organization
-from organizations.roles import INVITABLE_ROLES
-
-ROLE_CHOICES = [(role.value, role.label) for role in INVITABLE_ROLES]
+from organizations.roles import INVITABLE_ROLE_CHOICES
 
 
 class InviteCodeSerializer(serializers.Serializer):
     id = serializers.CharField()
     code = serializers.CharField()
     role = serializers.ChoiceField(
-        choices=ROLE_CHOICES, help_text="The role people who join with it get."
+        choices=INVITABLE_ROLE_CHOICES, help_text="The role people who join with it get."
     )
     max_uses = serializers.IntegerField(
         allow_null=True, help_text="How many people may join with it; null: no cap."
@@ -72,7 +70,7 @@ class InviteCodeSerializer(serializers.Serializer):
 
 class InviteCodeInput(InputSerializer):
     role = serializers.ChoiceField(
-        choices=ROLE_CHOICES,
+        choices=INVITABLE_ROLE_CHOICES,
         required=False,
         help_text="The role it grants: `member` unless told; at most your own, never owner.",
     )

@@ -20,8 +20,10 @@ from causeloop.web.api.base import (
 )
 from causeloop.web.api.documented import (
     page_of,
+    query_text,
     responses,
 )
+from causeloop.web.api.fields import EmailText
 from causeloop.web.api.invitations import NewInvitationSerializer, _new_invitation
 from causeloop.web.api.permissions import IsPlatformOperator
 from causeloop.web.authentication import (
@@ -42,7 +44,7 @@ from memberships.services.members import (
     ownership_transfer,
 )
 from organizations.models import Organization
-from organizations.roles import Role
+from organizations.roles import INVITABLE_ROLE_CHOICES, Role
 from organizations.selectors import owned_row
 
 
@@ -56,8 +58,10 @@ class MemberSerializer(serializers.Serializer):
 
 
 class MemberAddInput(InputSerializer):
-    email = Text(max_length=254)
-    role = serializers.ChoiceField(choices=Role.choices)
+    email = EmailText()
+    role = serializers.ChoiceField(
+        choices=INVITABLE_ROLE_CHOICES, help_text="Nobody joins as an owner: transfer ownership."
+    )
 
 
 class MemberChangeInput(InputSerializer):
@@ -105,7 +109,7 @@ class MembersApi(OrganizationEndpoint):
         ),
         parameters=[
             OpenApiParameter("role", str, enum=Role.values, description="Only this role."),
-            OpenApiParameter("search", str, description="Part of the member's email."),
+            query_text("search", "Part of the member's email."),
         ],
         responses=responses(page_of(MemberSerializer), 404),
     )

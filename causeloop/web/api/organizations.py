@@ -24,6 +24,7 @@ from causeloop.web.api.documented import (
     page_of,
     responses,
 )
+from causeloop.web.api.fields import HexColor, Name, TimezoneName
 from causeloop.web.api.permissions import IsOrgMember, IsOrgOwnerToDelete
 from causeloop.web.api.platform import PurgingSerializer
 from causeloop.web.idempotency import idempotent
@@ -94,17 +95,17 @@ def _organization_data(organization: Organization, role: Role) -> dict[str, Any]
 
 
 class OrganizationCreateInput(InputSerializer):
-    name = Text(max_length=200)
+    name = Name()
     slug = Text(max_length=50, required=False, allow_blank=True)
     plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
-    timezone = Text(max_length=64, default="UTC")
+    timezone = TimezoneName(default="UTC")
     kind = serializers.ChoiceField(choices=Organization.Kind.choices, default="company")
 
 
 class OrganizationUpdateInput(InputSerializer):
-    name = Text(max_length=200, required=False)
+    name = Name(required=False)
     slug = Text(max_length=50, required=False)
-    timezone = Text(max_length=64, required=False)
+    timezone = TimezoneName(required=False)
     settings = serializers.DictField(required=False)
 
 
@@ -241,8 +242,8 @@ class OrganizationSwitchApi(OrganizationEndpoint):
 
 
 class BrandingInput(InputSerializer):
-    primary_color = Text(max_length=7, required=False)
-    secondary_color = Text(max_length=7, required=False)
+    primary_color = HexColor(required=False)
+    secondary_color = HexColor(required=False)
     logo = serializers.ImageField(required=False, help_text="multipart/form-data only")
     remove_logo = serializers.BooleanField(required=False, default=False)
 

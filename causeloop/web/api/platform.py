@@ -13,8 +13,14 @@ from rest_framework.response import Response
 
 from causeloop.core.errors import DomainError
 from causeloop.core.shown_once import no_store
-from causeloop.web.api.base import InputSerializer, Integer, PlatformEndpoint, Text
+from causeloop.web.api.base import (
+    InputSerializer,
+    Integer,
+    PlatformEndpoint,
+    Text,
+)
 from causeloop.web.api.documented import responses
+from causeloop.web.api.fields import EmailText, Name, TimezoneName
 from causeloop.web.idempotency import idempotent
 from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
 from onboarding.purge import organization_purge_queue
@@ -28,10 +34,10 @@ from organizations.services.plans import subscription_sync
 
 class OnboardInput(InputSerializer):
     org_slug = Text(max_length=50)
-    company_name = Text(max_length=200)
-    admin_email = Text(max_length=254)
+    company_name = Name()
+    admin_email = EmailText()
     subscription_plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
-    timezone = Text(max_length=64, default="UTC")
+    timezone = TimezoneName(default="UTC")
     seats = Integer(min_value=1, max_value=100_000, required=False)
     regenerate_api_key_if_exists = serializers.BooleanField(default=False)
     send_welcome_email = serializers.BooleanField(

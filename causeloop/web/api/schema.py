@@ -9,6 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 from causeloop.web.api import documented
+from causeloop.web.api.base import Text
 from causeloop.web.api.conventions import CREATED_AT, WRITES
 
 # The order of the docs' Authorize dialog: what most callers use first.
@@ -29,6 +30,26 @@ class AutoSchema(SpectacularAutoSchema):
 
     def get_description(self) -> str:  # type: ignore[override]
         return ""
+
+    def _map_serializer_field(self, field: Any, direction: Any, *args: Any, **kwargs: Any) -> Any:
+        """Text in a request says what the server refuses in it: NUL, and blank text where it
+        must not be blank (after trimming white space, as the field does), unless its kind
+        documents a pattern or format of its own."""
+        schema = super()._map_serializer_field(field, direction, *args, **kwargs)
+        if direction == "request" and isinstance(field, Text):
+            own = {"pattern", "format"} & set(field.documented)
+            if not own and not {"pattern", "format", "enum", "$ref"} & set(schema):
+                non_blank = field.trim_whitespace and not field.allow_blank
+                schema["pattern"] = documented.NON_BLANK_TEXT if non_blank else documented.TEXT
+        return schema
+
+    def _get_serializer_field_meta(self, field: Any, direction: Any) -> Any:
+        """What a text field's kind documents (`Text.documented`) has the last word, over
+        drf-spectacular's `minLength: 1` of text that may not be blank, say."""
+        meta = super()._get_serializer_field_meta(field, direction)
+        if direction == "request" and isinstance(field, Text):
+            meta.update(field.documented)
+        return meta
 
     def _handler(self) -> Any:
         return getattr(self.view, self.method.lower(), None)

@@ -14,7 +14,6 @@ from causeloop.core.shown_once import no_store
 from causeloop.web.api.base import (
     InputSerializer,
     OrganizationEndpoint,
-    Text,
     paginated,
 )
 from causeloop.web.api.documented import (
@@ -22,6 +21,7 @@ from causeloop.web.api.documented import (
     page_of,
     responses,
 )
+from causeloop.web.api.fields import Name
 from causeloop.web.api.permissions import IsOrgAdmin
 from causeloop.web.idempotency import idempotent
 from directory.models import ScimToken
@@ -56,7 +56,7 @@ class NewScimTokenSerializer(ScimTokenSerializer):
 
 
 class ScimTokenInput(InputSerializer):
-    name = Text(max_length=200, help_text="Whose it is, e.g. the identity provider's name.")
+    name = Name(help_text="Whose it is, e.g. the identity provider's name.")
 
 
 class ScimTokenApiBase(OrganizationEndpoint):

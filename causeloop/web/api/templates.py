@@ -19,6 +19,7 @@ from causeloop.web.api.documented import (
     page_of,
     responses,
 )
+from causeloop.web.api.fields import Name
 from causeloop.web.api.permissions import CanEditTemplates, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from organizations.models import Organization, Template
@@ -44,7 +45,7 @@ class TemplateSerializer(serializers.Serializer):
 
 
 class TemplateInputSerializer(InputSerializer):
-    name = Text(max_length=200)
+    name = Name()
     kind = serializers.ChoiceField(choices=Template.Kind.choices, default=Template.Kind.PROMPT)
     description = Text(max_length=2000, required=False, allow_blank=True)
     body = Text(

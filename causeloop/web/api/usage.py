@@ -4,7 +4,6 @@ quotas, and the usage report."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,12 +29,12 @@ from causeloop.web.api.documented import (
     page_of,
     responses,
 )
+from causeloop.web.api.fields import Credential, Name
 from causeloop.web.api.permissions import CanManageIntegrations, IsOrgMember
 from causeloop.web.idempotency import idempotent
 from organizations.models import Integration, Organization, Plan, Run
 from organizations.selectors import owned_row
 from organizations.services.integrations import (
-    MAX_CREDENTIAL_LENGTH,
     IntegrationChanges,
     integration_create,
     integration_delete,
@@ -60,25 +59,16 @@ class IntegrationSerializer(serializers.Serializer):
     credential_changed_at = serializers.DateTimeField()
 
 
-def _credential(**kwargs: Any) -> Text:
-    return Text(
-        max_length=MAX_CREDENTIAL_LENGTH,
-        trim_whitespace=False,
-        help_text="The secret: kept encrypted, never shown again.",
-        **kwargs,
-    )
-
-
 class IntegrationInput(InputSerializer):
-    name = Text(max_length=200)
+    name = Name()
     kind = serializers.ChoiceField(choices=Integration.Kind.choices)
-    credential = _credential()
+    credential = Credential()
 
 
 # A PATCH: only the fields sent change, and the kind never does.
 class IntegrationChangesInput(InputSerializer):
-    name = Text(max_length=200, required=False)
-    credential = _credential(required=False)
+    name = Name(required=False)
+    credential = Credential(required=False)
 
 
 _INTEGRATION_CONFLICTS = {

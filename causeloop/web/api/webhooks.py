@@ -129,6 +129,7 @@ def _url(**kwargs: Any) -> Text:
     return Text(
         max_length=MAX_URL_LENGTH,
         help_text="An https URL at a public address (private networks are refused).",
+        documented={"format": "uri", "pattern": "^https://"},
         **kwargs,
     )
 

@@ -268,7 +268,12 @@ def test_the_audit_log_says_who_did_what_newest_first_page_by_page(api, acme):
     assert {row.actor_user for row in rows[:3]} == {made[0].created_by}
     assert len(rows) == len({row.id for row in rows}) > 3  # the organization's own rows too
     only = parsed(
-        api.call("audit_log_list", organization.id, client=owner, action="template.deleted"),
+        api.call(
+            "audit_log_list",
+            organization.id,
+            client=owner,
+            action=api.models.AuditLogListAction("template.deleted"),
+        ),
         200,
         api.models.CursorAuditLogList,
     )
