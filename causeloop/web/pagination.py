@@ -63,8 +63,8 @@ LAST_PAGE = 2**31 - 1
 
 def _whole(raw: str | None, name: str, default: int, least: int, most: int) -> int:
     """Query parameter `name` as a whole number from `least` to `most`: `default` when it is
-    absent, a 400 `invalid_<name>` when it is anything else."""
-    if raw is None or raw == "":
+    absent, a 400 `invalid_<name>` when it is anything else (empty too)."""
+    if raw is None:
         return default
     value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     if value is None or not least <= value <= most:

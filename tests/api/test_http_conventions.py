@@ -285,3 +285,13 @@ def test_every_path_parameter_has_the_pattern_the_server_routes_by(client):
     assert len(parameters) >= 15
     assert all(schema.get("pattern", "").startswith("^") for schema in parameters.values())
     assert parameters["template_id"]["pattern"] == "^[a-z]{2,4}_[0-7][0-9a-hjkmnp-tv-z]{25}$"
+
+
+def test_a_path_with_a_line_break_is_the_json_404(owner_client):
+    response = owner_client.get("/api/v1/organizations/%0A/scim-tokens")
+    assert_refused(response, status=404, code="not_found")
+
+
+def test_an_empty_page_parameter_is_a_400(owner_client, organization):
+    response = owner_client.get(f"/api/v1/organizations/{organization.slug}/templates?page=")
+    assert_refused(response, code="invalid_page")

@@ -26,7 +26,7 @@ from causeloop.web.api.documented import (
     responses,
 )
 from causeloop.web.api.erasure import BodyOnDeleteSchema, EraseMeInput, ErasureResultSerializer
-from causeloop.web.api.fields import EmailText, NewPassword
+from causeloop.web.api.fields import EmailText, Name, NewPassword
 from causeloop.web.idempotency import idempotent
 from causeloop.web.throttling import password_guess, throttles
 from memberships.models import Membership, PersonalToken
@@ -118,7 +118,7 @@ class NewTokenSerializer(TokenSerializer):
 class RegisterInput(InputSerializer):
     email = EmailText()
     password = NewPassword()
-    name = Text(max_length=200, required=False, allow_blank=True)
+    name = Name(required=False, allow_blank=True)
 
 
 class RegisterApi(ApiView):
@@ -154,7 +154,7 @@ class RegisterApi(ApiView):
 class TokenCreateInput(InputSerializer):
     email = EmailText()
     password = Text(max_length=4096, trim_whitespace=False)
-    name = Text(max_length=200, required=False, allow_blank=True)
+    name = Name(required=False, allow_blank=True)
 
 
 class TokensApi(ApiView):

@@ -17,12 +17,15 @@ NAME_PATTERN = rf"^{_NOT_CONTROL}*[^\x00-\x1f\x7f-\x9f\s]{_NOT_CONTROL}*$"
 
 
 class Name(Text):
-    """A display name (`clean_name`): trimmed, 1–200 characters, no control characters."""
+    """A display name (`clean_name`): trimmed, 1–200 characters, no control characters; or,
+    `allow_blank`, one that may be left empty (`clean_optional_text`)."""
 
     documented = {"pattern": NAME_PATTERN}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=200, **kwargs)
+        if self.allow_blank:
+            self.documented = {"pattern": f"^{_NOT_CONTROL}*$"}
 
 
 class Credential(Text):

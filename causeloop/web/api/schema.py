@@ -32,23 +32,25 @@ class AutoSchema(SpectacularAutoSchema):
         return ""
 
     def _map_serializer_field(self, field: Any, direction: Any, *args: Any, **kwargs: Any) -> Any:
-        """Text in a request says what the server refuses in it: NUL, and blank text where it
-        must not be blank (after trimming white space, as the field does), unless its kind
-        documents a pattern or format of its own."""
+        """Text in a request says what the server checks of it: what its kind documents
+        (`Text.documented`), or else that it holds no NUL and, where it may not be blank, more
+        than white space (after trimming it, as the field does)."""
         schema = super()._map_serializer_field(field, direction, *args, **kwargs)
         if direction == "request" and isinstance(field, Text):
-            own = {"pattern", "format"} & set(field.documented)
-            if not own and not {"pattern", "format", "enum", "$ref"} & set(schema):
+            if field.documented:
+                schema.update(field.documented)
+            elif not {"pattern", "format", "enum", "$ref"} & set(schema):
                 non_blank = field.trim_whitespace and not field.allow_blank
                 schema["pattern"] = documented.NON_BLANK_TEXT if non_blank else documented.TEXT
         return schema
 
     def _get_serializer_field_meta(self, field: Any, direction: Any) -> Any:
-        """What a text field's kind documents (`Text.documented`) has the last word, over
-        drf-spectacular's `minLength: 1` of text that may not be blank, say."""
+        """Not drf-spectacular's `minLength: 1` for text that may not be blank where its kind
+        documents a minimum of its own."""
         meta = super()._get_serializer_field_meta(field, direction)
         if direction == "request" and isinstance(field, Text):
-            meta.update(field.documented)
+            for keyword in field.documented:
+                meta.pop(keyword, None)
         return meta
 
     def _handler(self) -> Any:

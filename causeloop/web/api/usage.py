@@ -241,7 +241,7 @@ class RunStartInput(InputSerializer):
         allow_null=True,
         help_text="The ID of one of the organization's integrations.",
     )
-    name = Text(max_length=200, required=False, allow_blank=True)
+    name = Name(required=False, allow_blank=True)
 
 
 class RunFinishInput(InputSerializer):
