@@ -72,7 +72,7 @@ def test_an_api_call_with_a_key_is_one_line_naming_its_organization_and_key(logg
     assert NEW_ID.fullmatch(line["request_id"])
     assert (line["method"], line["route"], line["status"]) == (
         "GET",
-        "api/v1/organizations/<str:org>",
+        "api/v1/organizations/<org:org>",
         200,
     )
     assert (line["organization"], line["actor"]) == (organization.pk, key.pk)
@@ -144,7 +144,7 @@ def test_a_server_error_carries_the_request_id_and_its_lines_name_the_route(
     error, request = lines(logged)[-2:]
     assert (request["event"], request["status"], request["level"]) == ("request", 500, "error")
     # Django's own line (with the traceback) names the URL pattern, not the path.
-    assert error["event"] == "Internal Server Error: api/v1/organizations/<str:org>"
+    assert error["event"] == "Internal Server Error: api/v1/organizations/<org:org>"
     assert "RuntimeError: boom" in error["exception"]
     assert error["request_id"] == request["request_id"] == request_id
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from causeloop.web.api.base import Text
 from organizations.services.integrations import MAX_CREDENTIAL_LENGTH
-from organizations.validation import clean_timezone
 
 # Any character but C0 and C1 controls (`clean_name` also refuses Unicode format and private-use
 # characters, which a portable pattern cannot list), and one that is not white space.
@@ -77,18 +76,15 @@ class HexColor(Text):
 
 
 class TimezoneName(Text):
-    """An IANA timezone name, checked by `clean_timezone` (a 400 `invalid_timezone`). The
-    document gives its shape, not the list: six hundred names make an enum no client
-    generator takes (`GMT+0` and `GMT-0` share an identifier)."""
+    """An IANA timezone name, which the services check (`clean_timezone`). The document gives
+    its shape, not the list: six hundred names make an enum no client generator takes (`GMT+0`
+    and `GMT-0` share an identifier)."""
 
     documented = {
         "pattern": "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",
         "description": "An IANA timezone name, e.g. `Europe/Paris` (an unknown one is a 400 "
-        "`invalid_timezone`).",
+        "naming this field).",
     }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=64, **kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        return clean_timezone(data)
