@@ -15,7 +15,13 @@ from causeloop.core.ids import new_id
 from causeloop.web.api import converters, fields
 from memberships.models import InviteCode
 from organizations.services.integrations import _credential
-from organizations.validation import clean_color, clean_name, clean_optional_text, clean_timezone
+from organizations.validation import (
+    clean_color,
+    clean_name,
+    clean_optional_text,
+    clean_slug,
+    clean_timezone,
+)
 from tests.api.conftest import assert_refused
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +72,11 @@ def _accepts(clean, value):
             ["Acme", "  Acme Corp ", "Zoë 😀", "", "   ", "a\x01b", "a\nb", "a\x85b", "\t"],
         ),
         (fields.HexColor, lambda v: clean_color(v, field="c"), ["#1a2B3c", "#fff", "1a2b3c"]),
+        (  # not a reserved word: those the pattern does not list
+            fields.Slug,
+            clean_slug,
+            ["acme", " Acme_Co ", "ab", "-acme", "acme-", "a" * 50, "a" * 51, "ac me", "ümlaut"],
+        ),
         (
             fields.Credential,
             _credential,
@@ -139,3 +150,19 @@ def test_an_optional_name_is_documented_as_its_service_checks_it():
 
     for sample in ["", "   ", "Ada", "a\x01b", "a\nb", "Zoë"]:
         assert bool(re.search(pattern, sample)) is _accepts(clean, sample), sample
+
+
+def test_an_optional_slug_may_be_left_empty():
+    pattern = fields.Slug(required=False, allow_blank=True).documented["pattern"]
+    assert [bool(re.search(pattern, s)) for s in ["", "  ", "acme", "a"]] == [1, 1, 1, 0]
+
+
+def test_text_that_may_be_empty_is_exactly_one_of_its_branches(document):
+    """drf-spectacular writes text that may be blank as `oneOf: [text, {maxLength: 0}]`: the
+    empty string must match the second branch only, or `oneOf` refuses it."""
+    for name, component in document["components"]["schemas"].items():
+        for prop, schema in component.get("properties", {}).items():
+            branches = schema.get("oneOf", [])
+            if {"type": "string", "maxLength": 0} in branches:
+                (text,) = [b for b in branches if b.get("maxLength") != 0]
+                assert text.get("minLength", 0) >= 1, (name, prop)

@@ -41,6 +41,22 @@ class Credential(Text):
         super().__init__(max_length=MAX_CREDENTIAL_LENGTH, trim_whitespace=False, **kwargs)
 
 
+_SLUG = r"[A-Za-z0-9][A-Za-z0-9_-]{1,48}[A-Za-z0-9]"
+
+
+class Slug(Text):
+    """An organization's address (`clean_slug`): 3–50 letters, digits, `-` and `_`, a letter or
+    digit first and last, lower-cased; `allow_blank`, empty for one made from the name. The
+    reserved words are refused too (400 `slug_reserved`), which the pattern does not list."""
+
+    documented = {"pattern": rf"^\s*{_SLUG}\s*$"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=50, **kwargs)
+        if self.allow_blank:
+            self.documented = {"pattern": rf"^\s*({_SLUG})?\s*$"}
+
+
 class EmailText(Text):
     """An email address (`clean_email`)."""
 

@@ -16,7 +16,6 @@ from causeloop.web.api.base import (
     ApiView,
     InputSerializer,
     OrganizationEndpoint,
-    Text,
     paginated,
 )
 from causeloop.web.api.documented import (
@@ -24,7 +23,7 @@ from causeloop.web.api.documented import (
     page_of,
     responses,
 )
-from causeloop.web.api.fields import HexColor, Name, TimezoneName
+from causeloop.web.api.fields import HexColor, Name, Slug, TimezoneName
 from causeloop.web.api.permissions import IsOrgMember, IsOrgOwnerToDelete
 from causeloop.web.api.platform import PurgingSerializer
 from causeloop.web.idempotency import idempotent
@@ -96,7 +95,7 @@ def _organization_data(organization: Organization, role: Role) -> dict[str, Any]
 
 class OrganizationCreateInput(InputSerializer):
     name = Name()
-    slug = Text(max_length=50, required=False, allow_blank=True)
+    slug = Slug(required=False, allow_blank=True)
     plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
     timezone = TimezoneName(default="UTC")
     kind = serializers.ChoiceField(choices=Organization.Kind.choices, default="company")
@@ -104,7 +103,7 @@ class OrganizationCreateInput(InputSerializer):
 
 class OrganizationUpdateInput(InputSerializer):
     name = Name(required=False)
-    slug = Text(max_length=50, required=False)
+    slug = Slug(required=False)
     timezone = TimezoneName(required=False)
     settings = serializers.DictField(required=False)
 

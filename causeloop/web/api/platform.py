@@ -17,10 +17,9 @@ from causeloop.web.api.base import (
     InputSerializer,
     Integer,
     PlatformEndpoint,
-    Text,
 )
 from causeloop.web.api.documented import responses
-from causeloop.web.api.fields import EmailText, Name, TimezoneName
+from causeloop.web.api.fields import EmailText, Name, Slug, TimezoneName
 from causeloop.web.idempotency import idempotent
 from onboarding.fields import Face, onboard_error_renamed, onboard_values_from
 from onboarding.purge import organization_purge_queue
@@ -33,7 +32,7 @@ from organizations.services.plans import subscription_sync
 
 
 class OnboardInput(InputSerializer):
-    org_slug = Text(max_length=50)
+    org_slug = Slug()
     company_name = Name()
     admin_email = EmailText()
     subscription_plan = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)

@@ -42,6 +42,10 @@ class AutoSchema(SpectacularAutoSchema):
             elif not {"pattern", "format", "enum", "$ref"} & set(schema):
                 non_blank = field.trim_whitespace and not field.allow_blank
                 schema["pattern"] = documented.NON_BLANK_TEXT if non_blank else documented.TEXT
+            if field.allow_blank:
+                # drf-spectacular makes it `oneOf: [this, {maxLength: 0}]`: "" must be in one
+                # branch only.
+                schema.setdefault("minLength", 1)
         return schema
 
     def _get_serializer_field_meta(self, field: Any, direction: Any) -> Any:
