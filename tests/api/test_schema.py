@@ -64,8 +64,10 @@ def test_the_api_keeps_to_its_schema(api_schema, credentials, half):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 45
     for operation in operations[half::2]:
-
-        @EXAMPLES
+        # A third of the shared 30: requests of the document's shapes reach the services now
+        # (not a quick 400), and the API-key run, the stateful run and the runs in a real
+        # organization cover every operation too.
+        @settings(EXAMPLES, max_examples=10)
         @given(case=operation.as_strategy())
         def exercise(case):
             case.call_and_validate(headers={**(case.headers or {}), **credentials}, checks=CHECKS)
