@@ -13,6 +13,7 @@ request stores nothing (it changed nothing): a retry runs again.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -44,11 +45,14 @@ def _scope(request: Request) -> str:
     return f"anonymous:{address}"[:64]
 
 
+# A key: 1–255 visible ASCII characters, no spaces (a UUID, say); the document states it too.
+KEY_PATTERN = r"[\x21-\x7e]{1,255}"
+
+
 def _clean_key(raw: str) -> str:
-    if not 1 <= len(raw) <= 255 or not raw.isprintable():
-        raise ValidationFailed(
-            f"{HEADER} must be 1–255 printable characters.", fields={HEADER: ["Invalid key."]}
-        )
+    if re.fullmatch(KEY_PATTERN, raw) is None:
+        message = f"{HEADER} must be 1–255 visible ASCII characters, without spaces."
+        raise ValidationFailed(message, fields={HEADER: [message]})
     return raw
 
 

@@ -79,10 +79,12 @@ def test_a_failed_request_stores_nothing(as_user, organization, make_member):
 
 
 @pytest.mark.django_db
-def test_an_unusable_key_is_400(as_user, organization, make_member):
+@pytest.mark.parametrize("key", ["x" * 256, "a key", "clé", "tab\tbed"])
+def test_a_key_outside_the_documented_pattern_is_400(as_user, organization, make_member, key):
     client = as_user(make_member(organization, Role.ANALYST))
-    response = _create_template(client, organization, "x" * 300)
+    response = _create_template(client, organization, key)
     assert response.status_code == 400
+    assert "visible ASCII" in response.json()["error"]["message"]
     assert not Template.objects.exists()
 
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from causeloop.core.keyset import CURSOR_PATTERN
 from causeloop.web.idempotency import HEADER as IDEMPOTENCY_HEADER
+from causeloop.web.idempotency import KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN
 from causeloop.web.input_guard import CONTROL_CHARACTERS
 from causeloop.web.pagination import BEFORE, CURSOR, LAST_PAGE, PageNumberPagination
 
@@ -100,7 +101,7 @@ def query_text(name: str, description: str) -> OpenApiParameter:
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": f"^{IDEMPOTENCY_KEY_PATTERN}$"},
     HEADER,
     description="Any unique string (a UUID): retrying with the same key and body within 24 "
     "hours replays the first answer instead of doing it again.",
