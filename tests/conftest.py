@@ -1,6 +1,7 @@
 """Shared fixtures. N+1 detection (django-zeal) is on for every test."""
 
 import subprocess
+import time
 from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
@@ -145,10 +146,40 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     """After a transactional test's flush (the last of its teardown, after every fixture's),
     the plans' reference rows go back, so the next test finds them as migrations left them."""
     result = yield
-    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+    transactional = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    # After the session's last test the test database is gone: nothing to put back.
+    if transactional and nextitem is not None:
         with item.config.stash[blocking_manager_key].unblock():
             _seed_plans()
     return result
+
+
+@pytest.fixture
+def live_url(live_server, _reseed_plans, transactional_db) -> Iterator[str]:
+    """The live server's base URL over a database that really commits, with no rate-limit
+    counter of an earlier test. Afterwards it waits for the server's requests still in flight
+    (a page's last navigation can outlive the test): the flush that empties the tables must
+    not race them, or PostgreSQL breaks the deadlock by cancelling the flush."""
+    cache.clear()
+    yield live_server.url
+    _wait_for_other_sessions_to_settle()
+
+
+def _wait_for_other_sessions_to_settle(timeout: float = 15.0) -> None:
+    """Until no other client session of this test database is running a statement or holding
+    a transaction open, seen twice in a row (a request between two queries looks idle)."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                " AND state <> 'idle'"
+            )
+            (busy,) = cursor.fetchone()
+        quiet = quiet + 1 if busy == 0 else 0
+        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -38,9 +38,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def site(live_server, _reseed_plans, transactional_db):
+def site(live_url):
     """The live server's base URL, over a database that really commits."""
-    return live_server.url
+    return live_url
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ Every check succeeds, except these, deliberately out of scope (README, "Director
 """
 
 import pytest
-from django.core.cache import cache
 from httpx2 import Client
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
@@ -66,14 +65,11 @@ USER_CHECKS = {
 
 
 @pytest.fixture
-def service(live_server, _reseed_plans, transactional_db):
+def service(live_url):
     """scim2-client's httpx2 client of a live server, with a new organization's SCIM token."""
-    cache.clear()
     organization, owner = organization_with_owner(email="owner@acme.test")
     _token, secret = scim_token_create(organization=organization, actor=owner, name="tester")
-    client = Client(
-        base_url=f"{live_server.url}/scim/v2/", headers={"Authorization": f"Bearer {secret}"}
-    )
+    client = Client(base_url=f"{live_url}/scim/v2/", headers={"Authorization": f"Bearer {secret}"})
     yield organization, SyncSCIMClient(client)
     client.close()
 

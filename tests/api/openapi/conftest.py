@@ -15,7 +15,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 
 # The live server runs in a thread next to the test (as in tests/browser/conftest.py).
@@ -93,11 +92,10 @@ def generated(openapi_document, tmp_path_factory) -> Iterator[GeneratedClient]:
 
 
 @pytest.fixture
-def api_url(live_server, _reseed_plans, transactional_db) -> str:
+def api_url(live_url) -> str:
     """The live server's base URL (the document's paths start with /api/v1), over a database
     that really commits; no rate-limit counter of an earlier test."""
-    cache.clear()
-    return live_server.url
+    return live_url
 
 
 def document(path: Path) -> dict[str, Any]:
