@@ -54,21 +54,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return page_size(request.query_params.get(self.page_size_query_param))
 
     def get_page_number(self, request: Request, paginator: Paginator) -> int:
-        return _whole(request.query_params.get(self.page_query_param), "page", 1, 1, LAST_PAGE)
+        return _whole(request.query_params.get(self.page_query_param), "page", 1, LAST_PAGE)
 
 
 # The highest page number asked for that is not refused (past the last page is a 404).
 LAST_PAGE = 2**31 - 1
 
 
-def _whole(raw: str | None, name: str, default: int, least: int, most: int) -> int:
-    """Query parameter `name` as a whole number from `least` to `most`: `default` when it is
-    absent, a 400 `invalid_<name>` when it is anything else (empty too)."""
+def _whole(raw: str | None, name: str, default: int, most: int) -> int:
+    """Query parameter `name` as a whole number from 1 to `most`: `default` when it is absent,
+    a 400 `invalid_<name>` when it is anything else (empty too)."""
     if raw is None:
         return default
     value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
-    if value is None or not least <= value <= most:
-        message = f"`{name}` must be a whole number from {least} to {most}."
+    if value is None or not 1 <= value <= most:
+        message = f"`{name}` must be a whole number from 1 to {most}."
         raise ValidationFailed(message, code=f"invalid_{name}", fields={name: [message]})
     return value
 
@@ -76,7 +76,7 @@ def _whole(raw: str | None, name: str, default: int, least: int, most: int) -> i
 def page_size(raw: str | None, most: int = PageNumberPagination.max_page_size) -> int:
     """`?page_size=` as asked: the default when absent, else a whole number from 1 to `most`
     (a 400 `invalid_page_size` otherwise)."""
-    return _whole(raw, "page_size", PageNumberPagination.page_size, 1, most)
+    return _whole(raw, "page_size", PageNumberPagination.page_size, most)
 
 
 # `?cursor=` goes to older rows (the `next` link), `?before=` back to newer ones (`previous`).

@@ -10,9 +10,10 @@ from causeloop.web.api.base import Text
 from organizations.services.integrations import MAX_CREDENTIAL_LENGTH
 
 # Any character but C0 and C1 controls (`clean_name` also refuses Unicode format and private-use
-# characters, which a portable pattern cannot list), and one that is not white space.
+# characters, which a portable pattern cannot list); `_VISIBLE`, one that is not white space.
 _NOT_CONTROL = r"[^\x00-\x1f\x7f-\x9f]"
-NAME_PATTERN = rf"^{_NOT_CONTROL}*[^\x00-\x1f\x7f-\x9f\s]{_NOT_CONTROL}*$"
+_VISIBLE = r"[^\x00-\x1f\x7f-\x9f\s]"
+NAME_PATTERN = rf"^{_NOT_CONTROL}*{_VISIBLE}{_NOT_CONTROL}*$"
 
 
 class Name(Text):
@@ -33,7 +34,7 @@ class Credential(Text):
 
     documented = {
         "minLength": 8,
-        "pattern": rf"^ *[^\x00-\x1f\x7f-\x9f\s]{_NOT_CONTROL}{{6,}}[^\x00-\x1f\x7f-\x9f\s] *$",
+        "pattern": rf"^ *{_VISIBLE}{_NOT_CONTROL}{{6,}}{_VISIBLE} *$",
     }
 
     def __init__(self, **kwargs: Any) -> None:
